@@ -1,0 +1,92 @@
+#include "chat/events.hpp"
+
+#include <boost/json.hpp>
+
+namespace chat {
+namespace json = boost::json;
+
+namespace {
+
+json::object user_json(const Identity& who) {
+  return json::object{{"id", who.user_id}, {"nick", who.nick}, {"role", to_string(who.role)}};
+}
+
+std::string join_array(std::string prefix, const std::vector<std::string>& items, std::string_view suffix) {
+  std::size_t size = prefix.size() + suffix.size() + items.size();
+  for (const auto& e : items) size += e.size();
+  prefix.reserve(size);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) prefix.push_back(',');
+    prefix += items[i];
+  }
+  prefix += suffix;
+  return prefix;
+}
+
+}  // namespace
+
+std::string encode_chat(const ChatEvent& e) {
+  return json::serialize(json::object{{"type", "chat"},
+                                      {"id", e.id},
+                                      {"user", user_json(e.from)},
+                                      {"text", e.text},
+                                      {"ts", e.ts_ms}});
+}
+
+std::string encode_likes(std::uint64_t added, std::uint64_t total) {
+  return json::serialize(json::object{{"type", "likes"}, {"count", added}, {"total", total}});
+}
+
+std::string encode_joins(const std::vector<Identity>& named, std::size_t more) {
+  json::array users;
+  for (const auto& who : named) users.push_back(json::object{{"id", who.user_id}, {"nick", who.nick}});
+  return json::serialize(json::object{{"type", "join"}, {"users", std::move(users)}, {"more", more}});
+}
+
+std::string encode_online(std::size_t count) {
+  return json::serialize(json::object{{"type", "online"}, {"count", count}});
+}
+
+std::string encode_deleted(std::uint64_t message_id) {
+  return json::serialize(json::object{{"type", "delete"}, {"id", message_id}});
+}
+
+std::string encode_slow_mode(std::chrono::seconds interval) {
+  return json::serialize(json::object{{"type", "slow_mode"}, {"seconds", interval.count()}});
+}
+
+std::string encode_batch(const std::vector<std::string>& events) {
+  return join_array(R"({"type":"batch","events":[)", events, "]}");
+}
+
+std::string encode_error(const ErrorInfo& e) {
+  json::object o{{"type", "error"}, {"code", e.code}, {"message", e.message}};
+  if (!e.ref.empty()) o["ref"] = e.ref;
+  if (e.retry_after.count() > 0) o["retry_after_ms"] = e.retry_after.count();
+  return json::serialize(o);
+}
+
+std::string encode_welcome(const WelcomeInfo& w) {
+  json::object o{{"type", "welcome"},
+                 {"room", json::object{{"id", w.room_id}, {"title", w.room_title}}},
+                 {"you", user_json(w.you)},
+                 {"token", w.token},
+                 {"online", w.online},
+                 {"likes", w.likes},
+                 {"slow_mode", w.slow_mode.count()},
+                 {"history", json::array{}}};
+  // The history is spliced in as text: its events are already encoded.
+  std::string head = json::serialize(o);
+  head.resize(head.size() - 3);  // drop the empty array "[]}" and rebuild it
+  return join_array(std::move(head) + "[", w.history, "]}");
+}
+
+std::string encode_ack(std::string_view action, std::string_view detail_key, std::string_view detail_value) {
+  json::object o{{"type", "ack"}, {"action", action}};
+  if (!detail_key.empty()) o[detail_key] = detail_value;
+  return json::serialize(o);
+}
+
+std::string encode_room_closed() { return R"({"type":"room_closed"})"; }
+
+}  // namespace chat

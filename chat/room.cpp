@@ -1,0 +1,290 @@
+#include "chat/room.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "chat/events.hpp"
+
+namespace chat {
+namespace asio = boost::asio;
+
+namespace {
+
+std::int64_t unix_ms_now() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+}  // namespace
+
+Room::Room(asio::any_io_executor executor, RoomInfo info, const ChatConfig& config, ChatStats& stats)
+    : info_(std::move(info)),
+      config_(config),
+      stats_(stats),
+      strand_(asio::make_strand(executor)),
+      flush_timer_(strand_),
+      moderator_(config) {}
+
+RoomCounters Room::counters() const {
+  return {online_.load(std::memory_order_relaxed), peak_online_.load(std::memory_order_relaxed),
+          messages_.load(std::memory_order_relaxed), likes_.load(std::memory_order_relaxed)};
+}
+
+void Room::join(std::uint64_t member_id, std::weak_ptr<Member> member, Identity who, std::string token) {
+  asio::post(strand_, [self = shared_from_this(), member_id, member = std::move(member),
+                       who = std::move(who), token = std::move(token)]() mutable {
+    self->do_join(member_id, std::move(member), std::move(who), token);
+  });
+}
+
+void Room::leave(std::uint64_t member_id) {
+  asio::post(strand_, [self = shared_from_this(), member_id] { self->do_leave(member_id); });
+}
+
+void Room::handle(std::uint64_t member_id, ClientMessage message) {
+  asio::post(strand_, [self = shared_from_this(), member_id, message = std::move(message)]() mutable {
+    auto it = self->members_.find(member_id);
+    if (it == self->members_.end()) return;  // left (or was kicked) meanwhile
+    std::visit(Overloaded{
+                   [&](ChatMsg& m) { self->on_chat(it->second, m); },
+                   [&](LikeMsg& m) { self->on_like(m); },
+                   [&](auto&) { self->on_moderation(it->second, message); },
+               },
+               message);
+  });
+}
+
+void Room::publish(std::string encoded_event) {
+  asio::post(strand_, [self = shared_from_this(), e = std::move(encoded_event)]() mutable {
+    if (self->closed_) return;
+    self->pending_events_.push_back(std::move(e));
+    self->schedule_flush();
+  });
+}
+
+void Room::close() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->closed_.exchange(true)) return;
+    auto frame = std::make_shared<const std::string>(encode_room_closed());
+    for (auto& [id, entry] : self->members_) {
+      if (auto m = entry.member.lock()) {
+        m->send(frame, false);
+        m->kick(CloseReason::room_closed);
+      }
+    }
+    self->members_.clear();
+    self->connections_per_user_.clear();
+    self->online_ = 0;
+    self->flush_timer_.cancel();
+  });
+}
+
+void Room::shutdown() {
+  asio::post(strand_, [self = shared_from_this()] {
+    for (auto& [id, entry] : self->members_)
+      if (auto m = entry.member.lock()) m->kick(CloseReason::shutting_down);
+    self->flush_timer_.cancel();
+  });
+}
+
+void Room::do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identity who, const std::string& token) {
+  auto m = member.lock();
+  if (!m) return;
+  if (closed_) {
+    m->send(std::make_shared<const std::string>(encode_error({"room_closed", "this room has ended"})), false);
+    m->kick(CloseReason::room_closed);
+    return;
+  }
+  if (!is_staff(who.role) && moderator_.is_banned(who.user_id)) {
+    m->send(std::make_shared<const std::string>(encode_error({"banned", "you are banned from this room"})), false);
+    m->kick(CloseReason::banned);
+    return;
+  }
+
+  std::vector<std::string> history;
+  history.reserve(history_.size());
+  for (const auto& h : history_) history.push_back(h.encoded);
+  m->send(std::make_shared<const std::string>(encode_welcome({
+              .room_id = info_.id,
+              .room_title = info_.title,
+              .you = who,
+              .token = token,
+              .online = members_.size() + 1,
+              .likes = likes_.load(std::memory_order_relaxed),
+              .slow_mode = moderator_.slow_mode(),
+              .history = history,
+          })),
+          false);
+
+  if (pending_joins_.size() < config_.max_join_notices_per_tick)
+    pending_joins_.push_back(who);
+  else
+    ++pending_more_joins_;
+  ++connections_per_user_[who.user_id];
+  members_.emplace(member_id, MemberEntry{std::move(member), std::move(who)});
+
+  std::size_t online = members_.size();
+  online_ = online;
+  if (online > peak_online_) peak_online_ = online;
+  online_changed_ = true;
+  schedule_flush();
+}
+
+void Room::do_leave(std::uint64_t member_id) {
+  auto it = members_.find(member_id);
+  if (it == members_.end()) return;
+  remove_member(it);
+  online_changed_ = true;
+  schedule_flush();
+}
+
+Room::Members::iterator Room::remove_member(Members::iterator it) {
+  std::string user_id = std::move(it->second.who.user_id);
+  it = members_.erase(it);
+  if (auto c = connections_per_user_.find(user_id); c != connections_per_user_.end() && --c->second == 0) {
+    connections_per_user_.erase(c);
+    moderator_.forget(user_id, Clock::now());
+  }
+  online_ = members_.size();
+  return it;
+}
+
+void Room::send_to(const MemberEntry& entry, std::string frame) {
+  if (auto m = entry.member.lock()) m->send(std::make_shared<const std::string>(std::move(frame)), false);
+}
+
+void Room::on_chat(MemberEntry& from, ChatMsg& msg) {
+  Verdict verdict = moderator_.check_chat(from.who, msg.text, Clock::now());
+  if (!verdict.ok()) {
+    stats_.count_rejection(verdict.rejection);
+    send_to(from, encode_error({to_code(verdict.rejection), verdict.message, msg.ref, verdict.retry_after}));
+    return;
+  }
+  ChatEvent event{++last_message_id_, from.who, std::move(msg.text), unix_ms_now()};
+  std::string encoded = encode_chat(event);
+  history_.push_back({event.id, encoded});
+  while (history_.size() > config_.history_size) history_.pop_front();
+  pending_events_.push_back(std::move(encoded));
+  messages_.fetch_add(1, std::memory_order_relaxed);
+  stats_.messages.fetch_add(1, std::memory_order_relaxed);
+  schedule_flush();
+}
+
+void Room::on_like(const LikeMsg& msg) {
+  pending_likes_ += msg.count;
+  likes_.fetch_add(msg.count, std::memory_order_relaxed);
+  stats_.likes.fetch_add(msg.count, std::memory_order_relaxed);
+  schedule_flush();
+}
+
+void Room::on_moderation(MemberEntry& from, ClientMessage& message) {
+  if (!is_staff(from.who.role)) {
+    send_to(from, encode_error({"forbidden", "only the host or an operator can do this"}));
+    return;
+  }
+  auto target_is_staff = [&](const std::string& user_id) {
+    for (const auto& [id, entry] : members_)
+      if (entry.who.user_id == user_id) return is_staff(entry.who.role);
+    return false;
+  };
+  auto now = Clock::now();
+  std::visit(
+      Overloaded{
+          [&](MuteMsg& m) {
+            if (target_is_staff(m.user_id)) return send_to(from, encode_error({"forbidden", "staff cannot be muted"}));
+            std::optional<std::chrono::seconds> duration;
+            if (m.seconds > 0) duration = std::chrono::seconds(m.seconds);
+            moderator_.mute(m.user_id, duration, now);
+            send_to(from, encode_ack("mute", "user", m.user_id));
+          },
+          [&](UnmuteMsg& m) {
+            moderator_.unmute(m.user_id);
+            send_to(from, encode_ack("unmute", "user", m.user_id));
+          },
+          [&](BanMsg& m) {
+            if (target_is_staff(m.user_id)) return send_to(from, encode_error({"forbidden", "staff cannot be banned"}));
+            moderator_.ban(m.user_id);
+            kick_user(m.user_id, CloseReason::banned);
+            send_to(from, encode_ack("ban", "user", m.user_id));
+          },
+          [&](DeleteMsg& m) {
+            if (m.message_id > last_message_id_)
+              return send_to(from, encode_error({"not_found", "no such message"}));
+            std::erase_if(history_, [&](const HistoryEntry& h) { return h.id == m.message_id; });
+            pending_events_.push_back(encode_deleted(m.message_id));
+            schedule_flush();
+            send_to(from, encode_ack("delete", "id", std::to_string(m.message_id)));
+          },
+          [&](SlowModeMsg& m) {
+            moderator_.set_slow_mode(std::chrono::seconds(m.seconds));
+            pending_events_.push_back(encode_slow_mode(std::chrono::seconds(m.seconds)));
+            schedule_flush();
+            send_to(from, encode_ack("slow_mode", "seconds", std::to_string(m.seconds)));
+          },
+          [&](auto&) {},
+      },
+      message);
+}
+
+void Room::kick_user(const std::string& user_id, CloseReason reason) {
+  auto frame = std::make_shared<const std::string>(encode_error({"banned", "you are banned from this room"}));
+  for (auto it = members_.begin(); it != members_.end();) {
+    if (it->second.who.user_id != user_id || is_staff(it->second.who.role)) {
+      ++it;
+      continue;
+    }
+    if (auto m = it->second.member.lock()) {
+      m->send(frame, false);
+      m->kick(reason);
+    }
+    it = remove_member(it);
+  }
+  online_changed_ = true;
+  schedule_flush();
+}
+
+void Room::schedule_flush() {
+  if (flush_scheduled_ || closed_) return;
+  flush_scheduled_ = true;
+  flush_timer_.expires_after(config_.tick);
+  flush_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    self->flush_scheduled_ = false;
+    if (!ec) self->flush();
+  });
+}
+
+void Room::flush() {
+  std::vector<std::string> events = std::move(pending_events_);
+  pending_events_.clear();
+  if (!pending_joins_.empty() || pending_more_joins_ > 0)
+    events.push_back(encode_joins(pending_joins_, pending_more_joins_));
+  if (pending_likes_ > 0) events.push_back(encode_likes(pending_likes_, likes_.load(std::memory_order_relaxed)));
+  if (online_changed_) events.push_back(encode_online(members_.size()));
+  pending_joins_.clear();
+  pending_more_joins_ = 0;
+  pending_likes_ = 0;
+  online_changed_ = false;
+  if (events.empty()) return;
+
+  auto frame = std::make_shared<const std::string>(encode_batch(events));
+  std::uint64_t delivered = 0;
+  for (auto it = members_.begin(); it != members_.end();) {
+    if (auto m = it->second.member.lock()) {
+      m->send(frame, true);
+      ++delivered;
+      ++it;
+    } else {
+      it = remove_member(it);  // the session ended without leaving
+      online_changed_ = true;
+    }
+  }
+  stats_.batches.fetch_add(1, std::memory_order_relaxed);
+  stats_.deliveries.fetch_add(delivered, std::memory_order_relaxed);
+}
+
+}  // namespace chat
+

@@ -1,0 +1,105 @@
+#pragma once
+// One live room's chat: its members, history, likes, moderation and batched fan-out.
+// Every public member function may be called from any thread: it posts to the room's strand,
+// which alone touches the room's state. Counters are atomics readable anywhere.
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "chat/chat_config.hpp"
+#include "chat/chat_stats.hpp"
+#include "chat/client_message.hpp"
+#include "chat/identity.hpp"
+#include "chat/member.hpp"
+#include "chat/moderator.hpp"
+
+namespace chat {
+
+struct RoomInfo {
+  std::string id;
+  std::string title;
+};
+
+struct RoomCounters {
+  std::size_t online = 0;
+  std::size_t peak_online = 0;
+  std::uint64_t messages = 0;
+  std::uint64_t likes = 0;
+};
+
+class Room : public std::enable_shared_from_this<Room> {
+ public:
+  Room(boost::asio::any_io_executor executor, RoomInfo info, const ChatConfig& config, ChatStats& stats);
+
+  // `token` is handed back in the welcome so that the client can reconnect as the same user.
+  void join(std::uint64_t member_id, std::weak_ptr<Member> member, Identity who, std::string token);
+  void leave(std::uint64_t member_id);
+  void handle(std::uint64_t member_id, ClientMessage message);
+  // Queues an event, already encoded, for every member in the next batch (used by other modules).
+  void publish(std::string encoded_event);
+  // The host ended the room: members are told and disconnected; later joins are refused.
+  void close();
+  // The server is stopping: members are disconnected with "going away".
+  void shutdown();
+
+  [[nodiscard]] const RoomInfo& info() const { return info_; }
+  [[nodiscard]] bool is_closed() const { return closed_.load(std::memory_order_relaxed); }
+  [[nodiscard]] RoomCounters counters() const;
+
+ private:
+  struct MemberEntry {
+    std::weak_ptr<Member> member;
+    Identity who;
+  };
+  struct HistoryEntry {
+    std::uint64_t id;
+    std::string encoded;
+  };
+
+  using Members = std::unordered_map<std::uint64_t, MemberEntry>;
+  Members::iterator remove_member(Members::iterator it);
+  void do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identity who, const std::string& token);
+  void do_leave(std::uint64_t member_id);
+  void on_chat(MemberEntry& from, ChatMsg& msg);
+  void on_like(const LikeMsg& msg);
+  void on_moderation(MemberEntry& from, ClientMessage& message);
+  void send_to(const MemberEntry& entry, std::string frame);
+  void kick_user(const std::string& user_id, CloseReason reason);
+  void schedule_flush();
+  void flush();
+
+  RoomInfo info_;
+  const ChatConfig& config_;
+  ChatStats& stats_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  boost::asio::steady_timer flush_timer_;
+  Moderator moderator_;
+
+  Members members_;
+  std::unordered_map<std::string, int> connections_per_user_;
+  std::deque<HistoryEntry> history_;
+  std::uint64_t last_message_id_ = 0;
+
+  // Waiting for the next batch.
+  std::vector<std::string> pending_events_;
+  std::vector<Identity> pending_joins_;
+  std::size_t pending_more_joins_ = 0;
+  std::uint64_t pending_likes_ = 0;
+  bool online_changed_ = false;
+  bool flush_scheduled_ = false;
+
+  std::atomic<bool> closed_{false};
+  std::atomic<std::size_t> online_{0};
+  std::atomic<std::size_t> peak_online_{0};
+  std::atomic<std::uint64_t> messages_{0};
+  std::atomic<std::uint64_t> likes_{0};
+};
+
+}  // namespace chat

@@ -1,0 +1,198 @@
+#include "server/api.hpp"
+
+#include <simdjson.h>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json.hpp>
+
+#include "chat/utf8.hpp"
+#include "server/room_json.hpp"
+
+namespace server {
+namespace json = boost::json;
+using chat::Role;
+
+namespace {
+
+constexpr std::size_t kMaxTitleChars = 100;
+constexpr std::size_t kMaxRoomIdBytes = 32;
+
+bool valid_room_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRoomIdBytes) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  return true;
+}
+
+bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
+             std::vector<std::string>& params) {
+  if (pattern.size() != segments.size()) return false;
+  params.clear();
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == ":")
+      params.push_back(segments[i]);
+    else if (pattern[i] != segments[i])
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
+         const StaticFiles& files)
+    : rooms_(rooms), access_(access), metrics_(metrics), chat_stats_(chat_stats), files_(files) {
+  using V = http::verb;
+  routes_ = {
+      {V::get, {"healthz"}, &Api::healthz},
+      {V::get, {"metrics"}, &Api::metrics},
+      {V::get, {"api", "rooms"}, &Api::list_rooms},
+      {V::post, {"api", "rooms"}, &Api::create_room},
+      {V::get, {"api", "rooms", ":"}, &Api::get_room},
+      {V::post, {"api", "rooms", ":", "close"}, &Api::close_room},
+      {V::get, {"api", "rooms", ":", "stats"}, &Api::room_stats},
+      {V::get, {"api", "rooms", ":", "keys"}, &Api::room_keys},
+  };
+}
+
+void Api::handle(Request req, Respond respond) const {
+  auto target = parse_target(req.target());
+  if (!target) return respond(error_response(req, http::status::bad_request, "bad_target", "malformed request target"));
+
+  bool path_known = false;
+  std::vector<std::string> params;
+  for (const auto& route : routes_) {
+    if (!matches(route.pattern, target->segments, params)) continue;
+    path_known = true;
+    bool head_as_get = req.method() == http::verb::head && route.method == http::verb::get;
+    if (route.method != req.method() && !head_as_get) continue;
+    Call call{req, *target, std::move(params)};
+    return (this->*route.handler)(call, respond);
+  }
+  if (path_known)
+    return respond(error_response(req, http::status::method_not_allowed, "method_not_allowed",
+                                  "this method is not allowed here"));
+  if (req.method() == http::verb::get || req.method() == http::verb::head) {
+    if (auto file = files_.serve(req, target->path)) return respond(std::move(*file));
+  }
+  respond(error_response(req, http::status::not_found, "not_found", "no such resource"));
+}
+
+std::optional<Principal> Api::authorize(const Call& c, Respond& r, std::string_view room,
+                                        std::initializer_list<Role> roles) const {
+  std::string_view token = Access::bearer(c.req[http::field::authorization]);
+  if (token.empty()) {
+    r(error_response(c.req, http::status::unauthorized, "unauthorized", "an Authorization: Bearer token is required"));
+    return std::nullopt;
+  }
+  auto who = access_.authenticate(token);
+  if (!who) {
+    r(error_response(c.req, http::status::unauthorized, "unauthorized", "the token is not valid"));
+    return std::nullopt;
+  }
+  if (!Access::allows(*who, room, roles)) {
+    r(error_response(c.req, http::status::forbidden, "forbidden", "this token may not do this"));
+    return std::nullopt;
+  }
+  return who;
+}
+
+void Api::healthz(Call& c, Respond& r) const { r(json_response(c.req, http::status::ok, R"({"status":"ok"})")); }
+
+void Api::metrics(Call& c, Respond& r) const {
+  auto res = json_response(c.req, http::status::ok, render_prometheus(metrics_, chat_stats_, rooms_.list()));
+  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  r(std::move(res));
+}
+
+void Api::list_rooms(Call& c, Respond& r) const {
+  json::array rooms;
+  for (const auto& v : rooms_.list()) rooms.push_back(room_json(v));
+  r(json_response(c.req, http::status::ok, json::serialize(json::object{{"rooms", std::move(rooms)}})));
+}
+
+void Api::get_room(Call& c, Respond& r) const {
+  auto v = rooms_.view(c.params[0]);
+  if (!v) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
+  r(json_response(c.req, http::status::ok, json::serialize(room_json(*v))));
+}
+
+void Api::create_room(Call& c, Respond& r) const {
+  if (!authorize(c, r, "", {Role::admin})) return;
+  std::string id, title;
+  if (!c.req.body().empty()) {
+    simdjson::dom::parser parser;
+    simdjson::dom::object body;
+    if (parser.parse(c.req.body()).get_object().get(body) != simdjson::SUCCESS)
+      return r(error_response(c.req, http::status::bad_request, "bad_json", "the body must be a JSON object"));
+    for (auto [key, value] : body) {
+      std::string_view s;
+      if (key != "id" && key != "title") continue;
+      if (value.get_string().get(s) != simdjson::SUCCESS)
+        return r(error_response(c.req, http::status::bad_request, "bad_field",
+                                "'" + std::string(key) + "' must be a string"));
+      (key == "id" ? id : title) = s;
+    }
+  }
+  if (!id.empty() && !valid_room_id(id))
+    return r(error_response(c.req, http::status::bad_request, "bad_field",
+                            "'id' must be 1-32 characters of a-z, 0-9, '-' or '_'"));
+  if (id.empty()) {
+    id = random_token(6);  // 8 characters of base64url
+    for (char& ch : id) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  if (chat::code_point_count(title) > kMaxTitleChars || chat::has_control_chars(title))
+    return r(error_response(c.req, http::status::bad_request, "bad_field",
+                            "'title' must be at most 100 characters with no control characters"));
+  if (title.empty()) title = "直播间 " + id;
+
+  rooms_.create(RoomRecord{id, title, 0, 0},
+                [this, version = c.req.version(), keep_alive = c.req.keep_alive(), r](CreateError err,
+                                                                                     std::optional<RoomView> v) {
+                  if (err == CreateError::exists)
+                    return r(error_response(version, keep_alive, http::status::conflict, "exists",
+                                            "a room with this id exists"));
+                  if (err != CreateError::none || !v)
+                    return r(error_response(version, keep_alive, http::status::internal_server_error, "storage",
+                                            "the room could not be stored"));
+                  json::object o = room_json(*v);
+                  o["host_key"] = access_.host_key(v->record.id);
+                  o["operator_key"] = access_.operator_key(v->record.id);
+                  r(json_response(version, keep_alive, http::status::created, json::serialize(o)));
+                });
+}
+
+void Api::close_room(Call& c, Respond& r) const {
+  const std::string& id = c.params[0];
+  if (!rooms_.view(id)) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
+  if (!authorize(c, r, id, {Role::host})) return;
+  rooms_.close(id, [version = c.req.version(), keep_alive = c.req.keep_alive(), r](std::optional<RoomView> v) {
+    if (!v) return r(error_response(version, keep_alive, http::status::not_found, "not_found", "no such room"));
+    r(json_response(version, keep_alive, http::status::ok, json::serialize(room_json(*v))));
+  });
+}
+
+void Api::room_stats(Call& c, Respond& r) const {
+  const std::string& id = c.params[0];
+  auto v = rooms_.view(id);
+  if (!v) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
+  if (!authorize(c, r, id, {Role::host, Role::operator_})) return;
+  r(json_response(c.req, http::status::ok,
+                  json::serialize(json::object{{"room", id},
+                                               {"online", v->counters.online},
+                                               {"peak_online", v->counters.peak_online},
+                                               {"messages", v->counters.messages},
+                                               {"likes", v->counters.likes}})));
+}
+
+void Api::room_keys(Call& c, Respond& r) const {
+  const std::string& id = c.params[0];
+  if (!rooms_.view(id)) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
+  if (!authorize(c, r, id, {Role::host})) return;
+  r(json_response(c.req, http::status::ok,
+                  json::serialize(json::object{{"room", id},
+                                               {"host_key", access_.host_key(id)},
+                                               {"operator_key", access_.operator_key(id)}})));
+}
+
+}  // namespace server

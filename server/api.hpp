@@ -1,0 +1,59 @@
+#pragma once
+// The HTTP API and pages: one routing table from method and path to a handler.
+// Handlers run on the calling session's executor; slow work (disk) completes later via Respond.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "chat/chat_stats.hpp"
+#include "server/access.hpp"
+#include "server/http_types.hpp"
+#include "server/metrics.hpp"
+#include "server/room_directory.hpp"
+#include "server/static_files.hpp"
+#include "server/target.hpp"
+
+namespace server {
+
+class Api {
+ public:
+  Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
+      const StaticFiles& files);
+
+  void handle(Request req, Respond respond) const;
+
+ private:
+  struct Call {
+    const Request& req;
+    const Target& target;
+    std::vector<std::string> params;  // the ":" segments of the route, in order
+  };
+  using Handler = void (Api::*)(Call&, Respond&) const;
+  struct Route {
+    http::verb method;
+    std::vector<std::string> pattern;  // e.g. {"api", "rooms", ":", "close"}
+    Handler handler;
+  };
+
+  void healthz(Call& c, Respond& r) const;
+  void metrics(Call& c, Respond& r) const;
+  void list_rooms(Call& c, Respond& r) const;
+  void create_room(Call& c, Respond& r) const;
+  void get_room(Call& c, Respond& r) const;
+  void close_room(Call& c, Respond& r) const;
+  void room_stats(Call& c, Respond& r) const;
+  void room_keys(Call& c, Respond& r) const;
+
+  // Answers 401/403 itself and returns nullopt when the caller may not act on `room`.
+  std::optional<Principal> authorize(const Call& c, Respond& r, std::string_view room,
+                                     std::initializer_list<chat::Role> roles) const;
+
+  RoomDirectory& rooms_;
+  const Access& access_;
+  const ServerMetrics& metrics_;
+  const chat::ChatStats& chat_stats_;
+  const StaticFiles& files_;
+  std::vector<Route> routes_;
+};
+
+}  // namespace server

@@ -1,0 +1,125 @@
+#include "server/app.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "chat/chat_stats.hpp"
+#include "server/access.hpp"
+#include "server/api.hpp"
+#include "server/listener.hpp"
+#include "server/metrics.hpp"
+#include "server/room_directory.hpp"
+#include "server/room_store.hpp"
+#include "server/session_tracker.hpp"
+#include "server/static_files.hpp"
+#include "server/token_signer.hpp"
+#include "server/ws_admission.hpp"
+
+namespace server {
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The signing secret lives in the data dir so that room keys survive restarts.
+std::string load_or_create_secret(const fs::path& dir) {
+  fs::path path = dir / "secret.key";
+  if (std::ifstream in{path}) {
+    std::stringstream s;
+    s << in.rdbuf();
+    std::string secret = s.str();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    if (secret.size() >= 32) return secret;
+    throw std::runtime_error(path.string() + " is too short; delete it to make a new one");
+  }
+  std::string secret = random_token(32);
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << secret << "\n";
+    if (!out) throw std::runtime_error("cannot write " + path.string());
+  }
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+  return secret;
+}
+
+void raise_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+}  // namespace
+
+int run_app(const Config& config) {
+  raise_file_limit();
+  fs::create_directories(config.data_dir);
+
+  std::string admin_token = config.admin_token;
+  bool generated_admin = admin_token.empty();
+  if (generated_admin) admin_token = random_token(24);
+
+  asio::io_context ioc{static_cast<int>(config.threads)};
+  TokenSigner signer(load_or_create_secret(config.data_dir));
+  Access access(signer, admin_token);
+  ServerMetrics metrics;
+  chat::ChatStats chat_stats;
+  SessionTracker tracker;
+  RoomStore store((fs::path(config.data_dir) / "livecart.db").string());
+  RoomDirectory rooms(ioc.get_executor(), store, config.chat, chat_stats);
+  rooms.load();
+  if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0});
+  StaticFiles files(config.web_dir);
+  Api api(rooms, access, metrics, chat_stats, files);
+  WsAdmission admission(rooms, access, config.chat);
+  ConnectionContext ctx{config, metrics, tracker, api, admission};
+
+  auto listener = std::make_shared<Listener>(
+      ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.http_port}, ctx);
+  listener->run();
+  std::uint16_t port = listener->port();
+
+  spdlog::info("livecart listening on http://{}:{} ({} threads)", config.bind_address, port, config.threads);
+  if (generated_admin) spdlog::info("admin token (generated, pass --admin-token to fix it): {}", admin_token);
+  if (config.demo) {
+    spdlog::info("demo room: http://127.0.0.1:{}/?room=demo", port);
+    spdlog::info("demo host key: {}", access.host_key("demo"));
+  }
+  // One machine-readable line for scripts and tests.
+  std::cout << "http_port=" << port << std::endl;
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  asio::steady_timer grace(ioc);
+  signals.async_wait([&](boost::system::error_code ec, int signo) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", signo);
+    listener->stop();
+    grace.expires_after(config.shutdown_grace);
+    grace.async_wait([&](boost::system::error_code wait_ec) {
+      if (wait_ec) return;
+      spdlog::warn("{} sessions did not close in time", tracker.size());
+      ioc.stop();
+    });
+    tracker.shut_down_all([&] { asio::post(ioc, [&] { grace.cancel(); }); });
+  });
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace server

@@ -1,0 +1,111 @@
+#include "server/config.hpp"
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "chat/banned_words.hpp"
+
+#ifndef LIVECART_DEFAULT_WEB_DIR
+#define LIVECART_DEFAULT_WEB_DIR "web"
+#endif
+
+namespace server {
+namespace po = boost::program_options;
+
+namespace {
+
+// Maps LIVECART_HTTP_PORT to "http-port" for the options that may come from the environment.
+std::string env_name_to_option(const std::string& env, const po::options_description& desc) {
+  const std::string prefix = "LIVECART_";
+  if (env.rfind(prefix, 0) != 0) return {};
+  std::string name = env.substr(prefix.size());
+  for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return desc.find_nothrow(name, false) ? name : std::string{};
+}
+
+std::vector<std::string> read_banned_words(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read banned words file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return chat::parse_word_lines(text.str());
+}
+
+std::vector<std::string> default_banned_words() {
+  // A small starting list; operators replace it with --banned-words-file.
+  return {"傻逼", "操你妈", "草泥马", "加微信", "vx私聊", "fuck", "shit", "刷单"};
+}
+
+}  // namespace
+
+std::optional<Config> parse_config(int argc, const char* const argv[]) {
+  Config c;
+  unsigned port = c.http_port;
+  long tick_ms = c.chat.tick.count();
+  long stall_s = c.session.stall_timeout.count();
+  long grace_s = c.shutdown_grace.count();
+  std::string banned_file;
+
+  po::options_description desc("livecart options (environment: LIVECART_<OPTION>, e.g. LIVECART_HTTP_PORT)");
+  desc.add_options()
+      ("help,h", "show this help")
+      ("http-port", po::value(&port)->default_value(port), "HTTP/WebSocket port; 0 picks a free port")
+      ("bind", po::value(&c.bind_address)->default_value(c.bind_address), "address to listen on")
+      ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "where data files live")
+      ("admin-token", po::value(&c.admin_token), "admin bearer token (random and printed when absent)")
+      ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace|debug|info|warn|error|off")
+      ("web-dir", po::value(&c.web_dir)->default_value(LIVECART_DEFAULT_WEB_DIR), "static files folder")
+      ("threads", po::value(&c.threads)->default_value(c.threads), "I/O threads; 0: one per core")
+      ("demo", po::bool_switch(&c.demo), "create the demo room 'demo' at start")
+      ("shutdown-grace", po::value(&grace_s)->default_value(grace_s), "seconds to let sessions close on SIGTERM")
+      ("chat-max-chars", po::value(&c.chat.max_message_chars)->default_value(c.chat.max_message_chars), "characters per chat message")
+      ("chat-rate", po::value(&c.chat.rate_per_second)->default_value(c.chat.rate_per_second), "chat messages per second per viewer")
+      ("chat-burst", po::value(&c.chat.rate_burst)->default_value(c.chat.rate_burst), "chat messages a viewer may send at once")
+      ("chat-tick-ms", po::value(&tick_ms)->default_value(tick_ms), "fan-out batching period, 1..100 ms")
+      ("chat-history", po::value(&c.chat.history_size)->default_value(c.chat.history_size), "messages a joiner receives")
+      ("banned-words-file", po::value(&banned_file), "banned words, one per line (replaces the built-in list)")
+      ("ws-max-frame", po::value(&c.session.max_frame_bytes)->default_value(c.session.max_frame_bytes), "largest inbound WebSocket message, bytes")
+      ("ws-queue-frames", po::value(&c.session.max_queued_frames)->default_value(c.session.max_queued_frames), "outbound frames queued per viewer before it skips ahead")
+      ("ws-stall-timeout", po::value(&stall_s)->default_value(stall_s), "seconds a write may stall before the viewer is dropped")
+      ("ws-inbound-rate", po::value(&c.session.inbound_per_second)->default_value(c.session.inbound_per_second), "frames per second a client may send")
+      ("ws-inbound-burst", po::value(&c.session.inbound_burst)->default_value(c.session.inbound_burst), "frames a client may send at once");
+
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::store(po::parse_environment(desc, [&](const std::string& env) { return env_name_to_option(env, desc); }), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw std::runtime_error(e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return std::nullopt;
+  }
+
+  if (port > 65535) throw std::runtime_error("--http-port must be 0..65535");
+  c.http_port = static_cast<std::uint16_t>(port);
+  if (tick_ms < 1 || tick_ms > 100) throw std::runtime_error("--chat-tick-ms must be 1..100");
+  c.chat.tick = std::chrono::milliseconds(tick_ms);
+  if (stall_s < 1) throw std::runtime_error("--ws-stall-timeout must be at least 1");
+  c.session.stall_timeout = std::chrono::seconds(stall_s);
+  if (grace_s < 0) throw std::runtime_error("--shutdown-grace must be >= 0");
+  c.shutdown_grace = std::chrono::seconds(grace_s);
+  if (c.chat.rate_per_second <= 0 || c.chat.rate_burst < 1)
+    throw std::runtime_error("--chat-rate must be > 0 and --chat-burst >= 1");
+  if (c.session.inbound_per_second <= 0 || c.session.inbound_burst < 1)
+    throw std::runtime_error("--ws-inbound-rate must be > 0 and --ws-inbound-burst >= 1");
+  if (c.session.max_frame_bytes < 256 || c.session.max_frame_bytes > (1u << 20))
+    throw std::runtime_error("--ws-max-frame must be 256..1048576");
+  if (c.session.max_queued_frames < 2) throw std::runtime_error("--ws-queue-frames must be >= 2");
+  if (c.chat.max_message_chars < 1) throw std::runtime_error("--chat-max-chars must be >= 1");
+  if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+  c.chat.banned_words = banned_file.empty() ? default_banned_words() : read_banned_words(banned_file);
+  return c;
+}
+
+}  // namespace server

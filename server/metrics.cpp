@@ -1,0 +1,67 @@
+#include "server/metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace server {
+namespace {
+
+void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, auto value) {
+  fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
+}
+
+// Prometheus label values escape backslash, double quote and newline.
+std::string label_value(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_prometheus(const ServerMetrics& s, const chat::ChatStats& c, const std::vector<RoomView>& rooms) {
+  std::string out;
+  out.reserve(4096 + rooms.size() * 96);
+  auto load = [](const auto& a) { return a.load(std::memory_order_relaxed); };
+  metric(out, "livecart_connections", "gauge", "Open client connections (HTTP and WebSocket).",
+         load(s.http_connections) + load(s.ws_connections));
+  metric(out, "livecart_ws_connections", "gauge", "Open WebSocket sessions.", load(s.ws_connections));
+  metric(out, "livecart_connections_accepted_total", "counter", "TCP connections accepted.", load(s.connections_accepted));
+  metric(out, "livecart_http_requests_total", "counter", "HTTP requests handled.", load(s.http_requests));
+  metric(out, "livecart_http_bad_requests_total", "counter", "HTTP requests refused as malformed or too large.", load(s.http_bad_requests));
+  metric(out, "livecart_ws_frames_in_total", "counter", "WebSocket frames received.", load(s.ws_frames_in));
+  metric(out, "livecart_ws_frames_out_total", "counter", "WebSocket frames sent.", load(s.ws_frames_out));
+  metric(out, "livecart_ws_bytes_out_total", "counter", "WebSocket payload bytes sent.", load(s.ws_bytes_out));
+  metric(out, "livecart_ws_frames_dropped_total", "counter", "Frames skipped for slow consumers.", load(s.ws_frames_dropped));
+  metric(out, "livecart_ws_slow_consumer_disconnects_total", "counter", "Consumers disconnected for stalling.", load(s.ws_slow_disconnects));
+  metric(out, "livecart_ws_rejected_frames_total", "counter", "Client frames answered with an error.", load(s.ws_rejected_frames));
+  metric(out, "livecart_ws_protocol_closes_total", "counter", "Connections closed for protocol violations.", load(s.ws_protocol_closes));
+  metric(out, "livecart_chat_messages_total", "counter", "Chat messages that passed moderation.", load(c.messages));
+  metric(out, "livecart_chat_likes_total", "counter", "Likes received.", load(c.likes));
+  metric(out, "livecart_chat_batches_total", "counter", "Batches built by rooms.", load(c.batches));
+  metric(out, "livecart_chat_batch_deliveries_total", "counter", "Batch frames handed to sessions.", load(c.deliveries));
+
+  out += "# HELP livecart_chat_rejected_total Chat messages refused by moderation.\n"
+         "# TYPE livecart_chat_rejected_total counter\n";
+  for (std::size_t i = 1; i < chat::kRejectionCount; ++i)
+    fmt::format_to(std::back_inserter(out), "livecart_chat_rejected_total{{reason=\"{}\"}} {}\n",
+                   chat::to_code(static_cast<chat::Rejection>(i)), load(c.rejected[i]));
+
+  std::size_t open = 0;
+  for (const auto& r : rooms) open += !r.closed();
+  metric(out, "livecart_rooms", "gauge", "Open rooms.", open);
+  out += "# HELP livecart_room_viewers Connections in each open room.\n# TYPE livecart_room_viewers gauge\n";
+  for (const auto& r : rooms)
+    if (!r.closed())
+      fmt::format_to(std::back_inserter(out), "livecart_room_viewers{{room=\"{}\"}} {}\n", label_value(r.record.id),
+                     r.counters.online);
+  return out;
+}
+
+}  // namespace server

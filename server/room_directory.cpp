@@ -1,0 +1,132 @@
+#include "server/room_directory.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+namespace server {
+namespace asio = boost::asio;
+
+namespace {
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+RoomDirectory::RoomDirectory(asio::any_io_executor io, RoomStore& store, const chat::ChatConfig& config,
+                             chat::ChatStats& stats)
+    : io_(std::move(io)), store_(store), config_(config), stats_(stats) {}
+
+RoomDirectory::~RoomDirectory() { disk_.join(); }
+
+std::shared_ptr<chat::Room> RoomDirectory::make_room(const RoomRecord& record) const {
+  auto room = std::make_shared<chat::Room>(io_, chat::RoomInfo{record.id, record.title}, config_, stats_);
+  if (record.closed_at != 0) room->close();
+  return room;
+}
+
+RoomView RoomDirectory::view_of(const Entry& e) { return RoomView{e.record, e.room->counters()}; }
+
+void RoomDirectory::load() {
+  auto records = store_.load_all();
+  std::lock_guard lock(mutex_);
+  for (auto& r : records) {
+    auto room = make_room(r);
+    rooms_.emplace(r.id, Entry{std::move(r), std::move(room)});
+  }
+  spdlog::info("loaded {} rooms", rooms_.size());
+}
+
+void RoomDirectory::ensure(RoomRecord record) {
+  if (record.created_at == 0) record.created_at = unix_now();
+  {
+    std::lock_guard lock(mutex_);
+    if (rooms_.contains(record.id)) return;
+  }
+  if (!store_.insert(record)) return;
+  std::lock_guard lock(mutex_);
+  rooms_.emplace(record.id, Entry{record, make_room(record)});
+}
+
+void RoomDirectory::create(RoomRecord record, CreateHandler done) {
+  record.created_at = unix_now();
+  record.closed_at = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto [it, inserted] = rooms_.try_emplace(record.id, Entry{record, make_room(record), true});
+    if (!inserted) return done(CreateError::exists, std::nullopt);
+  }
+  asio::post(disk_, [this, record = std::move(record), done = std::move(done)] {
+    bool stored = false;
+    try {
+      stored = store_.insert(record);
+    } catch (const std::exception& e) {
+      spdlog::error("room {}: cannot store: {}", record.id, e.what());
+    }
+    std::unique_lock lock(mutex_);
+    auto it = rooms_.find(record.id);
+    if (!stored) {
+      rooms_.erase(it);
+      lock.unlock();
+      return done(CreateError::storage, std::nullopt);
+    }
+    it->second.pending = false;
+    RoomView v = view_of(it->second);
+    lock.unlock();
+    spdlog::info("room {} created: {}", record.id, record.title);
+    done(CreateError::none, std::move(v));
+  });
+}
+
+void RoomDirectory::close(const std::string& id, CloseHandler done) {
+  std::int64_t closed_at = unix_now();
+  {
+    std::lock_guard lock(mutex_);
+    auto it = rooms_.find(id);
+    if (it == rooms_.end() || it->second.pending) return done(std::nullopt);
+    if (it->second.record.closed_at != 0) return done(view_of(it->second));
+    it->second.record.closed_at = closed_at;
+    it->second.room->close();
+  }
+  asio::post(disk_, [this, id, closed_at, done = std::move(done)] {
+    try {
+      store_.mark_closed(id, closed_at);
+    } catch (const std::exception& e) {
+      spdlog::error("room {}: cannot store close: {}", id, e.what());
+    }
+    done(view(id));
+  });
+}
+
+std::shared_ptr<chat::Room> RoomDirectory::find(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = rooms_.find(id);
+  if (it == rooms_.end() || it->second.pending) return nullptr;
+  return it->second.room;
+}
+
+std::optional<RoomView> RoomDirectory::view(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = rooms_.find(id);
+  if (it == rooms_.end() || it->second.pending) return std::nullopt;
+  return view_of(it->second);
+}
+
+std::vector<RoomView> RoomDirectory::list() const {
+  std::vector<RoomView> out;
+  {
+    std::lock_guard lock(mutex_);
+    out.reserve(rooms_.size());
+    for (const auto& [id, e] : rooms_)
+      if (!e.pending) out.push_back(view_of(e));
+  }
+  std::sort(out.begin(), out.end(), [](const RoomView& a, const RoomView& b) {
+    return a.record.created_at != b.record.created_at ? a.record.created_at > b.record.created_at
+                                                      : a.record.id < b.record.id;
+  });
+  return out;
+}
+
+}  // namespace server

@@ -1,0 +1,72 @@
+#pragma once
+// All rooms of this node: their records (durable in the RoomStore) and their live chat.
+// Thread-safe: a mutex guards the map; each room's live state stays on its own strand.
+// Store writes run on the directory's disk thread; completions are called there.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "chat/room.hpp"
+#include "server/room_store.hpp"
+
+namespace server {
+
+struct RoomView {
+  RoomRecord record;
+  chat::RoomCounters counters;
+  [[nodiscard]] bool closed() const { return record.closed_at != 0; }
+};
+
+enum class CreateError { none, exists, storage };
+
+class RoomDirectory {
+ public:
+  RoomDirectory(boost::asio::any_io_executor io, RoomStore& store, const chat::ChatConfig& config,
+                chat::ChatStats& stats);
+  ~RoomDirectory();
+  RoomDirectory(const RoomDirectory&) = delete;
+  RoomDirectory& operator=(const RoomDirectory&) = delete;
+
+  // Loads the stored rooms (at start, before serving).
+  void load();
+
+  using CreateHandler = std::function<void(CreateError, std::optional<RoomView>)>;
+  // Creates the room, durable before `done` is called (on the disk thread).
+  void create(RoomRecord record, CreateHandler done);
+  // Creates the room at start when it does not exist yet; blocks (start-up only).
+  void ensure(RoomRecord record);
+
+  using CloseHandler = std::function<void(std::optional<RoomView>)>;
+  // Closes the room (members told and disconnected), durable before `done`; nullopt: unknown.
+  void close(const std::string& id, CloseHandler done);
+
+  [[nodiscard]] std::shared_ptr<chat::Room> find(const std::string& id) const;
+  [[nodiscard]] std::optional<RoomView> view(const std::string& id) const;
+  // Newest first.
+  [[nodiscard]] std::vector<RoomView> list() const;
+
+ private:
+  struct Entry {
+    RoomRecord record;
+    std::shared_ptr<chat::Room> room;
+    bool pending = false;  // being written: not visible yet
+  };
+  [[nodiscard]] std::shared_ptr<chat::Room> make_room(const RoomRecord& record) const;
+  [[nodiscard]] static RoomView view_of(const Entry& e);
+
+  boost::asio::any_io_executor io_;
+  RoomStore& store_;
+  const chat::ChatConfig& config_;
+  chat::ChatStats& stats_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> rooms_;
+  boost::asio::thread_pool disk_{1};
+};
+
+}  // namespace server

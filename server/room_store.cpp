@@ -1,0 +1,80 @@
+#include "server/room_store.hpp"
+
+#include <stdexcept>
+
+namespace server {
+namespace {
+
+struct Statement {
+  Statement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
+  }
+  ~Statement() { sqlite3_finalize(stmt); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  void bind(int i, const std::string& s) { sqlite3_bind_text(stmt, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT); }
+  void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt, i, v); }
+  sqlite3_stmt* stmt = nullptr;
+};
+
+std::string column_text(sqlite3_stmt* stmt, int i) {
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))) : std::string{};
+}
+
+}  // namespace
+
+RoomStore::RoomStore(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  db_.reset(db);
+  if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + path + ": " + sqlite3_errstr(rc));
+  sqlite3_busy_timeout(db, 5000);
+  // WAL with synchronous=FULL: a room acknowledged as created survives power loss.
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=FULL");
+  exec("CREATE TABLE IF NOT EXISTS rooms ("
+       " id TEXT PRIMARY KEY, title TEXT NOT NULL,"
+       " created_at INTEGER NOT NULL, closed_at INTEGER NOT NULL DEFAULT 0)");
+}
+
+void RoomStore::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string message = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw std::runtime_error(std::string("sqlite: ") + message + " in " + sql);
+  }
+}
+
+std::vector<RoomRecord> RoomStore::load_all() {
+  Statement s(db_.get(), "SELECT id, title, created_at, closed_at FROM rooms ORDER BY created_at, id");
+  std::vector<RoomRecord> rooms;
+  while (sqlite3_step(s.stmt) == SQLITE_ROW)
+    rooms.push_back({column_text(s.stmt, 0), column_text(s.stmt, 1), sqlite3_column_int64(s.stmt, 2),
+                     sqlite3_column_int64(s.stmt, 3)});
+  return rooms;
+}
+
+bool RoomStore::insert(const RoomRecord& room) {
+  Statement s(db_.get(), "INSERT INTO rooms (id, title, created_at, closed_at) VALUES (?, ?, ?, ?)");
+  s.bind(1, room.id);
+  s.bind(2, room.title);
+  s.bind(3, room.created_at);
+  s.bind(4, room.closed_at);
+  int rc = sqlite3_step(s.stmt);
+  if (rc == SQLITE_CONSTRAINT) return false;
+  if (rc != SQLITE_DONE) throw std::runtime_error(std::string("sqlite insert room: ") + sqlite3_errmsg(db_.get()));
+  return true;
+}
+
+void RoomStore::mark_closed(const std::string& id, std::int64_t closed_at) {
+  Statement s(db_.get(), "UPDATE rooms SET closed_at = ? WHERE id = ?");
+  s.bind(1, closed_at);
+  s.bind(2, id);
+  if (sqlite3_step(s.stmt) != SQLITE_DONE)
+    throw std::runtime_error(std::string("sqlite close room: ") + sqlite3_errmsg(db_.get()));
+}
+
+}  // namespace server

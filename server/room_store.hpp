@@ -1,0 +1,39 @@
+#pragma once
+// Durable room records in the embedded SQLite file (data dir). Calls block on disk: the
+// RoomDirectory runs them on its own disk thread, never on an io_context thread.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace server {
+
+struct RoomRecord {
+  std::string id;
+  std::string title;
+  std::int64_t created_at = 0;  // Unix seconds
+  std::int64_t closed_at = 0;   // 0: open
+};
+
+class RoomStore {
+ public:
+  // Opens (creating when needed) the database file; throws std::runtime_error on failure.
+  explicit RoomStore(const std::string& path);
+
+  [[nodiscard]] std::vector<RoomRecord> load_all();
+  // false when a room with this id exists already.
+  [[nodiscard]] bool insert(const RoomRecord& room);
+  void mark_closed(const std::string& id, std::int64_t closed_at);
+
+ private:
+  void exec(const char* sql);
+  struct Closer {
+    void operator()(sqlite3* db) const { sqlite3_close(db); }
+  };
+  std::unique_ptr<sqlite3, Closer> db_;
+};
+
+}  // namespace server
