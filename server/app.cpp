@@ -104,6 +104,10 @@ int run_app(const Config& config) {
   signals.async_wait([&](boost::system::error_code ec, int signo) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", signo);
+    // A second signal does not wait for the sessions.
+    signals.async_wait([&](boost::system::error_code again, int) {
+      if (!again) ioc.stop();
+    });
     listener->stop();
     grace.expires_after(config.shutdown_grace);
     grace.async_wait([&](boost::system::error_code wait_ec) {
@@ -111,7 +115,12 @@ int run_app(const Config& config) {
       spdlog::warn("{} sessions did not close in time", tracker.size());
       ioc.stop();
     });
-    tracker.shut_down_all([&] { asio::post(ioc, [&] { grace.cancel(); }); });
+    tracker.shut_down_all([&] {
+      asio::post(ioc, [&] {
+        grace.cancel();
+        signals.cancel();
+      });
+    });
   });
 
   std::vector<std::thread> threads;

@@ -1,4 +1,5 @@
 // livecart: the live-stream commerce server. Parses the configuration and runs the app.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
     std::cerr << "livecart: unknown --log-level '" << config->log_level << "'\n";
     return 2;
   }
+  // Logs go to stderr; stdout carries only the machine-readable "http_port=" line.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("livecart"));
   spdlog::set_level(level);
   try {
     return server::run_app(*config);

@@ -34,7 +34,8 @@ void RoomDirectory::load() {
   std::lock_guard lock(mutex_);
   for (auto& r : records) {
     auto room = make_room(r);
-    rooms_.emplace(r.id, Entry{std::move(r), std::move(room)});
+    std::string id = r.id;
+    rooms_.emplace(std::move(id), Entry{std::move(r), std::move(room)});
   }
   spdlog::info("loaded {} rooms", rooms_.size());
 }
