@@ -1,4 +1,6 @@
 // Rooms, roles and the HTTP API of the real server.
+#include <filesystem>
+
 #include "fixture.hpp"
 
 namespace testing_support {
@@ -159,9 +161,10 @@ TEST_F(RoomsTest, ChatPageIsServed) {
 }
 
 TEST_F(RoomsTest, RoomsAndKeysSurviveARestart) {
+  std::string dir = make_temp_dir();
+  server_ = std::make_unique<ServerProcess>(std::vector<std::string>{}, dir);
   auto room = create_room("keep", "保留");
   std::string host_key(room.at("host_key").as_string());
-  std::string dir = server_->data_dir();
   ASSERT_EQ(server_->stop(), 0);
   server_ = std::make_unique<ServerProcess>(std::vector<std::string>{}, dir);
   auto got = http_request(port(), "GET", "/api/rooms/keep");
@@ -170,6 +173,8 @@ TEST_F(RoomsTest, RoomsAndKeysSurviveARestart) {
   auto host = join("keep", "token=" + host_key);
   ASSERT_TRUE(host);
   EXPECT_EQ(host->welcome().at("you").at("role"), "host");
+  server_.reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

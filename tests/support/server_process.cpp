@@ -32,7 +32,8 @@ std::size_t count_fds(pid_t pid) {
 }
 
 ServerProcess::ServerProcess(std::vector<std::string> args, std::string data_dir)
-    : data_dir_(data_dir.empty() ? make_temp_dir() : std::move(data_dir)) {
+    : data_dir_(data_dir), owns_data_dir_(data_dir.empty()) {
+  if (owns_data_dir_) data_dir_ = make_temp_dir();
   log_path_ = data_dir_ + "/server.log";
   std::vector<std::string> argv_s{LIVECART_BINARY, "--http-port", "0",           "--data-dir", data_dir_,
                                   "--admin-token", kAdminToken,   "--log-level", "info",      "--threads",
@@ -81,6 +82,10 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::string data_dir
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) stop(SIGKILL);
+  if (owns_data_dir_ && !std::getenv("LIVECART_KEEP_TEST_DATA")) {
+    std::error_code ignored;
+    fs::remove_all(data_dir_, ignored);
+  }
 }
 
 int ServerProcess::stop(int signo, std::chrono::seconds deadline) {

@@ -14,7 +14,8 @@ inline constexpr const char* kAdminToken = "test-admin-token-0123456789";
 class ServerProcess {
  public:
   // Runs `livecart --http-port 0 --data-dir DIR --admin-token kAdminToken --log-level warn ARGS...`
-  // and waits (with a deadline) for the "http_port=" line. An empty data_dir makes a fresh one.
+  // and waits (with a deadline) for the "http_port=" line. An empty data_dir makes a fresh one,
+  // removed again with this object (unless LIVECART_KEEP_TEST_DATA is set, for debugging).
   explicit ServerProcess(std::vector<std::string> args = {}, std::string data_dir = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
@@ -37,6 +38,7 @@ class ServerProcess {
   std::uint16_t port_ = 0;
   std::string data_dir_;
   std::string log_path_;
+  bool owns_data_dir_ = false;  // made here: removed with the object
 };
 
 // A fresh temporary directory.
