@@ -119,7 +119,7 @@ void WsSession::enqueue(chat::Frame frame, bool droppable) {
     }
     // Skip ahead: queued batches the viewer has not started to receive give way to newer ones.
     std::size_t dropped = 0;
-    for (auto it = queue_.begin() + (writing_ ? 1 : 0); it != queue_.end();) {
+    for (auto it = std::next(queue_.begin(), writing_ ? 1 : 0); it != queue_.end();) {
       if (!it->droppable) {
         ++it;
         continue;

@@ -7,7 +7,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
-#include <deque>
+#include <list>
 #include <memory>
 #include <optional>
 
@@ -63,7 +63,7 @@ class WsSession : public chat::Member, public Closable, public std::enable_share
   bool joined_ = false;
 
   chat::RateLimiter inbound_;
-  std::deque<Outgoing> queue_;
+  std::list<Outgoing> queue_;  // allocates nothing while idle (a deque holds ~600 B)
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   chat::Clock::time_point write_started_{};
