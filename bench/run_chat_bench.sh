@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds a Release tree, starts livecart with the demo room, runs chat_load against it and
 # stops the server. Usage: bench/run_chat_bench.sh [VIEWERS] [RATE] [DURATION] [extra chat_load flags]
+# PEER=node-ws runs the same load against the Node.js peer in bench/peers/node-ws instead.
 # Chat rate limits are raised so that the benchmark's senders are not refused (each sender
 # chats at RATE/50 messages/s, far above a viewer's normal limit).
 set -euo pipefail
@@ -17,8 +18,15 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 data=$(mktemp -d)
 out=$(mktemp)
-build/release/server/livecart --http-port 0 --data-dir "$data" --demo --log-level warn \
-  --chat-rate 1000 --chat-burst 1000 >"$out" 2>"$data/server.log" &
+welcome=--wait-welcome
+if [[ "${PEER:-}" == node-ws ]]; then
+  (cd bench/peers/node-ws && npm ci --silent --no-audit --no-fund)
+  PORT=0 node bench/peers/node-ws/server.js >"$out" 2>"$data/server.log" &
+  welcome=
+else
+  build/release/server/livecart --http-port 0 --data-dir "$data" --demo --log-level warn \
+    --chat-rate 1000 --chat-burst 1000 >"$out" 2>"$data/server.log" &
+fi
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$data" "$out"' EXIT
 for _ in $(seq 1 300); do  # up to 30 s for the port line
@@ -32,7 +40,7 @@ port=$(sed -n 's/^http_port=//p' "$out")
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 status=0
 build/release/bench/chat_load --port "$port" --path /ws/rooms/demo --viewers "$viewers" --senders 50 \
-  --rate "$rate" --duration "$duration" --server-pid "$server" --wait-welcome "$@" || status=$?
+  --rate "$rate" --duration "$duration" --server-pid "$server" $welcome "$@" || status=$?
 kill -TERM $server
 wait $server || true
 exit $status

@@ -158,28 +158,15 @@ WsClient::~WsClient() {
   beast::get_lowest_layer(*ws_).socket().close(ignored);
 }
 
-bool WsClient::send_text(std::string_view text) {
+bool WsClient::send(std::string_view payload, bool text) {
   bool done = false;
   beast::error_code result;
-  ws_->text(true);
-  ws_->async_write(asio::buffer(text), [&](beast::error_code ec, std::size_t) {
+  ws_->text(text);
+  ws_->async_write(asio::buffer(payload), [&](beast::error_code ec, std::size_t) {
     result = ec;
     done = true;
   });
   return pump([&] { return done; }, 10s) && !result;
-}
-
-bool WsClient::send_binary(std::string_view bytes) {
-  bool done = false;
-  beast::error_code result;
-  ws_->binary(true);
-  ws_->async_write(asio::buffer(bytes), [&](beast::error_code ec, std::size_t) {
-    result = ec;
-    done = true;
-  });
-  bool ok = pump([&] { return done; }, 10s) && !result;
-  ws_->text(true);
-  return ok;
 }
 
 void WsClient::start_read() {

@@ -46,8 +46,8 @@ class WsClient {
                                            std::chrono::milliseconds timeout = 10s, int receive_buffer = 0);
   ~WsClient();
 
-  bool send_text(std::string_view text);
-  bool send_binary(std::string_view bytes);
+  bool send_text(std::string_view text) { return send(text, true); }
+  bool send_binary(std::string_view bytes) { return send(bytes, false); }
   bool send_json(const json::object& o) { return send_text(json::serialize(o)); }
 
   // The next event: batches are opened and their events returned one at a time.
@@ -65,6 +65,7 @@ class WsClient {
 
  private:
   WsClient() = default;
+  bool send(std::string_view payload, bool text);
   void start_read();  // one read always outstanding; events queue up as they arrive
   bool pump(const std::function<bool()>& until_true, std::chrono::milliseconds timeout);
 
