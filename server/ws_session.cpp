@@ -58,10 +58,14 @@ void WsSession::on_accept(beast::error_code ec) {
 }
 
 void WsSession::do_read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+  // Small reads: an idle viewer's pending read reserves kReadChunk bytes, not a whole frame's
+  // worth (Beast's async_read prepares ~1.5 KiB); a message is assembled over several reads.
+  ws_.async_read_some(buffer_, kReadChunk, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    self->on_read(ec, n);
+  });
 }
 
-void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
+void WsSession::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
     bool normal = ec == websocket::error::closed || ec == asio::error::operation_aborted || ec == beast::error::timeout ||
                   ec == asio::error::eof || ec == asio::error::connection_reset;
@@ -72,8 +76,9 @@ void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
     closing_ = true;
     return;  // the session ends when its last operation completes
   }
+  if (!ws_.is_message_done()) return do_read();
   metrics_.ws_frames_in.fetch_add(1, std::memory_order_relaxed);
-  std::string_view text(static_cast<const char*>(buffer_.data().data()), bytes);
+  std::string_view text(static_cast<const char*>(buffer_.data().data()), buffer_.size());
   // Staff hold signed keys and may type fast (hosts answer many questions at once).
   bool limited = !chat::is_staff(admission_.who.role) && !inbound_.try_take(chat::Clock::now());
   if (limited) {
@@ -84,7 +89,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
     on_text(text);
   }
   buffer_.consume(buffer_.size());
-  if (buffer_.capacity() > config_.session.max_frame_bytes) buffer_.shrink_to_fit();
+  if (buffer_.capacity() > kReadChunk) buffer_.shrink_to_fit();
   if (!closing_) do_read();
 }
 

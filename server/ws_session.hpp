@@ -33,6 +33,7 @@ class WsSession : public chat::Member, public Closable, public std::enable_share
   void run(Request req);
 
   void send(chat::Frame frame, bool droppable) override;
+  static constexpr std::size_t kReadChunk = 256;
   void kick(chat::CloseReason reason) override;
   void shut_down() override;
 
