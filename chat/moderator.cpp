@@ -22,8 +22,9 @@ Moderator::Moderator(const ChatConfig& config)
     : config_(config), banned_words_(config.banned_words) {}
 
 Verdict Moderator::check_chat(const Identity& who, std::string_view text, Clock::time_point now) {
-  using std::chrono::duration_cast;
   using std::chrono::milliseconds;
+  // Rounded up: a client that waits exactly retry_after_ms is let through.
+  auto ceil_ms = [](Clock::duration d) { return std::chrono::ceil<milliseconds>(d); };
 
   bool blank = text.find_first_not_of(" \t\n") == std::string_view::npos;
   if (blank) return {Rejection::empty, "message is empty", {}};
@@ -39,14 +40,13 @@ Verdict Moderator::check_chat(const Identity& who, std::string_view text, Clock:
 
   if (is_muted(who.user_id, now)) {
     auto until = muted_until_.at(who.user_id);
-    milliseconds retry = until == Clock::time_point::max() ? milliseconds{0}
-                                                           : duration_cast<milliseconds>(until - now);
+    milliseconds retry = until == Clock::time_point::max() ? milliseconds{0} : ceil_ms(until - now);
     return {Rejection::muted, "you are muted in this room", retry};
   }
   if (slow_mode_.count() > 0) {
     auto it = last_message_.find(who.user_id);
     if (it != last_message_.end() && now - it->second < slow_mode_) {
-      auto retry = duration_cast<milliseconds>(slow_mode_ - (now - it->second));
+      auto retry = ceil_ms(slow_mode_ - (now - it->second));
       return {Rejection::slow_mode,
               "slow mode: one message every " + std::to_string(slow_mode_.count()) + " s", retry};
     }

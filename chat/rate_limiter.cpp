@@ -9,12 +9,12 @@ RateLimiter::RateLimiter(double per_second, double burst)
     : per_second_(per_second), burst_(std::max(1.0, burst)), tokens_(burst_) {}
 
 void RateLimiter::refill(Clock::time_point now) {
-  if (last_ == Clock::time_point{}) {
+  if (!last_) {
     last_ = now;
     return;
   }
-  if (now <= last_) return;
-  std::chrono::duration<double> elapsed = now - last_;
+  if (now <= *last_) return;
+  std::chrono::duration<double> elapsed = now - *last_;
   tokens_ = std::min(burst_, tokens_ + elapsed.count() * per_second_);
   last_ = now;
 }

@@ -2,6 +2,7 @@
 // A token bucket: `burst` actions at once, refilled at `per_second`. The caller passes the
 // time, so the bucket holds no clock and tests drive it with any timeline.
 #include <chrono>
+#include <optional>
 
 namespace chat {
 
@@ -23,7 +24,7 @@ class RateLimiter {
   double per_second_;
   double burst_;
   double tokens_;
-  Clock::time_point last_{};
+  std::optional<Clock::time_point> last_;  // unset until the first call
 };
 
 }  // namespace chat

@@ -234,6 +234,7 @@ void Room::on_moderation(MemberEntry& from, ClientMessage& message) {
 
 void Room::kick_user(const std::string& user_id, CloseReason reason) {
   auto frame = std::make_shared<const std::string>(encode_error({"banned", "you are banned from this room"}));
+  bool removed = false;
   for (auto it = members_.begin(); it != members_.end();) {
     if (it->second.who.user_id != user_id || is_staff(it->second.who.role)) {
       ++it;
@@ -244,7 +245,9 @@ void Room::kick_user(const std::string& user_id, CloseReason reason) {
       m->kick(reason);
     }
     it = remove_member(it);
+    removed = true;
   }
+  if (!removed) return;
   online_changed_ = true;
   schedule_flush();
 }
@@ -260,6 +263,19 @@ void Room::schedule_flush() {
 }
 
 void Room::flush() {
+  // Sessions that ended without leaving are dropped first, so the online count is right.
+  std::vector<std::shared_ptr<Member>> live;
+  live.reserve(members_.size());
+  for (auto it = members_.begin(); it != members_.end();) {
+    if (auto m = it->second.member.lock()) {
+      live.push_back(std::move(m));
+      ++it;
+    } else {
+      it = remove_member(it);
+      online_changed_ = true;
+    }
+  }
+
   std::vector<std::string> events = std::move(pending_events_);
   pending_events_.clear();
   if (!pending_joins_.empty() || pending_more_joins_ > 0)
@@ -273,20 +289,9 @@ void Room::flush() {
   if (events.empty()) return;
 
   auto frame = std::make_shared<const std::string>(encode_batch(events));
-  std::uint64_t delivered = 0;
-  for (auto it = members_.begin(); it != members_.end();) {
-    if (auto m = it->second.member.lock()) {
-      m->send(frame, true);
-      ++delivered;
-      ++it;
-    } else {
-      it = remove_member(it);  // the session ended without leaving
-      online_changed_ = true;
-    }
-  }
+  for (auto& m : live) m->send(frame, true);
   stats_.batches.fetch_add(1, std::memory_order_relaxed);
-  stats_.deliveries.fetch_add(delivered, std::memory_order_relaxed);
+  stats_.deliveries.fetch_add(live.size(), std::memory_order_relaxed);
 }
 
 }  // namespace chat
-

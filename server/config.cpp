@@ -44,7 +44,13 @@ std::vector<std::string> default_banned_words() {
 
 std::optional<Config> parse_config(int argc, const char* const argv[]) {
   Config c;
-  unsigned port = c.http_port;
+  // Counts are read as signed numbers and range-checked: Boost would wrap "-1" into a huge unsigned.
+  long long port = c.http_port;
+  long long threads = c.threads;
+  long long max_chars = static_cast<long long>(c.chat.max_message_chars);
+  long long history = static_cast<long long>(c.chat.history_size);
+  long long max_frame = static_cast<long long>(c.session.max_frame_bytes);
+  long long queue_frames = static_cast<long long>(c.session.max_queued_frames);
   long tick_ms = c.chat.tick.count();
   long stall_s = c.session.stall_timeout.count();
   long grace_s = c.shutdown_grace.count();
@@ -59,17 +65,17 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
       ("admin-token", po::value(&c.admin_token), "admin bearer token (random and printed when absent)")
       ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace|debug|info|warn|error|off")
       ("web-dir", po::value(&c.web_dir)->default_value(LIVECART_DEFAULT_WEB_DIR), "static files folder")
-      ("threads", po::value(&c.threads)->default_value(c.threads), "I/O threads; 0: one per core")
+      ("threads", po::value(&threads)->default_value(threads), "I/O threads; 0: one per core")
       ("demo", po::bool_switch(&c.demo), "create the demo room 'demo' at start")
       ("shutdown-grace", po::value(&grace_s)->default_value(grace_s), "seconds to let sessions close on SIGTERM")
-      ("chat-max-chars", po::value(&c.chat.max_message_chars)->default_value(c.chat.max_message_chars), "characters per chat message")
+      ("chat-max-chars", po::value(&max_chars)->default_value(max_chars), "characters per chat message")
       ("chat-rate", po::value(&c.chat.rate_per_second)->default_value(c.chat.rate_per_second), "chat messages per second per viewer")
       ("chat-burst", po::value(&c.chat.rate_burst)->default_value(c.chat.rate_burst), "chat messages a viewer may send at once")
       ("chat-tick-ms", po::value(&tick_ms)->default_value(tick_ms), "fan-out batching period, 1..100 ms")
-      ("chat-history", po::value(&c.chat.history_size)->default_value(c.chat.history_size), "messages a joiner receives")
+      ("chat-history", po::value(&history)->default_value(history), "messages a joiner receives")
       ("banned-words-file", po::value(&banned_file), "banned words, one per line (replaces the built-in list)")
-      ("ws-max-frame", po::value(&c.session.max_frame_bytes)->default_value(c.session.max_frame_bytes), "largest inbound WebSocket message, bytes")
-      ("ws-queue-frames", po::value(&c.session.max_queued_frames)->default_value(c.session.max_queued_frames), "outbound frames queued per viewer before it skips ahead")
+      ("ws-max-frame", po::value(&max_frame)->default_value(max_frame), "largest inbound WebSocket message, bytes")
+      ("ws-queue-frames", po::value(&queue_frames)->default_value(queue_frames), "outbound frames queued per viewer before it skips ahead")
       ("ws-stall-timeout", po::value(&stall_s)->default_value(stall_s), "seconds a write may stall before the viewer is dropped")
       ("ws-inbound-rate", po::value(&c.session.inbound_per_second)->default_value(c.session.inbound_per_second), "frames per second a client may send")
       ("ws-inbound-burst", po::value(&c.session.inbound_burst)->default_value(c.session.inbound_burst), "frames a client may send at once");
@@ -87,22 +93,24 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
     return std::nullopt;
   }
 
-  if (port > 65535) throw std::runtime_error("--http-port must be 0..65535");
-  c.http_port = static_cast<std::uint16_t>(port);
-  if (tick_ms < 1 || tick_ms > 100) throw std::runtime_error("--chat-tick-ms must be 1..100");
-  c.chat.tick = std::chrono::milliseconds(tick_ms);
-  if (stall_s < 1) throw std::runtime_error("--ws-stall-timeout must be at least 1");
-  c.session.stall_timeout = std::chrono::seconds(stall_s);
-  if (grace_s < 0) throw std::runtime_error("--shutdown-grace must be >= 0");
-  c.shutdown_grace = std::chrono::seconds(grace_s);
+  auto in_range = [](long long v, long long lo, long long hi, const char* flag) {
+    if (v < lo || v > hi)
+      throw std::runtime_error(std::string("--") + flag + " must be " + std::to_string(lo) + ".." + std::to_string(hi));
+    return v;
+  };
+  c.http_port = static_cast<std::uint16_t>(in_range(port, 0, 65535, "http-port"));
+  c.threads = static_cast<unsigned>(in_range(threads, 0, 256, "threads"));
+  c.chat.max_message_chars = static_cast<std::size_t>(in_range(max_chars, 1, 10000, "chat-max-chars"));
+  c.chat.history_size = static_cast<std::size_t>(in_range(history, 0, 1000, "chat-history"));
+  c.session.max_frame_bytes = static_cast<std::size_t>(in_range(max_frame, 256, 1 << 20, "ws-max-frame"));
+  c.session.max_queued_frames = static_cast<std::size_t>(in_range(queue_frames, 2, 100000, "ws-queue-frames"));
+  c.chat.tick = std::chrono::milliseconds(in_range(tick_ms, 1, 100, "chat-tick-ms"));
+  c.session.stall_timeout = std::chrono::seconds(in_range(stall_s, 1, 3600, "ws-stall-timeout"));
+  c.shutdown_grace = std::chrono::seconds(in_range(grace_s, 0, 3600, "shutdown-grace"));
   if (c.chat.rate_per_second <= 0 || c.chat.rate_burst < 1)
     throw std::runtime_error("--chat-rate must be > 0 and --chat-burst >= 1");
   if (c.session.inbound_per_second <= 0 || c.session.inbound_burst < 1)
     throw std::runtime_error("--ws-inbound-rate must be > 0 and --ws-inbound-burst >= 1");
-  if (c.session.max_frame_bytes < 256 || c.session.max_frame_bytes > (1u << 20))
-    throw std::runtime_error("--ws-max-frame must be 256..1048576");
-  if (c.session.max_queued_frames < 2) throw std::runtime_error("--ws-queue-frames must be >= 2");
-  if (c.chat.max_message_chars < 1) throw std::runtime_error("--chat-max-chars must be >= 1");
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   c.chat.banned_words = banned_file.empty() ? default_banned_words() : read_banned_words(banned_file);
   return c;
