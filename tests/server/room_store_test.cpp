@@ -1,0 +1,127 @@
+#include "server/room_store.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace server {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Each test gets its own folder, removed afterwards.
+class RoomStoreTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("livecart_room_store_" + std::to_string(getpid()) + "_" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  [[nodiscard]] std::string db_path() const { return (dir_ / "livecart.db").string(); }
+
+  fs::path dir_;
+};
+
+TEST_F(RoomStoreTest, NewFileHasNoRooms) {
+  RoomStore store(db_path());
+  EXPECT_TRUE(store.load_all().empty());
+}
+
+TEST_F(RoomStoreTest, InsertedRoomIsLoadedWithItsFields) {
+  RoomStore store(db_path());
+  ASSERT_TRUE(store.insert({"soy-sauce", "低钠酱油试吃", 1764040000, 0}));
+  auto rooms = store.load_all();
+  ASSERT_EQ(rooms.size(), 1u);
+  EXPECT_EQ(rooms[0].id, "soy-sauce");
+  EXPECT_EQ(rooms[0].title, "低钠酱油试吃");
+  EXPECT_EQ(rooms[0].created_at, 1764040000);
+  EXPECT_EQ(rooms[0].closed_at, 0);
+}
+
+TEST_F(RoomStoreTest, DuplicateInsertReturnsFalseAndKeepsTheFirst) {
+  RoomStore store(db_path());
+  ASSERT_TRUE(store.insert({"soy-sauce", "first", 100, 0}));
+  EXPECT_FALSE(store.insert({"soy-sauce", "second", 200, 0}));
+  auto rooms = store.load_all();
+  ASSERT_EQ(rooms.size(), 1u);
+  EXPECT_EQ(rooms[0].title, "first");
+}
+
+TEST_F(RoomStoreTest, LoadAllReturnsRoomsInCreationOrder) {
+  RoomStore store(db_path());
+  ASSERT_TRUE(store.insert({"c", "third", 300, 0}));
+  ASSERT_TRUE(store.insert({"a", "first", 100, 0}));
+  ASSERT_TRUE(store.insert({"b", "second", 200, 0}));
+  auto rooms = store.load_all();
+  ASSERT_EQ(rooms.size(), 3u);
+  EXPECT_EQ(rooms[0].id, "a");
+  EXPECT_EQ(rooms[1].id, "b");
+  EXPECT_EQ(rooms[2].id, "c");
+}
+
+TEST_F(RoomStoreTest, TitlesWithQuotesAndNulBytesAreStoredExactly) {
+  RoomStore store(db_path());
+  std::string title = std::string("it's \"quoted\"; DROP TABLE rooms; --") + '\0' + "tail";
+  ASSERT_TRUE(store.insert({"q", title, 1, 0}));
+  auto rooms = store.load_all();
+  ASSERT_EQ(rooms.size(), 1u);
+  EXPECT_EQ(rooms[0].title, title);
+}
+
+TEST_F(RoomStoreTest, MarkClosedSetsTheCloseTime) {
+  RoomStore store(db_path());
+  ASSERT_TRUE(store.insert({"a", "t", 100, 0}));
+  ASSERT_TRUE(store.insert({"b", "t", 200, 0}));
+  store.mark_closed("a", 150);
+  auto rooms = store.load_all();
+  ASSERT_EQ(rooms.size(), 2u);
+  EXPECT_EQ(rooms[0].closed_at, 150);
+  EXPECT_EQ(rooms[1].closed_at, 0);
+}
+
+TEST_F(RoomStoreTest, RoomsAndClosingPersistAcrossReopening) {
+  {
+    RoomStore store(db_path());
+    ASSERT_TRUE(store.insert({"a", "first", 100, 0}));
+    ASSERT_TRUE(store.insert({"b", "second", 200, 0}));
+    store.mark_closed("a", 150);
+  }
+  RoomStore reopened(db_path());
+  auto rooms = reopened.load_all();
+  ASSERT_EQ(rooms.size(), 2u);
+  EXPECT_EQ(rooms[0].id, "a");
+  EXPECT_EQ(rooms[0].closed_at, 150);
+  EXPECT_EQ(rooms[1].id, "b");
+  EXPECT_EQ(rooms[1].closed_at, 0);
+}
+
+TEST_F(RoomStoreTest, DuplicateInsertIsRefusedAfterReopening) {
+  { ASSERT_TRUE(RoomStore(db_path()).insert({"a", "t", 1, 0})); }
+  RoomStore reopened(db_path());
+  EXPECT_FALSE(reopened.insert({"a", "t", 2, 0}));
+}
+
+TEST_F(RoomStoreTest, MarkClosedOfAnUnknownRoomChangesNothing) {
+  RoomStore store(db_path());
+  ASSERT_TRUE(store.insert({"a", "t", 1, 0}));
+  store.mark_closed("zzz", 5);
+  auto rooms = store.load_all();
+  ASSERT_EQ(rooms.size(), 1u);
+  EXPECT_EQ(rooms[0].closed_at, 0);
+}
+
+TEST_F(RoomStoreTest, OpeningAnUnreachablePathThrows) {
+  EXPECT_THROW(RoomStore((dir_ / "missing" / "sub" / "livecart.db").string()), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace server
