@@ -85,14 +85,6 @@ void Room::close() {
   });
 }
 
-void Room::shutdown() {
-  asio::post(strand_, [self = shared_from_this()] {
-    for (auto& [id, entry] : self->members_)
-      if (auto m = entry.member.lock()) m->kick(CloseReason::shutting_down);
-    self->flush_timer_.cancel();
-  });
-}
-
 void Room::do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identity who, const std::string& token) {
   auto m = member.lock();
   if (!m) return;

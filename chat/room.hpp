@@ -46,8 +46,6 @@ class Room : public std::enable_shared_from_this<Room> {
   void publish(std::string encoded_event);
   // The host ended the room: members are told and disconnected; later joins are refused.
   void close();
-  // The server is stopping: members are disconnected with "going away".
-  void shutdown();
 
   [[nodiscard]] const RoomInfo& info() const { return info_; }
   [[nodiscard]] bool is_closed() const { return closed_.load(std::memory_order_relaxed); }

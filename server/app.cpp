@@ -90,15 +90,6 @@ int run_app(const Config& config) {
   listener->run();
   std::uint16_t port = listener->port();
 
-  spdlog::info("livecart listening on http://{}:{} ({} threads)", config.bind_address, port, config.threads);
-  if (generated_admin) spdlog::info("admin token (generated, pass --admin-token to fix it): {}", admin_token);
-  if (config.demo) {
-    spdlog::info("demo room: http://127.0.0.1:{}/?room=demo", port);
-    spdlog::info("demo host key: {}", access.host_key("demo"));
-  }
-  // One machine-readable line for scripts and tests.
-  std::cout << "http_port=" << port << std::endl;
-
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   asio::steady_timer grace(ioc);
   signals.async_wait([&](boost::system::error_code ec, int signo) {
@@ -122,6 +113,17 @@ int run_app(const Config& config) {
       });
     });
   });
+
+  // Announced only now that the signal handlers are in place: a SIGTERM sent by whoever read
+  // the port line takes the clean path.
+  spdlog::info("livecart listening on http://{}:{} ({} threads)", config.bind_address, port, config.threads);
+  if (generated_admin) spdlog::info("admin token (generated, pass --admin-token to fix it): {}", admin_token);
+  if (config.demo) {
+    spdlog::info("demo room: http://127.0.0.1:{}/?room=demo", port);
+    spdlog::info("demo host key: {}", access.host_key("demo"));
+  }
+  // One machine-readable line for scripts and tests.
+  std::cout << "http_port=" << port << std::endl;
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&] { ioc.run(); });

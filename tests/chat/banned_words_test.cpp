@@ -23,7 +23,8 @@ TEST(BannedWords, FindsAMixedChineseAndLatinWord) {
 }
 
 TEST(BannedWords, MatchesAsciiLettersCaseInsensitively) {
-  for (std::string text : {"FUCK", "Fuck", "fUcK"}) EXPECT_EQ(sample_list().find_in(text), "fuck") << text;
+  for (std::string text : {"FUCK", "Fuck", "fUcK"})
+    EXPECT_EQ(sample_list().find_in(text), "fuck") << text;
 }
 
 TEST(BannedWords, MatchesDespitePunctuationAndSpacesBetweenLetters) {
@@ -58,7 +59,8 @@ TEST(BannedWords, FoldForMatchingLowercasesAndDropsPunctuation) {
 }
 
 TEST(ParseWordLines, ReadsOneWordPerLine) {
-  EXPECT_EQ(parse_word_lines("fuck\n傻逼\n加微信"), (std::vector<std::string>{"fuck", "傻逼", "加微信"}));
+  EXPECT_EQ(parse_word_lines("fuck\n傻逼\n加微信"),
+            (std::vector<std::string>{"fuck", "傻逼", "加微信"}));
 }
 
 TEST(ParseWordLines, SkipsBlankLinesAndComments) {

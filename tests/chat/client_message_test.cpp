@@ -24,7 +24,8 @@ T parse_as(std::string_view json) {
   }
   auto& message = std::get<ClientMessage>(result);
   if (!std::holds_alternative<T>(message)) {
-    ADD_FAILURE() << "parsed as another message type (index " << message.index() << ") for " << json;
+    ADD_FAILURE() << "parsed as another message type (index " << message.index() << ") for "
+                  << json;
     return T{};
   }
   return std::get<T>(message);
@@ -92,7 +93,9 @@ TEST(ParseClientMessage, SlowModeZeroTurnsItOff) {
 }
 
 TEST(ParseClientMessage, IgnoresUnknownFields) {
-  EXPECT_EQ(parse_as<ChatMsg>(R"({"extra":[1,{"a":null}],"type":"chat","text":"hi","x":true})").text, "hi");
+  EXPECT_EQ(
+      parse_as<ChatMsg>(R"({"extra":[1,{"a":null}],"type":"chat","text":"hi","x":true})").text,
+      "hi");
 }
 
 TEST(ParseClientMessage, DecodesUnicodeEscapes) {
@@ -104,7 +107,8 @@ TEST(ParseClientMessage, DecodesSurrogatePairEscapes) {
 }
 
 TEST(ParseClientMessage, KeepsEscapedQuotesAndNewlines) {
-  EXPECT_EQ(parse_as<ChatMsg>(R"({"type":"chat","text":"a \"q\" \\ b\nc"})").text, "a \"q\" \\ b\nc");
+  EXPECT_EQ(parse_as<ChatMsg>(R"({"type":"chat","text":"a \"q\" \\ b\nc"})").text,
+            "a \"q\" \\ b\nc");
 }
 
 TEST(ParseClientMessage, AcceptsAOneMebibyteText) {
@@ -152,33 +156,51 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"unknown_type", R"({"type":"dance"})", "unknown_type", "'dance'"},
         BadInput{"type_case_matters", R"({"type":"Chat","text":"a"})", "unknown_type", "'Chat'"},
         BadInput{"chat_missing_text", R"({"type":"chat"})", "bad_field", "'text' is required"},
-        BadInput{"chat_text_number", R"({"type":"chat","text":123})", "bad_field", "'text' must be a string"},
+        BadInput{"chat_text_number", R"({"type":"chat","text":123})", "bad_field",
+                 "'text' must be a string"},
         BadInput{"chat_text_null", R"({"type":"chat","text":null})", "bad_field", "'text'"},
         BadInput{"chat_ref_number", R"({"type":"chat","text":"a","ref":7})", "bad_field", "'ref'"},
-        BadInput{"chat_ref_too_long", R"({"type":"chat","text":"a","ref":")" + std::string(65, 'r') + R"("})",
+        BadInput{"chat_ref_too_long",
+                 R"({"type":"chat","text":"a","ref":")" + std::string(65, 'r') + R"("})",
                  "bad_field", "'ref' is too long"},
-        BadInput{"like_count_string", R"({"type":"like","count":"5"})", "bad_field", "'count' must be an integer"},
-        BadInput{"like_count_fraction", R"({"type":"like","count":1.5})", "bad_field", "'count' must be an integer"},
-        BadInput{"like_count_bool", R"({"type":"like","count":true})", "bad_field", "'count' must be an integer"},
-        BadInput{"like_count_negative", R"({"type":"like","count":-1})", "bad_field", "'count' must be between 1 and 100"},
-        BadInput{"like_count_zero", R"({"type":"like","count":0})", "bad_field", "'count' must be between 1 and 100"},
-        BadInput{"like_count_over_max", R"({"type":"like","count":101})", "bad_field", "'count' must be between 1 and 100"},
-        BadInput{"like_count_huge", R"({"type":"like","count":18446744073709551615})", "bad_field", "'count'"},
-        BadInput{"like_count_overflow", R"({"type":"like","count":99999999999999999999999})", "bad_json", ""},
-        BadInput{"mute_missing_user", R"({"type":"mute","seconds":5})", "bad_field", "'user' is required"},
-        BadInput{"mute_user_number", R"({"type":"mute","user":5})", "bad_field", "'user' must be a string"},
-        BadInput{"mute_user_too_long", R"({"type":"mute","user":")" + std::string(65, 'u') + R"("})", "bad_field",
+        BadInput{"like_count_string", R"({"type":"like","count":"5"})", "bad_field",
+                 "'count' must be an integer"},
+        BadInput{"like_count_fraction", R"({"type":"like","count":1.5})", "bad_field",
+                 "'count' must be an integer"},
+        BadInput{"like_count_bool", R"({"type":"like","count":true})", "bad_field",
+                 "'count' must be an integer"},
+        BadInput{"like_count_negative", R"({"type":"like","count":-1})", "bad_field",
+                 "'count' must be between 1 and 100"},
+        BadInput{"like_count_zero", R"({"type":"like","count":0})", "bad_field",
+                 "'count' must be between 1 and 100"},
+        BadInput{"like_count_over_max", R"({"type":"like","count":101})", "bad_field",
+                 "'count' must be between 1 and 100"},
+        BadInput{"like_count_huge", R"({"type":"like","count":18446744073709551615})", "bad_field",
+                 "'count'"},
+        BadInput{"like_count_overflow", R"({"type":"like","count":99999999999999999999999})",
+                 "bad_json", ""},
+        BadInput{"mute_missing_user", R"({"type":"mute","seconds":5})", "bad_field",
+                 "'user' is required"},
+        BadInput{"mute_user_number", R"({"type":"mute","user":5})", "bad_field",
+                 "'user' must be a string"},
+        BadInput{"mute_user_too_long",
+                 R"({"type":"mute","user":")" + std::string(65, 'u') + R"("})", "bad_field",
                  "'user' is too long"},
-        BadInput{"mute_seconds_negative", R"({"type":"mute","user":"v_1","seconds":-3})", "bad_field", "'seconds'"},
-        BadInput{"mute_seconds_over_30_days", R"({"type":"mute","user":"v_1","seconds":2592001})", "bad_field",
-                 "'seconds' must be between 0 and 2592000"},
+        BadInput{"mute_seconds_negative", R"({"type":"mute","user":"v_1","seconds":-3})",
+                 "bad_field", "'seconds'"},
+        BadInput{"mute_seconds_over_30_days", R"({"type":"mute","user":"v_1","seconds":2592001})",
+                 "bad_field", "'seconds' must be between 0 and 2592000"},
         BadInput{"unmute_missing_user", R"({"type":"unmute"})", "bad_field", "'user' is required"},
         BadInput{"ban_missing_user", R"({"type":"ban"})", "bad_field", "'user' is required"},
-        BadInput{"ban_user_array", R"({"type":"ban","user":["v_1"]})", "bad_field", "'user' must be a string"},
+        BadInput{"ban_user_array", R"({"type":"ban","user":["v_1"]})", "bad_field",
+                 "'user' must be a string"},
         BadInput{"delete_missing_id", R"({"type":"delete"})", "bad_field", "'id' is required"},
-        BadInput{"delete_id_zero", R"({"type":"delete","id":0})", "bad_field", "'id' must be between 1"},
-        BadInput{"delete_id_string", R"({"type":"delete","id":"17"})", "bad_field", "'id' must be an integer"},
-        BadInput{"slow_mode_missing_seconds", R"({"type":"slow_mode"})", "bad_field", "'seconds' is required"},
+        BadInput{"delete_id_zero", R"({"type":"delete","id":0})", "bad_field",
+                 "'id' must be between 1"},
+        BadInput{"delete_id_string", R"({"type":"delete","id":"17"})", "bad_field",
+                 "'id' must be an integer"},
+        BadInput{"slow_mode_missing_seconds", R"({"type":"slow_mode"})", "bad_field",
+                 "'seconds' is required"},
         BadInput{"slow_mode_negative", R"({"type":"slow_mode","seconds":-3})", "bad_field",
                  "'seconds' must be between 0 and 3600"},
         BadInput{"slow_mode_over_an_hour", R"({"type":"slow_mode","seconds":3601})", "bad_field",
@@ -239,7 +261,8 @@ TEST(ParseClientMessage, DeeplyNestedArraysAreRefusedWithoutCrashing) {
 }
 
 TEST(ParseClientMessage, DeeplyNestedBalancedValueIsRefusedWithoutCrashing) {
-  std::string json = R"({"type":"chat","text":"a","x":)" + std::string(10000, '[') + std::string(10000, ']') + "}";
+  std::string json =
+      R"({"type":"chat","text":"a","x":)" + std::string(10000, '[') + std::string(10000, ']') + "}";
   EXPECT_EQ(parse_error(json).code, "bad_json");
 }
 

@@ -42,8 +42,9 @@ TEST(EncodeChat, HasTypeIdUserTextAndTime) {
 }
 
 TEST(EncodeChat, NamesEachRole) {
-  for (auto [role, name] : {std::pair{Role::viewer, "viewer"}, std::pair{Role::host, "host"},
-                            std::pair{Role::operator_, "operator"}, std::pair{Role::admin, "admin"}}) {
+  for (auto [role, name] :
+       {std::pair{Role::viewer, "viewer"}, std::pair{Role::host, "host"},
+        std::pair{Role::operator_, "operator"}, std::pair{Role::admin, "admin"}}) {
     auto o = parse_object(encode_chat({1, Identity{"u", "n", role}, "t", 0}));
     EXPECT_EQ(str(o.at("user").at("role")), name);
   }
@@ -101,7 +102,8 @@ TEST(EncodeSlowMode, HasTheSeconds) {
 }
 
 TEST(EncodeBatch, WrapsEncodedEventsInOrder) {
-  std::vector<std::string> events{encode_chat({1, kViewer, "a", 0}), encode_likes(2, 3), encode_online(4)};
+  std::vector<std::string> events{encode_chat({1, kViewer, "a", 0}), encode_likes(2, 3),
+                                  encode_online(4)};
   auto o = parse_object(encode_batch(events));
   EXPECT_EQ(str(o.at("type")), "batch");
   const auto& list = o.at("events").as_array();
@@ -131,7 +133,8 @@ TEST(EncodeError, HasCodeAndMessage) {
 }
 
 TEST(EncodeError, CarriesRefAndRetryAfterWhenGiven) {
-  auto o = parse_object(encode_error({"rate_limited", "slow down", "c\"3", std::chrono::milliseconds(800)}));
+  auto o = parse_object(
+      encode_error({"rate_limited", "slow down", "c\"3", std::chrono::milliseconds(800)}));
   EXPECT_EQ(str(o.at("ref")), "c\"3");
   EXPECT_EQ(o.at("retry_after_ms").to_number<std::int64_t>(), 800);
 }
@@ -162,10 +165,17 @@ TEST(EncodeWelcome, HasEveryField) {
 
 TEST(EncodeWelcome, SplicesHistoryInOrder) {
   Identity you{"v_x", "n", Role::viewer};
-  std::vector<std::string> history{encode_chat({1, kViewer, "first", 0}), encode_chat({2, kViewer, "second", 0}),
+  std::vector<std::string> history{encode_chat({1, kViewer, "first", 0}),
+                                   encode_chat({2, kViewer, "second", 0}),
                                    encode_chat({3, kViewer, "third \"q\"", 0})};
-  auto o = parse_object(encode_welcome({.room_id = "r", .room_title = "t", .you = you, .token = "",
-                                        .online = 1, .likes = 0, .slow_mode = {}, .history = history}));
+  auto o = parse_object(encode_welcome({.room_id = "r",
+                                        .room_title = "t",
+                                        .you = you,
+                                        .token = "",
+                                        .online = 1,
+                                        .likes = 0,
+                                        .slow_mode = {},
+                                        .history = history}));
   const auto& list = o.at("history").as_array();
   ASSERT_EQ(list.size(), 3u);
   for (std::size_t i = 0; i < history.size(); ++i) EXPECT_EQ(list[i], json::parse(history[i])) << i;
@@ -176,8 +186,14 @@ TEST(EncodeWelcome, SplicesHistoryInOrder) {
 TEST(EncodeWelcome, EscapesRoomTitleAndNick) {
   Identity you{"v\\x", "\"小王\"\n", Role::viewer};
   std::vector<std::string> history;
-  auto o = parse_object(encode_welcome({.room_id = "r", .room_title = "a\"b\\c\nd", .you = you, .token = "t",
-                                        .online = 1, .likes = 0, .slow_mode = {}, .history = history}));
+  auto o = parse_object(encode_welcome({.room_id = "r",
+                                        .room_title = "a\"b\\c\nd",
+                                        .you = you,
+                                        .token = "t",
+                                        .online = 1,
+                                        .likes = 0,
+                                        .slow_mode = {},
+                                        .history = history}));
   EXPECT_EQ(str(o.at("room").at("title")), "a\"b\\c\nd");
   EXPECT_EQ(str(o.at("you").at("nick")), "\"小王\"\n");
   EXPECT_EQ(str(o.at("you").at("id")), "v\\x");

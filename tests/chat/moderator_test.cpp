@@ -35,7 +35,6 @@ ChatConfig test_config() {
 
 class ModeratorTest : public testing::Test {
  protected:
-
   Verdict check(const Identity& who, std::string_view text, Clock::time_point now = kStart) {
     return moderator_.check_chat(who, text, now);
   }
@@ -48,9 +47,7 @@ class ModeratorTest : public testing::Test {
   Identity operator_{"o_room", "场控", Role::operator_};
 };
 
-TEST_F(ModeratorTest, AcceptsAnOrdinaryMessage) {
-  EXPECT_TRUE(check(viewer_, "还有货吗？").ok());
-}
+TEST_F(ModeratorTest, AcceptsAnOrdinaryMessage) { EXPECT_TRUE(check(viewer_, "还有货吗？").ok()); }
 
 TEST_F(ModeratorTest, RejectsEmptyAndBlankText) {
   for (std::string text : {"", " ", "   ", "\t", "\n", " \t\n "}) {
@@ -126,16 +123,16 @@ TEST_F(ModeratorTest, SlowModeRefusesASecondMessageWithinTheWindow) {
   EXPECT_EQ(v.retry_after, milliseconds(6000));
 }
 
-// BUG (chat/moderator.cpp, Moderator::check_chat): the slow-mode and mute retry_after are
-// rounded down (duration_cast) where the rate limiter rounds up, so with a clock finer than a
-// millisecond a client that waits exactly retry_after_ms is refused again.
+// Regression: slow-mode and mute retry_after were rounded down, so with a clock finer than a
+// millisecond a client that waited exactly retry_after_ms was refused again.
 TEST_F(ModeratorTest, WaitingTheSlowModeRetryAfterIsEnough) {
   moderator_.set_slow_mode(seconds(10));
   ASSERT_TRUE(check(viewer_, "one").ok());
   auto t = kStart + seconds(4) + std::chrono::microseconds(500);
   auto v = check(viewer_, "two", t);
   ASSERT_EQ(v.rejection, Rejection::slow_mode);
-  EXPECT_TRUE(check(viewer_, "three", t + v.retry_after).ok()) << "retry_after " << v.retry_after.count() << " ms";
+  EXPECT_TRUE(check(viewer_, "three", t + v.retry_after).ok())
+      << "retry_after " << v.retry_after.count() << " ms";
 }
 
 TEST_F(ModeratorTest, SlowModeAllowsTheNextMessageOnceTheWindowPassed) {
@@ -165,13 +162,14 @@ TEST_F(ModeratorTest, MuteWithDurationRefusesWithRetryAfter) {
   EXPECT_EQ(v.retry_after, milliseconds(40000));
 }
 
-// BUG (chat/moderator.cpp): see WaitingTheSlowModeRetryAfterIsEnough.
+// Regression: see WaitingTheSlowModeRetryAfterIsEnough.
 TEST_F(ModeratorTest, WaitingTheMuteRetryAfterIsEnough) {
   moderator_.mute(viewer_.user_id, seconds(60), kStart);
   auto t = kStart + seconds(20) + std::chrono::microseconds(500);
   auto v = check(viewer_, "hi", t);
   ASSERT_EQ(v.rejection, Rejection::muted);
-  EXPECT_TRUE(check(viewer_, "hi", t + v.retry_after).ok()) << "retry_after " << v.retry_after.count() << " ms";
+  EXPECT_TRUE(check(viewer_, "hi", t + v.retry_after).ok())
+      << "retry_after " << v.retry_after.count() << " ms";
 }
 
 TEST_F(ModeratorTest, MuteWithDurationEndsByItself) {

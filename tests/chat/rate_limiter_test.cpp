@@ -97,9 +97,8 @@ TEST(RateLimiter, IsFullAgainOnceRefilled) {
   EXPECT_TRUE(bucket.is_full(kStart + seconds(2)));
 }
 
-// BUG (chat/rate_limiter.cpp): RateLimiter uses `last_ == time_point{}` to mean "never
-// used", so a timeline that starts at the clock's epoch never refills: the time passed on
-// the first call is taken for "unset" again on the second. The header promises any timeline.
+// Regression: the bucket took `time_point{}` to mean "never used", so a timeline starting at
+// the clock's epoch never refilled. The header promises any timeline.
 TEST(RateLimiter, RefillsOnATimelineStartingAtTheClockEpoch) {
   const Clock::time_point epoch{};
   RateLimiter bucket(1.0, 1.0);

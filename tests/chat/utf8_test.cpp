@@ -23,8 +23,7 @@ TEST_P(Utf8Validity, IsValidUtf8ClassifiesTheBytes) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, Utf8Validity,
-    testing::Values(Utf8Case{"empty", "", true},
-                    Utf8Case{"ascii", "hello", true},
+    testing::Values(Utf8Case{"empty", "", true}, Utf8Case{"ascii", "hello", true},
                     Utf8Case{"chinese", "你好，直播间", true},
                     Utf8Case{"emoji_four_bytes", "\xF0\x9F\x98\x80", true},
                     Utf8Case{"max_code_point", "\xF4\x8F\xBF\xBF", true},
@@ -52,7 +51,11 @@ TEST(CodePointCount, CountsChineseCharactersNotBytes) {
   EXPECT_EQ(code_point_count(text), 4u);
 }
 
-TEST(CodePointCount, CountsMixedText) { EXPECT_EQ(code_point_count("a你\xF0\x9F\x98\x80" "b"), 4u); }
+TEST(CodePointCount, CountsMixedText) {
+  EXPECT_EQ(code_point_count("a你\xF0\x9F\x98\x80"
+                             "b"),
+            4u);
+}
 
 TEST(CodePointCount, EmptyIsZero) { EXPECT_EQ(code_point_count(""), 0u); }
 
@@ -76,15 +79,19 @@ INSTANTIATE_TEST_SUITE_P(
                     ControlCase{"tab_allowed", "a\tb", false},
                     ControlCase{"newline_allowed", "a\nb", false},
                     ControlCase{"nul", std::string("a\0b", 3), true},
-                    ControlCase{"bell", "a\a", true},
-                    ControlCase{"carriage_return", "a\rb", true},
-                    ControlCase{"escape", "\x1B" "[31m", true},
-                    ControlCase{"unit_separator", "\x1F", true},
-                    ControlCase{"del", "a\x7F", true},
+                    ControlCase{"bell", "a\a", true}, ControlCase{"carriage_return", "a\rb", true},
+                    ControlCase{"escape",
+                                "\x1B"
+                                "[31m",
+                                true},
+                    ControlCase{"unit_separator", "\x1F", true}, ControlCase{"del", "a\x7F", true},
                     ControlCase{"c1_first", "a\xC2\x80", true},
                     ControlCase{"c1_next_line", "\xC2\x85", true},
                     ControlCase{"c1_last", "\xC2\x9F", true},
-                    ControlCase{"nbsp_is_not_control", "a\xC2\xA0" "b", false},
+                    ControlCase{"nbsp_is_not_control",
+                                "a\xC2\xA0"
+                                "b",
+                                false},
                     ControlCase{"copyright_is_not_control", "\xC2\xA9", false}),
     [](const testing::TestParamInfo<ControlCase>& info) { return std::string(info.param.name); });
 

@@ -13,7 +13,8 @@ using chat::Role;
 const std::string kAdminToken = "admin-token-for-tests";
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -31,22 +32,18 @@ void PrintTo(const BearerCase& c, std::ostream* os) { *os << '"' << c.header << 
 
 class AccessBearer : public testing::TestWithParam<BearerCase> {};
 
-TEST_P(AccessBearer, ExtractsTheToken) { EXPECT_EQ(Access::bearer(GetParam().header), GetParam().token); }
+TEST_P(AccessBearer, ExtractsTheToken) {
+  EXPECT_EQ(Access::bearer(GetParam().header), GetParam().token);
+}
 
-INSTANTIATE_TEST_SUITE_P(Table, AccessBearer,
-                         testing::Values(BearerCase{"Bearer abc.def", "abc.def"},
-                                         BearerCase{"bearer abc", "abc"},
-                                         BearerCase{"BEARER abc", "abc"},
-                                         BearerCase{"bEaReR abc", "abc"},
-                                         BearerCase{"Bearer   abc  ", "abc"},
-                                         BearerCase{"Basic dXNlcjpwYXNz", ""},
-                                         BearerCase{"Token abc", ""},
-                                         BearerCase{"Bearerabc", ""},
-                                         BearerCase{"Bearer", ""},
-                                         BearerCase{"Bearer ", ""},
-                                         BearerCase{"Bearer    ", ""},
-                                         BearerCase{"", ""},
-                                         BearerCase{"abc", ""}));
+INSTANTIATE_TEST_SUITE_P(
+    Table, AccessBearer,
+    testing::Values(BearerCase{"Bearer abc.def", "abc.def"}, BearerCase{"bearer abc", "abc"},
+                    BearerCase{"BEARER abc", "abc"}, BearerCase{"bEaReR abc", "abc"},
+                    BearerCase{"Bearer   abc  ", "abc"}, BearerCase{"Basic dXNlcjpwYXNz", ""},
+                    BearerCase{"Token abc", ""}, BearerCase{"Bearerabc", ""},
+                    BearerCase{"Bearer", ""}, BearerCase{"Bearer ", ""},
+                    BearerCase{"Bearer    ", ""}, BearerCase{"", ""}, BearerCase{"abc", ""}));
 
 TEST_F(AccessTest, AdminTokenAuthenticatesAsAdmin) {
   auto who = access_.authenticate(kAdminToken);
@@ -103,7 +100,9 @@ TEST_F(AccessTest, KeyOfAnotherSecretIsRefused) {
 }
 
 TEST_F(AccessTest, EmptyAndGarbageTokensAreRefused) {
-  for (const std::string& token : {std::string(""), std::string("x"), std::string("admin-token-for-test"), kAdminToken + "x", std::string("a.b")})
+  for (const std::string& token :
+       {std::string(""), std::string("x"), std::string("admin-token-for-test"), kAdminToken + "x",
+        std::string("a.b")})
     EXPECT_FALSE(access_.authenticate(token).has_value()) << token;
 }
 
@@ -113,7 +112,9 @@ TEST_F(AccessTest, EmptyAdminTokenMatchesNothing) {
   EXPECT_FALSE(no_admin.authenticate(" ").has_value());
 }
 
-Principal principal(Role role, std::string room) { return Principal{role, std::move(room), "u", "n"}; }
+Principal principal(Role role, std::string room) {
+  return Principal{role, std::move(room), "u", "n"};
+}
 
 TEST(AccessAllows, HostOfARoomMayActOnIt) {
   EXPECT_TRUE(Access::allows(principal(Role::host, "a"), "a", {Role::host}));

@@ -52,7 +52,8 @@ class ConfigTest : public testing::Test {
 
   std::string temp_file(const std::string& content) {
     auto path = std::filesystem::temp_directory_path() /
-                ("livecart_config_test_" + std::to_string(getpid()) + "_" + std::to_string(temp_files_.size()));
+                ("livecart_config_test_" + std::to_string(getpid()) + "_" +
+                 std::to_string(temp_files_.size()));
     std::ofstream(path) << content;
     temp_files_.push_back(path);
     return path.string();
@@ -89,11 +90,41 @@ TEST_F(ConfigTest, DefaultBannedWordsListIsNotEmpty) {
 }
 
 TEST_F(ConfigTest, FlagsSetTheirValues) {
-  Config c = parse_ok({"--http-port", "9000", "--bind", "127.0.0.1", "--data-dir", "/tmp/lc", "--admin-token",
-                       "tok", "--log-level", "debug", "--threads", "3", "--demo", "--shutdown-grace", "2",
-                       "--chat-max-chars", "100", "--chat-rate", "2.5", "--chat-burst", "10", "--chat-tick-ms",
-                       "20", "--chat-history", "7", "--ws-max-frame", "8192", "--ws-queue-frames", "16",
-                       "--ws-stall-timeout", "3", "--ws-inbound-rate", "5", "--ws-inbound-burst", "6"});
+  Config c = parse_ok({"--http-port",
+                       "9000",
+                       "--bind",
+                       "127.0.0.1",
+                       "--data-dir",
+                       "/tmp/lc",
+                       "--admin-token",
+                       "tok",
+                       "--log-level",
+                       "debug",
+                       "--threads",
+                       "3",
+                       "--demo",
+                       "--shutdown-grace",
+                       "2",
+                       "--chat-max-chars",
+                       "100",
+                       "--chat-rate",
+                       "2.5",
+                       "--chat-burst",
+                       "10",
+                       "--chat-tick-ms",
+                       "20",
+                       "--chat-history",
+                       "7",
+                       "--ws-max-frame",
+                       "8192",
+                       "--ws-queue-frames",
+                       "16",
+                       "--ws-stall-timeout",
+                       "3",
+                       "--ws-inbound-rate",
+                       "5",
+                       "--ws-inbound-burst",
+                       "6"});
   EXPECT_EQ(c.http_port, 9000);
   EXPECT_EQ(c.bind_address, "127.0.0.1");
   EXPECT_EQ(c.data_dir, "/tmp/lc");
@@ -194,23 +225,25 @@ INSTANTIATE_TEST_SUITE_P(
                     BadFlags{"shutdown_grace_negative", {"--shutdown-grace", "-1"}},
                     BadFlags{"unknown_flag", {"--no-such-flag"}},
                     BadFlags{"missing_value", {"--http-port"}},
-                    BadFlags{"missing_banned_words_file", {"--banned-words-file", "/nonexistent/livecart/words.txt"}}),
+                    BadFlags{"missing_banned_words_file",
+                             {"--banned-words-file", "/nonexistent/livecart/words.txt"}}),
     [](const testing::TestParamInfo<BadFlags>& info) { return std::string(info.param.name); });
 
-// BUG (server/config.cpp): unsigned options are read with lexical_cast, which wraps a
-// negative number, so "--threads -1" asks for 4294967295 threads and "--chat-history -1",
-// "--ws-queue-frames -1", "--chat-max-chars -1" silently lift those limits.
+// Regression: unsigned options read with lexical_cast wrapped a negative number, so
+// "--threads -1" asked for 4294967295 threads and "--chat-history -1", "--ws-queue-frames -1",
+// "--chat-max-chars -1" silently lifted those limits.
 class ConfigNegativeCounts : public ConfigTest, public testing::WithParamInterface<BadFlags> {};
 
 TEST_P(ConfigNegativeCounts, Throw) { EXPECT_THROW(parse(GetParam().args), std::runtime_error); }
 
-INSTANTIATE_TEST_SUITE_P(
-    Table, ConfigNegativeCounts,
-    testing::Values(BadFlags{"threads", {"--threads", "-1"}},
-                    BadFlags{"chat_history", {"--chat-history", "-1"}},
-                    BadFlags{"chat_max_chars", {"--chat-max-chars", "-1"}},
-                    BadFlags{"ws_queue_frames", {"--ws-queue-frames", "-1"}}),
-    [](const testing::TestParamInfo<BadFlags>& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Table, ConfigNegativeCounts,
+                         testing::Values(BadFlags{"threads", {"--threads", "-1"}},
+                                         BadFlags{"chat_history", {"--chat-history", "-1"}},
+                                         BadFlags{"chat_max_chars", {"--chat-max-chars", "-1"}},
+                                         BadFlags{"ws_queue_frames", {"--ws-queue-frames", "-1"}}),
+                         [](const testing::TestParamInfo<BadFlags>& info) {
+                           return std::string(info.param.name);
+                         });
 
 TEST_F(ConfigTest, BannedWordsFileReplacesTheBuiltInList) {
   std::string path = temp_file("# our list\n\n加微信\r\nspam  \n");

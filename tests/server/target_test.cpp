@@ -99,23 +99,20 @@ void PrintTo(const BadTarget& c, std::ostream* os) { *os << testing::PrintToStri
 
 class ParseTargetBadInput : public testing::TestWithParam<BadTarget> {};
 
-TEST_P(ParseTargetBadInput, IsRefused) { EXPECT_FALSE(parse_target(GetParam().target).has_value()); }
+TEST_P(ParseTargetBadInput, IsRefused) {
+  EXPECT_FALSE(parse_target(GetParam().target).has_value());
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Table, ParseTargetBadInput,
-    testing::Values(BadTarget{"empty", ""},
-                    BadTarget{"relative", "api/rooms"},
+    testing::Values(BadTarget{"empty", ""}, BadTarget{"relative", "api/rooms"},
                     BadTarget{"absolute_form", "http://example.com/api"},
-                    BadTarget{"asterisk", "*"},
-                    BadTarget{"query_only", "?a=1"},
-                    BadTarget{"path_lone_percent", "/a%"},
-                    BadTarget{"path_one_hex_digit", "/a%4"},
-                    BadTarget{"path_non_hex", "/a%zz"},
-                    BadTarget{"path_half_hex", "/a%4g/b"},
+                    BadTarget{"asterisk", "*"}, BadTarget{"query_only", "?a=1"},
+                    BadTarget{"path_lone_percent", "/a%"}, BadTarget{"path_one_hex_digit", "/a%4"},
+                    BadTarget{"path_non_hex", "/a%zz"}, BadTarget{"path_half_hex", "/a%4g/b"},
                     BadTarget{"query_lone_percent", "/a?x=%"},
                     BadTarget{"query_one_hex_digit", "/a?x=%4"},
-                    BadTarget{"query_non_hex", "/a?x=%zz"},
-                    BadTarget{"query_key_bad", "/a?%zz=1"},
+                    BadTarget{"query_non_hex", "/a?x=%zz"}, BadTarget{"query_key_bad", "/a?%zz=1"},
                     BadTarget{"encoded_nul_in_path", "/a%00b"},
                     BadTarget{"raw_nul_in_path", std::string("/a\0b", 4)}),
     [](const testing::TestParamInfo<BadTarget>& info) { return std::string(info.param.name); });
@@ -124,9 +121,7 @@ TEST(PercentDecode, DecodesUpperAndLowerCaseHex) {
   EXPECT_EQ(percent_decode("%e4%BD%a0", false), "你");
 }
 
-TEST(PercentDecode, DecodesAnEscapeAtTheVeryEnd) {
-  EXPECT_EQ(percent_decode("a%41", false), "aA");
-}
+TEST(PercentDecode, DecodesAnEscapeAtTheVeryEnd) { EXPECT_EQ(percent_decode("a%41", false), "aA"); }
 
 TEST(PercentDecode, PlusIsSpaceOnlyWhenAsked) {
   EXPECT_EQ(percent_decode("a+b", true), "a b");

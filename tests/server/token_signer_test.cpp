@@ -44,8 +44,8 @@ TEST_P(TokenSignerRoles, VerifyReturnsTheSignedClaims) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryRole, TokenSignerRoles,
-                         testing::Values(chat::Role::viewer, chat::Role::host, chat::Role::operator_,
-                                         chat::Role::admin));
+                         testing::Values(chat::Role::viewer, chat::Role::host,
+                                         chat::Role::operator_, chat::Role::admin));
 
 TEST(TokenSigner, RefusesASecretShorterThan16Bytes) {
   EXPECT_THROW(TokenSigner("short"), std::invalid_argument);
@@ -104,7 +104,8 @@ TEST(TokenSigner, RefusesATamperedPayload) {
   std::string token = signer.sign(sample_claims(chat::Role::viewer));
   auto dot = token.find('.');
   // The same signature on a payload claiming the host role.
-  std::string forged_payload = base64url_encode(R"({"room":"soy-sauce","role":"host","sub":"v_x3K9aQ2m","nick":"小王"})");
+  std::string forged_payload =
+      base64url_encode(R"({"room":"soy-sauce","role":"host","sub":"v_x3K9aQ2m","nick":"小王"})");
   EXPECT_FALSE(signer.verify(forged_payload + token.substr(dot), kNow).has_value());
 }
 
@@ -151,9 +152,10 @@ TEST_P(TokenSignerGarbage, IsRefused) {
 
 INSTANTIATE_TEST_SUITE_P(Table, TokenSignerGarbage,
                          testing::Values(std::string(""), std::string("."), std::string(".."),
-                                         std::string("garbage"), std::string("a.b"), std::string("a.b.c"),
-                                         std::string("Bearer x.y"), std::string("\0\0.\0", 4),
-                                         std::string("eyJ9.!!!!"), std::string(2048, 'A'),
+                                         std::string("garbage"), std::string("a.b"),
+                                         std::string("a.b.c"), std::string("Bearer x.y"),
+                                         std::string("\0\0.\0", 4), std::string("eyJ9.!!!!"),
+                                         std::string(2048, 'A'),
                                          std::string(1500, 'A') + "." + std::string(600, 'B')));
 
 TEST(TokenSigner, RefusesALongTokenEvenWhenCorrectlySigned) {
@@ -178,21 +180,25 @@ TEST_P(TokenSignerSignedBadClaims, AreRefusedDespiteAValidSignature) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, TokenSignerSignedBadClaims,
-    testing::Values(SignedClaimsCase{"not_json", "not json"},
-                    SignedClaimsCase{"array", R"(["room"])"},
-                    SignedClaimsCase{"unknown_role", R"({"room":"r","role":"owner","sub":"u","nick":"n"})"},
-                    SignedClaimsCase{"missing_role", R"({"room":"r","sub":"u","nick":"n"})"},
-                    SignedClaimsCase{"missing_room", R"({"role":"host","sub":"u","nick":"n"})"},
-                    SignedClaimsCase{"missing_sub", R"({"room":"r","role":"host","nick":"n"})"},
-                    SignedClaimsCase{"missing_nick", R"({"room":"r","role":"host","sub":"u"})"},
-                    SignedClaimsCase{"room_not_string", R"({"room":1,"role":"host","sub":"u","nick":"n"})"},
-                    SignedClaimsCase{"exp_string", R"({"room":"r","role":"host","sub":"u","nick":"n","exp":"9"})"},
-                    SignedClaimsCase{"exp_past", R"({"room":"r","role":"host","sub":"u","nick":"n","exp":1})"}),
-    [](const testing::TestParamInfo<SignedClaimsCase>& info) { return std::string(info.param.name); });
+    testing::Values(
+        SignedClaimsCase{"not_json", "not json"}, SignedClaimsCase{"array", R"(["room"])"},
+        SignedClaimsCase{"unknown_role", R"({"room":"r","role":"owner","sub":"u","nick":"n"})"},
+        SignedClaimsCase{"missing_role", R"({"room":"r","sub":"u","nick":"n"})"},
+        SignedClaimsCase{"missing_room", R"({"role":"host","sub":"u","nick":"n"})"},
+        SignedClaimsCase{"missing_sub", R"({"room":"r","role":"host","nick":"n"})"},
+        SignedClaimsCase{"missing_nick", R"({"room":"r","role":"host","sub":"u"})"},
+        SignedClaimsCase{"room_not_string", R"({"room":1,"role":"host","sub":"u","nick":"n"})"},
+        SignedClaimsCase{"exp_string",
+                         R"({"room":"r","role":"host","sub":"u","nick":"n","exp":"9"})"},
+        SignedClaimsCase{"exp_past", R"({"room":"r","role":"host","sub":"u","nick":"n","exp":1})"}),
+    [](const testing::TestParamInfo<SignedClaimsCase>& info) {
+      return std::string(info.param.name);
+    });
 
 TEST(TokenSigner, AcceptsDocumentedFormatSignedElsewhere) {
   TokenSigner signer(kSecret);
-  auto out = signer.verify(sign_raw(kSecret, R"({"room":"r","role":"operator","sub":"u","nick":"n"})"), kNow);
+  auto out = signer.verify(
+      sign_raw(kSecret, R"({"room":"r","role":"operator","sub":"u","nick":"n"})"), kNow);
   ASSERT_TRUE(out.has_value());
   EXPECT_EQ(out->role, chat::Role::operator_);
 }
@@ -207,14 +213,13 @@ TEST(Base64url, EncodesTheRfc4648Vectors) {
   EXPECT_EQ(base64url_encode("foobar"), "Zm9vYmFy");
 }
 
-TEST(Base64url, UsesTheUrlSafeAlphabet) {
-  EXPECT_EQ(base64url_encode("\xFB\xFF\xBF"), "-_-_");
-}
+TEST(Base64url, UsesTheUrlSafeAlphabet) { EXPECT_EQ(base64url_encode("\xFB\xFF\xBF"), "-_-_"); }
 
 TEST(Base64url, RoundTripsEveryLengthUpTo64) {
   for (std::size_t n = 0; n <= 64; ++n) {
     std::string bytes;
-    for (std::size_t i = 0; i < n; ++i) bytes.push_back(static_cast<char>((i * 37 + n * 11 + 255) & 0xFF));
+    for (std::size_t i = 0; i < n; ++i)
+      bytes.push_back(static_cast<char>((i * 37 + n * 11 + 255) & 0xFF));
     auto decoded = base64url_decode(base64url_encode(bytes));
     ASSERT_TRUE(decoded.has_value()) << "length " << n;
     EXPECT_EQ(*decoded, bytes) << "length " << n;
@@ -232,18 +237,18 @@ class Base64urlBadInput : public testing::TestWithParam<std::string> {};
 TEST_P(Base64urlBadInput, IsRefused) { EXPECT_FALSE(base64url_decode(GetParam()).has_value()); }
 
 INSTANTIATE_TEST_SUITE_P(Table, Base64urlBadInput,
-                         testing::Values(std::string("Z"),         // a lone character holds no byte
-                                         std::string("Zm9vY"),     // length 4n+1
-                                         std::string("Zh"),        // "f" with non-zero leftover bits
-                                         std::string("Zm9"),       // "fo" with non-zero leftover bits
-                                         std::string("Zm8="),      // padding is not base64url
-                                         std::string("Zm+v"),      // standard alphabet
-                                         std::string("Zm/v"),
-                                         std::string("Zm 9v"),
-                                         std::string("Zm\0v", 4),
-                                         std::string("Zm9v\n")));
+                         testing::Values(std::string("Z"),      // a lone character holds no byte
+                                         std::string("Zm9vY"),  // length 4n+1
+                                         std::string("Zh"),     // "f" with non-zero leftover bits
+                                         std::string("Zm9"),    // "fo" with non-zero leftover bits
+                                         std::string("Zm8="),   // padding is not base64url
+                                         std::string("Zm+v"),   // standard alphabet
+                                         std::string("Zm/v"), std::string("Zm 9v"),
+                                         std::string("Zm\0v", 4), std::string("Zm9v\n")));
 
-TEST(SecretsEqual, EqualSecretsCompareEqual) { EXPECT_TRUE(secrets_equal("s3cret-token", "s3cret-token")); }
+TEST(SecretsEqual, EqualSecretsCompareEqual) {
+  EXPECT_TRUE(secrets_equal("s3cret-token", "s3cret-token"));
+}
 
 TEST(SecretsEqual, DifferentSecretsCompareUnequal) {
   EXPECT_FALSE(secrets_equal("s3cret-token", "s3cret-tokeN"));
