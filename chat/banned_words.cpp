@@ -2,19 +2,27 @@
 
 #include <cctype>
 
+#include "chat/utf8.hpp"
+
 namespace chat {
 
 std::string fold_for_matching(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c < 0x80) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t start = pos;
+    char32_t cp = next_code_point(text, pos);
+    if (cp >= 0xFF01 && cp <= 0xFF5E) cp -= 0xFEE0;  // full-width ASCII forms
+    if (cp < 0x80) {
+      auto c = static_cast<unsigned char>(cp);
       if (std::isspace(c) || std::ispunct(c)) continue;
       out.push_back(static_cast<char>(std::tolower(c)));
-    } else {
-      out.push_back(ch);
+      continue;
     }
+    bool cjk_punctuation = (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
+                           (cp >= 0x2010 && cp <= 0x206F);  // general punctuation, incl. … and —
+    if (is_space(cp) || cjk_punctuation || cp == 0x30FB || cp == 0xFF65 || cp == 0xB7) continue;
+    out.append(text.substr(start, pos - start));
   }
   return out;
 }
@@ -34,8 +42,8 @@ std::vector<std::string> parse_word_lines(std::string_view text) {
     auto end = text.find('\n');
     std::string_view line = text.substr(0, end);
     text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
     if (line.empty() || line.front() == '#') continue;
     words.emplace_back(line);
   }

@@ -25,7 +25,10 @@ class BannedWords {
 // Reads a word list, one word per line; blank lines and lines starting with '#' are skipped.
 [[nodiscard]] std::vector<std::string> parse_word_lines(std::string_view text);
 
-// Lower-cases ASCII letters and drops ASCII spaces and punctuation, so "F.U C K" folds to "fuck".
+// Folds the dodges users type between or instead of letters: full-width forms become ASCII
+// (ｆｕｃｋ → fuck), letters are lower-cased, and spaces and punctuation of any width are
+// dropped (ASCII, the ideographic space, CJK symbols and punctuation), so "F.U C K" and
+// "傻，逼" match "fuck" and "傻逼".
 [[nodiscard]] std::string fold_for_matching(std::string_view text);
 
 }  // namespace chat

@@ -147,8 +147,7 @@ ParseResult parse_client_message(std::string_view json, const ChatConfig& config
     if (auto* e = std::get_if<ParseError>(&result)) e->ref = ref;
     return result;
   }
-  std::string shown(type.substr(0, 32));
-  if (!is_valid_utf8(shown)) shown = "?";
+  std::string shown(truncate_utf8(type, 32));  // simdjson has validated the UTF-8
   return ParseError{"unknown_type", "unknown message type '" + shown + "'", ref};
 }
 

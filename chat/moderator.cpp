@@ -26,10 +26,9 @@ Verdict Moderator::check_chat(const Identity& who, std::string_view text, Clock:
   // Rounded up: a client that waits exactly retry_after_ms is let through.
   auto ceil_ms = [](Clock::duration d) { return std::chrono::ceil<milliseconds>(d); };
 
-  bool blank = text.find_first_not_of(" \t\n") == std::string_view::npos;
-  if (blank) return {Rejection::empty, "message is empty", {}};
   if (!is_valid_utf8(text) || has_control_chars(text))
     return {Rejection::invalid_text, "message contains invalid characters", {}};
+  if (is_blank(text)) return {Rejection::empty, "message is empty", {}};
   if (code_point_count(text) > config_.max_message_chars)
     return {Rejection::too_long,
             "message is longer than " + std::to_string(config_.max_message_chars) + " characters",

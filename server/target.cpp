@@ -38,16 +38,16 @@ std::optional<Target> parse_target(std::string_view target) {
   std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
   if (auto hash = query.find('#'); hash != std::string_view::npos) query = query.substr(0, hash);
 
+  // Split first, then decode each segment: an encoded '/' stays inside its segment.
   auto decoded = percent_decode(path, false);
   if (!decoded || decoded->find('\0') != std::string::npos) return std::nullopt;
   t.path = std::move(*decoded);
-  std::string_view rest = t.path;
-  while (!rest.empty()) {
-    auto slash = rest.find('/');
-    std::string_view seg = rest.substr(0, slash);
-    if (!seg.empty()) t.segments.emplace_back(seg);
+  while (!path.empty()) {
+    auto slash = path.find('/');
+    std::string_view seg = path.substr(0, slash);
+    if (!seg.empty()) t.segments.push_back(*percent_decode(seg, false));  // valid: the whole path decoded
     if (slash == std::string_view::npos) break;
-    rest = rest.substr(slash + 1);
+    path = path.substr(slash + 1);
   }
   while (!query.empty()) {
     auto amp = query.find('&');

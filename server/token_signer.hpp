@@ -1,5 +1,5 @@
 #pragma once
-// Signed access tokens: base64url(JSON claims) "." base64url(HMAC-SHA256(secret, claims)).
+// Signed access tokens: P "." base64url(HMAC-SHA256(secret, P)), where P = base64url(JSON claims).
 // Room keys (host, operator) and viewer tokens are all of this form. Thread-safe (immutable).
 #include <cstdint>
 #include <optional>

@@ -32,6 +32,15 @@ TEST(BannedWords, MatchesDespitePunctuationAndSpacesBetweenLetters) {
     EXPECT_FALSE(sample_list().find_in(text).empty()) << text;
 }
 
+TEST(BannedWords, MatchesFullWidthLettersAndCjkPunctuationBetweenCharacters) {
+  for (std::string text : {"ｆｕｃｋ", "ＦＵＣＫ", "傻，逼", "傻　逼", "傻。逼", "加…微—信", "傻・逼", "v x私聊"})
+    EXPECT_FALSE(sample_list().find_in(text).empty()) << text;
+}
+
+TEST(BannedWords, IgnoresSurroundingTabsInWordLists) {
+  EXPECT_EQ(parse_word_lines("\t# comment\n\t傻逼\t\n"), (std::vector<std::string>{"傻逼"}));
+}
+
 TEST(BannedWords, ReportsTheWordAsConfigured) {
   BannedWords list({"Bad Word"});
   EXPECT_EQ(list.find_in("this is a badword"), "Bad Word");

@@ -247,6 +247,7 @@ TEST(ParseClientMessage, UnknownTypeNameCutInsideACharacterStaysValidUtf8) {
   ParseError e = parse_error(R"({"type":")" + type + R"("})");
   EXPECT_EQ(e.code, "unknown_type");
   EXPECT_TRUE(is_valid_utf8(e.message)) << e.message;
+  EXPECT_NE(e.message.find("跳跳跳跳跳跳跳跳跳跳"), std::string::npos) << "cut at the character before byte 32";
 }
 
 TEST(ParseClientMessage, UnknownTypeOfAMebibyteIsRefusedWithAShortMessage) {

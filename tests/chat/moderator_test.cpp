@@ -56,6 +56,11 @@ TEST_F(ModeratorTest, RejectsEmptyAndBlankText) {
   }
 }
 
+TEST_F(ModeratorTest, RejectsTextOfNonAsciiSpacesAsEmpty) {
+  for (std::string text : {"　", "  ", "　  ", "﻿"})
+    EXPECT_EQ(check(viewer_, text).rejection, Rejection::empty) << text;
+}
+
 TEST_F(ModeratorTest, AcceptsTheMaximumLengthInChineseCharacters) {
   EXPECT_TRUE(check(viewer_, repeat("好", 200)).ok());
 }

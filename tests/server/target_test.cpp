@@ -18,6 +18,12 @@ TEST(ParseTarget, SplitsThePathIntoSegments) {
   EXPECT_TRUE(t->query.empty());
 }
 
+TEST(ParseTarget, EncodedSlashStaysInsideItsSegment) {
+  auto t = parse_target("/api/rooms/x%2Fclose");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->segments, (Segments{"api", "rooms", "x/close"}));
+}
+
 TEST(ParseTarget, RootHasNoSegments) {
   auto t = parse_target("/");
   ASSERT_TRUE(t.has_value());
