@@ -60,6 +60,47 @@ void raise_file_limit() {
   }
 }
 
+// Stops the process on SIGINT/SIGTERM: stop accepting, close every session, and let the I/O
+// threads return once the last one is gone. A second signal, or the grace period, stops at once.
+class StopOnSignal {
+ public:
+  StopOnSignal(asio::io_context& ioc, Listener& listener, SessionTracker& tracker, std::chrono::seconds grace)
+      : ioc_(ioc), listener_(listener), tracker_(tracker), grace_period_(grace), signals_(ioc, SIGINT, SIGTERM),
+        grace_(ioc) {
+    signals_.async_wait([this](boost::system::error_code ec, int signo) {
+      if (!ec) on_signal(signo);
+    });
+  }
+
+ private:
+  void on_signal(int signo) {
+    spdlog::info("signal {}: shutting down", signo);
+    signals_.async_wait([this](boost::system::error_code ec, int) {
+      if (!ec) ioc_.stop();
+    });
+    listener_.stop();
+    grace_.expires_after(grace_period_);
+    grace_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      spdlog::warn("{} sessions did not close in time", tracker_.size());
+      ioc_.stop();
+    });
+    tracker_.shut_down_all([this] {
+      asio::post(ioc_, [this] {
+        grace_.cancel();
+        signals_.cancel();
+      });
+    });
+  }
+
+  asio::io_context& ioc_;
+  Listener& listener_;
+  SessionTracker& tracker_;
+  std::chrono::seconds grace_period_;
+  asio::signal_set signals_;
+  asio::steady_timer grace_;
+};
+
 }  // namespace
 
 int run_app(const Config& config) {
@@ -90,29 +131,7 @@ int run_app(const Config& config) {
   listener->run();
   std::uint16_t port = listener->port();
 
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  asio::steady_timer grace(ioc);
-  signals.async_wait([&](boost::system::error_code ec, int signo) {
-    if (ec) return;
-    spdlog::info("signal {}: shutting down", signo);
-    // A second signal does not wait for the sessions.
-    signals.async_wait([&](boost::system::error_code again, int) {
-      if (!again) ioc.stop();
-    });
-    listener->stop();
-    grace.expires_after(config.shutdown_grace);
-    grace.async_wait([&](boost::system::error_code wait_ec) {
-      if (wait_ec) return;
-      spdlog::warn("{} sessions did not close in time", tracker.size());
-      ioc.stop();
-    });
-    tracker.shut_down_all([&] {
-      asio::post(ioc, [&] {
-        grace.cancel();
-        signals.cancel();
-      });
-    });
-  });
+  StopOnSignal stop(ioc, *listener, tracker, config.shutdown_grace);
 
   // Announced only now that the signal handlers are in place: a SIGTERM sent by whoever read
   // the port line takes the clean path.
