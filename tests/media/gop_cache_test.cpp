@@ -2,26 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "media_test_tags.hpp"
+
 namespace media {
 namespace {
 
 using flv::TagType;
-using Bytes = std::vector<std::uint8_t>;
-
-Tag tag(TagType type, std::uint32_t ts, Bytes body) {
-  return Tag{type, ts, std::make_shared<const Bytes>(std::move(body))};
-}
-Tag metadata() { return tag(TagType::script, 0, {0x02, 0x00, 0x0A}); }
-Tag avc_header() { return tag(TagType::video, 0, {0x17, 0x00, 0, 0, 0}); }
-Tag aac_header() { return tag(TagType::audio, 0, {0xAF, 0x00, 0x12, 0x10}); }
-Tag keyframe(std::uint32_t ts, std::size_t size = 3) {
-  Bytes b(size, 0);
-  b[0] = 0x17;
-  b[1] = 0x01;
-  return tag(TagType::video, ts, b);
-}
-Tag interframe(std::uint32_t ts) { return tag(TagType::video, ts, {0x27, 0x01, 0}); }
-Tag audio(std::uint32_t ts) { return tag(TagType::audio, ts, {0xAF, 0x01, 0x21}); }
+using namespace media::test;
 
 std::vector<std::uint32_t> timestamps(const std::vector<Tag>& tags) {
   std::vector<std::uint32_t> out;

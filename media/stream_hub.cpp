@@ -1,0 +1,67 @@
+#include "media/stream_hub.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace media {
+namespace asio = boost::asio;
+
+StreamHub::StreamHub(asio::any_io_executor executor, std::string room)
+    : room_(std::move(room)), strand_(asio::make_strand(std::move(executor))) {}
+
+void StreamHub::for_each_sink(const auto& fn) {
+  for (auto it = sinks_.begin(); it != sinks_.end();) {
+    if (auto sink = it->second.lock()) {
+      fn(*sink);
+      ++it;
+    } else {
+      it = sinks_.erase(it);
+    }
+  }
+  viewers_ = sinks_.size();
+}
+
+void StreamHub::start_publishing() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->cache_.clear();
+    self->live_ = true;
+  });
+}
+
+void StreamHub::push(Tag tag) {
+  asio::post(strand_, [self = shared_from_this(), tag = std::move(tag)] {
+    if (!self->live_) return;
+    self->tags_in_.fetch_add(1, std::memory_order_relaxed);
+    self->cache_.add(tag);
+    self->for_each_sink([&](StreamSink& s) { s.on_tag(tag); });
+  });
+}
+
+void StreamHub::stop_publishing() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (!self->live_.exchange(false)) return;
+    self->for_each_sink([](StreamSink& s) { s.on_end(); });
+    self->sinks_.clear();
+    self->viewers_ = 0;
+    self->cache_.clear();
+  });
+}
+
+void StreamHub::add_sink(std::uint64_t id, std::weak_ptr<StreamSink> sink) {
+  asio::post(strand_, [self = shared_from_this(), id, sink = std::move(sink)] {
+    auto s = sink.lock();
+    if (!s) return;
+    if (self->live_)
+      for (const auto& tag : self->cache_.start_tags()) s->on_tag(tag);
+    self->sinks_[id] = sink;
+    self->viewers_ = self->sinks_.size();
+  });
+}
+
+void StreamHub::remove_sink(std::uint64_t id) {
+  asio::post(strand_, [self = shared_from_this(), id] {
+    self->sinks_.erase(id);
+    self->viewers_ = self->sinks_.size();
+  });
+}
+
+}  // namespace media

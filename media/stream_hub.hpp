@@ -1,0 +1,58 @@
+#pragma once
+// One room's live stream: the publisher pushes tags, every viewer (HTTP-FLV or RTMP play
+// session) receives them. A joining viewer first gets the GOP cache, so it starts on a
+// keyframe at once. All state lives on the hub's strand; public calls post to it and may
+// come from any thread. Tag bodies are shared by every viewer, never copied.
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "media/gop_cache.hpp"
+
+namespace media {
+
+// A viewer. Called on the hub's strand: must return at once (queue, then write on its own strand).
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  virtual void on_tag(const Tag& tag) = 0;
+  // The publisher stopped or dropped: the stream has ended for this viewer.
+  virtual void on_end() = 0;
+};
+
+class StreamHub : public std::enable_shared_from_this<StreamHub> {
+ public:
+  StreamHub(boost::asio::any_io_executor executor, std::string room);
+
+  void start_publishing();
+  void push(Tag tag);
+  // Viewers are told the stream ended and detached; the cache is emptied.
+  void stop_publishing();
+
+  // Joins a viewer: replays the start tags when live (a viewer of an offline room waits).
+  void add_sink(std::uint64_t id, std::weak_ptr<StreamSink> sink);
+  void remove_sink(std::uint64_t id);
+
+  [[nodiscard]] const std::string& room() const { return room_; }
+  [[nodiscard]] bool live() const { return live_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::size_t viewers() const { return viewers_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t tags_in() const { return tags_in_.load(std::memory_order_relaxed); }
+
+ private:
+  void for_each_sink(const auto& fn);
+
+  std::string room_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  GopCache cache_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<StreamSink>> sinks_;
+  std::atomic<bool> live_{false};
+  std::atomic<std::size_t> viewers_{0};
+  std::atomic<std::uint64_t> tags_in_{0};
+};
+
+}  // namespace media

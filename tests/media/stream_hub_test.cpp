@@ -1,0 +1,118 @@
+#include "media/stream_hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "media_test_tags.hpp"
+
+namespace media {
+namespace {
+
+using namespace media::test;
+
+struct RecordingSink : StreamSink {
+  void on_tag(const Tag& tag) override { tags.push_back(tag); }
+  void on_end() override { ++ends; }
+  std::vector<std::uint32_t> timestamps() const {
+    std::vector<std::uint32_t> ts;
+    for (const auto& t : tags) ts.push_back(t.timestamp);
+    return ts;
+  }
+  std::vector<Tag> tags;
+  int ends = 0;
+};
+
+class StreamHubTest : public testing::Test {
+ protected:
+  void run() {
+    ioc_.restart();
+    ioc_.run_for(std::chrono::seconds(30));  // returns as soon as no work is left
+  }
+  boost::asio::io_context ioc_;
+  std::shared_ptr<StreamHub> hub_ = std::make_shared<StreamHub>(ioc_.get_executor(), "r1");
+};
+
+TEST_F(StreamHubTest, ViewersReceivePublishedTagsSharingTheBody) {
+  auto a = std::make_shared<RecordingSink>();
+  auto b = std::make_shared<RecordingSink>();
+  hub_->start_publishing();
+  hub_->add_sink(1, a);
+  hub_->add_sink(2, b);
+  Tag k = keyframe(0);
+  hub_->push(k);
+  hub_->push(audio(10));
+  run();
+  EXPECT_EQ(a->timestamps(), (std::vector<std::uint32_t>{0, 10}));
+  EXPECT_EQ(b->timestamps(), (std::vector<std::uint32_t>{0, 10}));
+  EXPECT_EQ(a->tags[0].body.get(), k.body.get());
+  EXPECT_EQ(hub_->viewers(), 2u);
+  EXPECT_TRUE(hub_->live());
+}
+
+TEST_F(StreamHubTest, LateViewerStartsOnTheLatestKeyframeWithHeaders) {
+  hub_->start_publishing();
+  for (auto t : {metadata(), avc_header(), aac_header(), keyframe(0), interframe(33), keyframe(2000), audio(2010)})
+    hub_->push(t);
+  run();
+  auto late = std::make_shared<RecordingSink>();
+  hub_->add_sink(1, late);
+  hub_->push(interframe(2033));
+  run();
+  ASSERT_EQ(late->tags.size(), 6u);
+  EXPECT_EQ(late->tags[0].type, flv::TagType::script);
+  EXPECT_TRUE(flv::is_keyframe(flv::TagType::video, *late->tags[3].body));
+  EXPECT_EQ(late->tags[3].timestamp, 2000u);
+  EXPECT_EQ(late->tags[5].timestamp, 2033u);
+}
+
+TEST_F(StreamHubTest, StoppingEndsEveryViewerAndForgetsTheCache) {
+  auto a = std::make_shared<RecordingSink>();
+  hub_->start_publishing();
+  hub_->push(keyframe(0));
+  hub_->add_sink(1, a);
+  hub_->stop_publishing();
+  run();
+  EXPECT_EQ(a->ends, 1);
+  EXPECT_FALSE(hub_->live());
+  EXPECT_EQ(hub_->viewers(), 0u);
+  hub_->start_publishing();
+  auto b = std::make_shared<RecordingSink>();
+  hub_->add_sink(2, b);
+  run();
+  EXPECT_TRUE(b->tags.empty()) << "a new broadcast does not replay the old one";
+}
+
+TEST_F(StreamHubTest, TagsPushedWhileOfflineAreIgnored) {
+  auto a = std::make_shared<RecordingSink>();
+  hub_->add_sink(1, a);
+  hub_->push(keyframe(0));
+  run();
+  EXPECT_TRUE(a->tags.empty());
+  EXPECT_EQ(hub_->tags_in(), 0u);
+}
+
+TEST_F(StreamHubTest, GoneViewersAreDropped) {
+  auto a = std::make_shared<RecordingSink>();
+  hub_->start_publishing();
+  hub_->add_sink(1, a);
+  run();
+  a.reset();
+  hub_->push(keyframe(0));
+  run();
+  EXPECT_EQ(hub_->viewers(), 0u);
+}
+
+TEST_F(StreamHubTest, RemovedViewerReceivesNothingMore) {
+  auto a = std::make_shared<RecordingSink>();
+  hub_->start_publishing();
+  hub_->add_sink(1, a);
+  hub_->push(keyframe(0));
+  hub_->remove_sink(1);
+  hub_->push(interframe(33));
+  run();
+  EXPECT_EQ(a->timestamps(), (std::vector<std::uint32_t>{0}));
+}
+
+}  // namespace
+}  // namespace media
