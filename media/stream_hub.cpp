@@ -20,25 +20,35 @@ void StreamHub::for_each_sink(const auto& fn) {
   viewers_ = sinks_.size();
 }
 
-void StreamHub::start_publishing() {
-  asio::post(strand_, [self = shared_from_this()] {
+void StreamHub::claim(std::uint64_t publisher, std::chrono::steady_clock::duration stale_after,
+                      std::function<void(bool)> done) {
+  asio::post(strand_, [self = shared_from_this(), publisher, stale_after, done = std::move(done)] {
+    auto now = std::chrono::steady_clock::now();
+    if (self->publisher_ != 0 && now - self->last_push_ < stale_after) return done(false);
+    // A takeover keeps the viewers: the new publisher's headers and keyframe follow.
+    self->publisher_ = publisher;
+    self->last_push_ = now;
     self->cache_.clear();
     self->live_ = true;
+    done(true);
   });
 }
 
-void StreamHub::push(Tag tag) {
-  asio::post(strand_, [self = shared_from_this(), tag = std::move(tag)] {
-    if (!self->live_) return;
+void StreamHub::push(std::uint64_t publisher, Tag tag) {
+  asio::post(strand_, [self = shared_from_this(), publisher, tag = std::move(tag)] {
+    if (publisher != self->publisher_) return;
+    self->last_push_ = std::chrono::steady_clock::now();
     self->tags_in_.fetch_add(1, std::memory_order_relaxed);
     self->cache_.add(tag);
     self->for_each_sink([&](StreamSink& s) { s.on_tag(tag); });
   });
 }
 
-void StreamHub::stop_publishing() {
-  asio::post(strand_, [self = shared_from_this()] {
-    if (!self->live_.exchange(false)) return;
+void StreamHub::release(std::uint64_t publisher) {
+  asio::post(strand_, [self = shared_from_this(), publisher] {
+    if (publisher != self->publisher_) return;
+    self->publisher_ = 0;
+    self->live_ = false;
     self->for_each_sink([](StreamSink& s) { s.on_end(); });
     self->sinks_.clear();
     self->viewers_ = 0;

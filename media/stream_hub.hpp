@@ -8,6 +8,7 @@
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -29,10 +30,16 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
  public:
   StreamHub(boost::asio::any_io_executor executor, std::string room);
 
-  void start_publishing();
-  void push(Tag tag);
-  // Viewers are told the stream ended and detached; the cache is emptied.
-  void stop_publishing();
+  // Claims the stream for `publisher`: granted when nobody publishes, or when the current
+  // publisher has sent nothing for `stale_after` (an encoder reconnecting after a network blip
+  // must not be told "busy"). `done(granted)` runs on the hub's strand and must not block.
+  void claim(std::uint64_t publisher, std::chrono::steady_clock::duration stale_after,
+             std::function<void(bool)> done);
+  // Tags from anyone but the current publisher (one taken over) are ignored.
+  void push(std::uint64_t publisher, Tag tag);
+  // The publisher stopped or dropped: viewers are told the stream ended and detached, the
+  // cache is emptied. Ignored from a publisher that was taken over.
+  void release(std::uint64_t publisher);
 
   // Joins a viewer: replays the start tags when live (a viewer of an offline room waits).
   void add_sink(std::uint64_t id, std::weak_ptr<StreamSink> sink);
@@ -50,6 +57,8 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   GopCache cache_;
   std::unordered_map<std::uint64_t, std::weak_ptr<StreamSink>> sinks_;
+  std::uint64_t publisher_ = 0;  // 0: offline
+  std::chrono::steady_clock::time_point last_push_{};
   std::atomic<bool> live_{false};
   std::atomic<std::size_t> viewers_{0};
   std::atomic<std::uint64_t> tags_in_{0};

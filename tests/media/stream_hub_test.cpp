@@ -29,6 +29,12 @@ class StreamHubTest : public testing::Test {
     ioc_.restart();
     ioc_.run_for(std::chrono::seconds(30));  // returns as soon as no work is left
   }
+  bool claim(std::uint64_t publisher, std::chrono::seconds stale_after = std::chrono::seconds(3)) {
+    bool granted = false;
+    hub_->claim(publisher, stale_after, [&](bool g) { granted = g; });
+    run();
+    return granted;
+  }
   boost::asio::io_context ioc_;
   std::shared_ptr<StreamHub> hub_ = std::make_shared<StreamHub>(ioc_.get_executor(), "r1");
 };
@@ -36,12 +42,12 @@ class StreamHubTest : public testing::Test {
 TEST_F(StreamHubTest, ViewersReceivePublishedTagsSharingTheBody) {
   auto a = std::make_shared<RecordingSink>();
   auto b = std::make_shared<RecordingSink>();
-  hub_->start_publishing();
+  claim(1);
   hub_->add_sink(1, a);
   hub_->add_sink(2, b);
   Tag k = keyframe(0);
-  hub_->push(k);
-  hub_->push(audio(10));
+  hub_->push(1, k);
+  hub_->push(1, audio(10));
   run();
   EXPECT_EQ(a->timestamps(), (std::vector<std::uint32_t>{0, 10}));
   EXPECT_EQ(b->timestamps(), (std::vector<std::uint32_t>{0, 10}));
@@ -51,13 +57,13 @@ TEST_F(StreamHubTest, ViewersReceivePublishedTagsSharingTheBody) {
 }
 
 TEST_F(StreamHubTest, LateViewerStartsOnTheLatestKeyframeWithHeaders) {
-  hub_->start_publishing();
+  claim(1);
   for (auto t : {metadata(), avc_header(), aac_header(), keyframe(0), interframe(33), keyframe(2000), audio(2010)})
-    hub_->push(t);
+    hub_->push(1, t);
   run();
   auto late = std::make_shared<RecordingSink>();
   hub_->add_sink(1, late);
-  hub_->push(interframe(2033));
+  hub_->push(1, interframe(2033));
   run();
   ASSERT_EQ(late->tags.size(), 6u);
   EXPECT_EQ(late->tags[0].type, flv::TagType::script);
@@ -68,15 +74,15 @@ TEST_F(StreamHubTest, LateViewerStartsOnTheLatestKeyframeWithHeaders) {
 
 TEST_F(StreamHubTest, StoppingEndsEveryViewerAndForgetsTheCache) {
   auto a = std::make_shared<RecordingSink>();
-  hub_->start_publishing();
-  hub_->push(keyframe(0));
+  claim(1);
+  hub_->push(1, keyframe(0));
   hub_->add_sink(1, a);
-  hub_->stop_publishing();
+  hub_->release(1);
   run();
   EXPECT_EQ(a->ends, 1);
   EXPECT_FALSE(hub_->live());
   EXPECT_EQ(hub_->viewers(), 0u);
-  hub_->start_publishing();
+  claim(1);
   auto b = std::make_shared<RecordingSink>();
   hub_->add_sink(2, b);
   run();
@@ -86,7 +92,7 @@ TEST_F(StreamHubTest, StoppingEndsEveryViewerAndForgetsTheCache) {
 TEST_F(StreamHubTest, TagsPushedWhileOfflineAreIgnored) {
   auto a = std::make_shared<RecordingSink>();
   hub_->add_sink(1, a);
-  hub_->push(keyframe(0));
+  hub_->push(1, keyframe(0));
   run();
   EXPECT_TRUE(a->tags.empty());
   EXPECT_EQ(hub_->tags_in(), 0u);
@@ -94,24 +100,47 @@ TEST_F(StreamHubTest, TagsPushedWhileOfflineAreIgnored) {
 
 TEST_F(StreamHubTest, GoneViewersAreDropped) {
   auto a = std::make_shared<RecordingSink>();
-  hub_->start_publishing();
+  claim(1);
   hub_->add_sink(1, a);
   run();
   a.reset();
-  hub_->push(keyframe(0));
+  hub_->push(1, keyframe(0));
   run();
   EXPECT_EQ(hub_->viewers(), 0u);
 }
 
 TEST_F(StreamHubTest, RemovedViewerReceivesNothingMore) {
   auto a = std::make_shared<RecordingSink>();
-  hub_->start_publishing();
+  claim(1);
   hub_->add_sink(1, a);
-  hub_->push(keyframe(0));
+  hub_->push(1, keyframe(0));
   hub_->remove_sink(1);
-  hub_->push(interframe(33));
+  hub_->push(1, interframe(33));
   run();
   EXPECT_EQ(a->timestamps(), (std::vector<std::uint32_t>{0}));
+}
+
+TEST_F(StreamHubTest, ASecondActivePublisherIsRefused) {
+  EXPECT_TRUE(claim(1));
+  hub_->push(1, keyframe(0));
+  run();
+  EXPECT_FALSE(claim(2));
+}
+
+TEST_F(StreamHubTest, AStalePublisherIsTakenOverAndItsTagsIgnored) {
+  auto a = std::make_shared<RecordingSink>();
+  EXPECT_TRUE(claim(1));
+  hub_->add_sink(1, a);
+  hub_->push(1, keyframe(0));
+  run();
+  EXPECT_TRUE(claim(2, std::chrono::seconds(0)));  // nothing sent "for 0 s": stale
+  hub_->push(1, interframe(33));                    // the old connection, still draining
+  hub_->push(2, keyframe(5000));
+  hub_->release(1);                                 // the old connection closing later
+  run();
+  EXPECT_EQ(a->timestamps(), (std::vector<std::uint32_t>{0, 5000}));
+  EXPECT_EQ(a->ends, 0) << "viewers stay through a takeover";
+  EXPECT_TRUE(hub_->live());
 }
 
 }  // namespace
