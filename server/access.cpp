@@ -44,4 +44,8 @@ std::string Access::operator_key(const std::string& room) const {
   return signer_.sign({room, chat::Role::operator_, "o_" + room, "场控", 0});
 }
 
+std::string Access::stream_key(const std::string& room) const {
+  return signer_.derive("stream-key:" + room).substr(0, 22);  // 132 bits: short enough to type into OBS
+}
+
 }  // namespace server

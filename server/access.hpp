@@ -32,6 +32,8 @@ class Access {
   // The room's keys, derived from the signing secret (stable across restarts).
   [[nodiscard]] std::string host_key(const std::string& room) const;
   [[nodiscard]] std::string operator_key(const std::string& room) const;
+  // The key an encoder publishes the room's stream with (rtmp://HOST/live/ROOM?key=...).
+  [[nodiscard]] std::string stream_key(const std::string& room) const;
   [[nodiscard]] const TokenSigner& signer() const { return signer_; }
 
  private:

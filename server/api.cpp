@@ -40,8 +40,14 @@ bool matches(const std::vector<std::string>& pattern, const std::vector<std::str
 }  // namespace
 
 Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
-         const StaticFiles& files)
-    : rooms_(rooms), access_(access), metrics_(metrics), chat_stats_(chat_stats), files_(files) {
+         const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files)
+    : rooms_(rooms),
+      access_(access),
+      metrics_(metrics),
+      chat_stats_(chat_stats),
+      rtmp_stats_(rtmp_stats),
+      streams_(streams),
+      files_(files) {
   using V = http::verb;
   routes_ = {
       {V::get, {"healthz"}, &Api::healthz},
@@ -100,7 +106,8 @@ std::optional<Principal> Api::authorize(const Call& c, Respond& r, std::string_v
 void Api::healthz(Call& c, Respond& r) const { r(json_response(c.req, http::status::ok, R"({"status":"ok"})")); }
 
 void Api::metrics(Call& c, Respond& r) const {
-  auto res = json_response(c.req, http::status::ok, render_prometheus(metrics_, chat_stats_, rooms_.list()));
+  auto res = json_response(c.req, http::status::ok, render_prometheus(metrics_, chat_stats_, rooms_.list(),
+                                                                      MediaView{rtmp_stats_, streams_.all()}));
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   r(std::move(res));
 }
@@ -158,6 +165,7 @@ void Api::create_room(Call& c, Respond& r) const {
                   json::object o = room_json(*v);
                   o["host_key"] = access_.host_key(v->record.id);
                   o["operator_key"] = access_.operator_key(v->record.id);
+                  o["stream_key"] = access_.stream_key(v->record.id);
                   r(json_response(version, keep_alive, http::status::created, json::serialize(o)));
                 });
 }
@@ -192,7 +200,8 @@ void Api::room_keys(Call& c, Respond& r) const {
   r(json_response(c.req, http::status::ok,
                   json::serialize(json::object{{"room", id},
                                                {"host_key", access_.host_key(id)},
-                                               {"operator_key", access_.operator_key(id)}})));
+                                               {"operator_key", access_.operator_key(id)},
+                                               {"stream_key", access_.stream_key(id)}})));
 }
 
 }  // namespace server

@@ -18,7 +18,7 @@ namespace server {
 class Api {
  public:
   Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
-      const StaticFiles& files);
+      const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files);
 
   void handle(Request req, Respond respond) const;
 
@@ -52,6 +52,8 @@ class Api {
   const Access& access_;
   const ServerMetrics& metrics_;
   const chat::ChatStats& chat_stats_;
+  const media::RtmpStats& rtmp_stats_;
+  const media::StreamHubs& streams_;
   const StaticFiles& files_;
   std::vector<Route> routes_;
 };

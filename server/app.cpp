@@ -22,6 +22,8 @@
 #include "server/room_store.hpp"
 #include "server/session_tracker.hpp"
 #include "server/static_files.hpp"
+#include "server/stream_gate.hpp"
+#include "media/stream_hubs.hpp"
 #include "server/token_signer.hpp"
 #include "server/ws_admission.hpp"
 
@@ -64,8 +66,14 @@ void raise_file_limit() {
 // threads return once the last one is gone. A second signal, or the grace period, stops at once.
 class StopOnSignal {
  public:
-  StopOnSignal(asio::io_context& ioc, Listener& listener, SessionTracker& tracker, std::chrono::seconds grace)
-      : ioc_(ioc), listener_(listener), tracker_(tracker), grace_period_(grace), signals_(ioc, SIGINT, SIGTERM),
+  StopOnSignal(asio::io_context& ioc, Listener& listener, media::RtmpServer& rtmp, SessionTracker& tracker,
+               std::chrono::seconds grace)
+      : ioc_(ioc),
+        listener_(listener),
+        rtmp_(rtmp),
+        tracker_(tracker),
+        grace_period_(grace),
+        signals_(ioc, SIGINT, SIGTERM),
         grace_(ioc) {
     signals_.async_wait([this](boost::system::error_code ec, int signo) {
       if (!ec) on_signal(signo);
@@ -79,6 +87,7 @@ class StopOnSignal {
       if (!ec) ioc_.stop();
     });
     listener_.stop();
+    rtmp_.stop();
     grace_.expires_after(grace_period_);
     grace_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
@@ -95,6 +104,7 @@ class StopOnSignal {
 
   asio::io_context& ioc_;
   Listener& listener_;
+  media::RtmpServer& rtmp_;
   SessionTracker& tracker_;
   std::chrono::seconds grace_period_;
   asio::signal_set signals_;
@@ -122,16 +132,23 @@ int run_app(const Config& config) {
   rooms.load();
   if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0});
   StaticFiles files(config.web_dir);
-  Api api(rooms, access, metrics, chat_stats, files);
+  media::StreamHubs streams(ioc.get_executor());
+  media::RtmpStats rtmp_stats;
+  StreamGate gate(rooms, access, streams);
+  Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files);
   WsAdmission admission(rooms, access, config.chat);
-  ConnectionContext ctx{config, metrics, tracker, api, admission};
+  ConnectionContext ctx{config, metrics, tracker, api, admission, streams};
 
   auto listener = std::make_shared<Listener>(
       ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.http_port}, ctx);
   listener->run();
   std::uint16_t port = listener->port();
+  auto rtmp = std::make_shared<media::RtmpServer>(
+      ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.rtmp_port}, gate, config.rtmp,
+      rtmp_stats);
+  rtmp->run();
 
-  StopOnSignal stop(ioc, *listener, tracker, config.shutdown_grace);
+  StopOnSignal stop(ioc, *listener, *rtmp, tracker, config.shutdown_grace);
 
   // Announced only now that the signal handlers are in place: a SIGTERM sent by whoever read
   // the port line takes the clean path.
@@ -140,7 +157,9 @@ int run_app(const Config& config) {
   if (config.demo) {
     spdlog::info("demo room: http://127.0.0.1:{}/?room=demo", port);
     spdlog::info("demo host key: {}", access.host_key("demo"));
+    spdlog::info("demo stream: rtmp://127.0.0.1:{}/live/demo?key={}", rtmp->port(), access.stream_key("demo"));
   }
+  std::cout << "rtmp_port=" << rtmp->port() << "\n";
   // One machine-readable line for scripts and tests.
   std::cout << "http_port=" << port << std::endl;
 

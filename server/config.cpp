@@ -46,6 +46,7 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
   Config c;
   // Counts are read as signed numbers and range-checked: Boost would wrap "-1" into a huge unsigned.
   long long port = c.http_port;
+  long long rtmp_port = c.rtmp_port;
   long long threads = c.threads;
   long long max_chars = static_cast<long long>(c.chat.max_message_chars);
   long long history = static_cast<long long>(c.chat.history_size);
@@ -60,6 +61,7 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
   desc.add_options()
       ("help,h", "show this help")
       ("http-port", po::value(&port)->default_value(port), "HTTP/WebSocket port; 0 picks a free port")
+      ("rtmp-port", po::value(&rtmp_port)->default_value(rtmp_port), "RTMP ingest port; 0 picks a free port")
       ("bind", po::value(&c.bind_address)->default_value(c.bind_address), "address to listen on")
       ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "where data files live")
       ("admin-token", po::value(&c.admin_token), "admin bearer token (random and printed when absent)")
@@ -99,6 +101,7 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
     return v;
   };
   c.http_port = static_cast<std::uint16_t>(in_range(port, 0, 65535, "http-port"));
+  c.rtmp_port = static_cast<std::uint16_t>(in_range(rtmp_port, 0, 65535, "rtmp-port"));
   c.threads = static_cast<unsigned>(in_range(threads, 0, 256, "threads"));
   c.chat.max_message_chars = static_cast<std::size_t>(in_range(max_chars, 1, 10000, "chat-max-chars"));
   c.chat.history_size = static_cast<std::size_t>(in_range(history, 0, 1000, "chat-history"));

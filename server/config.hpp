@@ -7,6 +7,7 @@
 #include <string>
 
 #include "chat/chat_config.hpp"
+#include "media/rtmp_session.hpp"
 
 namespace server {
 
@@ -30,6 +31,7 @@ struct HttpLimits {
 struct Config {
   std::string bind_address = "0.0.0.0";
   std::uint16_t http_port = 8080;
+  std::uint16_t rtmp_port = 1935;
   std::string data_dir = "data";
   std::string admin_token;  // random and printed when empty
   std::string log_level = "info";
@@ -39,6 +41,7 @@ struct Config {
   std::chrono::seconds shutdown_grace{5};
   chat::ChatConfig chat;
   SessionLimits session;
+  media::RtmpLimits rtmp;
   HttpLimits http;
 };
 

@@ -9,6 +9,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "server/flv_session.hpp"
+#include "server/target.hpp"
 #include "server/ws_session.hpp"
 
 namespace server {
@@ -65,6 +67,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   ctx_.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
   Request req = parser_->release();
   if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
+  if (serve_flv(req)) return;
 
   // The API may answer later from another thread: come back to this strand to write.
   ctx_.api.handle(std::move(req), [self = shared_from_this()](Response res) {
@@ -80,6 +83,24 @@ void HttpSession::upgrade(Request req) {
   std::make_shared<WsSession>(stream_.release_socket(), ctx_.config, ctx_.metrics, ctx_.tracker,
                               std::move(std::get<Admission>(decision)))
       ->run(std::move(req));
+}
+
+bool HttpSession::serve_flv(const Request& req) {
+  auto target = parse_target(req.target());
+  if (req.method() != http::verb::get || !target || target->segments.size() != 2 || target->segments[0] != "live")
+    return false;
+  const std::string& file = target->segments[1];
+  constexpr std::string_view suffix = ".flv";
+  if (file.size() <= suffix.size() || !file.ends_with(suffix)) return false;
+  std::string room = file.substr(0, file.size() - suffix.size());
+  auto hub = ctx_.streams.find(room);
+  if (!hub || !hub->live()) {
+    send(error_response(req, http::status::not_found, "offline", "this room is not live"));
+    return true;
+  }
+  upgraded_ = true;  // the connection now belongs to the FLV session
+  std::make_shared<FlvSession>(std::move(stream_), std::move(hub), ctx_.metrics, ctx_.tracker)->run();
+  return true;
 }
 
 void HttpSession::send(Response res) {

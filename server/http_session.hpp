@@ -23,6 +23,7 @@ struct ConnectionContext {
   SessionTracker& tracker;
   const Api& api;
   const WsAdmission& admission;
+  media::StreamHubs& streams;
 };
 
 class HttpSession : public Closable, public std::enable_shared_from_this<HttpSession> {
@@ -37,6 +38,8 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void upgrade(Request req);
+  // GET /live/{room}.flv: hands the connection to an FlvSession. False for other targets.
+  bool serve_flv(const Request& req);
   void send(Response res);
   void on_write(bool keep_alive, boost::beast::error_code ec);
   void do_close();

@@ -25,7 +25,8 @@ std::string label_value(std::string_view v) {
 
 }  // namespace
 
-std::string render_prometheus(const ServerMetrics& s, const chat::ChatStats& c, const std::vector<RoomView>& rooms) {
+std::string render_prometheus(const ServerMetrics& s, const chat::ChatStats& c, const std::vector<RoomView>& rooms,
+                              const MediaView& m) {
   std::string out;
   out.reserve(4096 + rooms.size() * 96);
   auto load = [](const auto& a) { return a.load(std::memory_order_relaxed); };
@@ -61,6 +62,42 @@ std::string render_prometheus(const ServerMetrics& s, const chat::ChatStats& c, 
     if (!r.closed())
       fmt::format_to(std::back_inserter(out), "livecart_room_viewers{{room=\"{}\"}} {}\n", label_value(r.record.id),
                      r.counters.online);
+  metric(out, "livecart_rtmp_connections", "gauge", "Open RTMP connections.", load(m.rtmp.connections));
+  metric(out, "livecart_rtmp_publishers", "gauge", "RTMP publishers live.", load(m.rtmp.publishers));
+  metric(out, "livecart_rtmp_refused_total", "counter", "Publishers refused (room, key, busy).", load(m.rtmp.refused));
+  metric(out, "livecart_rtmp_protocol_errors_total", "counter", "RTMP connections closed for protocol errors.",
+         load(m.rtmp.protocol_errors));
+  metric(out, "livecart_rtmp_bytes_in_total", "counter", "Bytes received from RTMP clients.", load(m.rtmp.bytes_in));
+  metric(out, "livecart_flv_viewers", "gauge", "Open HTTP-FLV viewers.", load(s.flv_viewers));
+  metric(out, "livecart_flv_bytes_out_total", "counter", "HTTP-FLV bytes sent.", load(s.flv_bytes_out));
+  metric(out, "livecart_flv_tags_skipped_total", "counter", "Tags skipped by lagging HTTP-FLV viewers.",
+         load(s.flv_tags_skipped));
+  out += "# HELP livecart_stream_live Whether each room's stream is live.\n# TYPE livecart_stream_live gauge\n";
+  for (const auto& hub : m.hubs)
+    fmt::format_to(std::back_inserter(out), "livecart_stream_live{{room=\"{}\"}} {}\n", label_value(hub->room()),
+                   hub->live() ? 1 : 0);
+  out += "# HELP livecart_stream_viewers Stream viewers of each room.\n# TYPE livecart_stream_viewers gauge\n";
+  for (const auto& hub : m.hubs)
+    fmt::format_to(std::back_inserter(out), "livecart_stream_viewers{{room=\"{}\"}} {}\n", label_value(hub->room()),
+                   hub->viewers());
+  metric(out, "livecart_rtmp_connections", "gauge", "Open RTMP connections.", load(m.rtmp.connections));
+  metric(out, "livecart_rtmp_publishers", "gauge", "RTMP publishers live.", load(m.rtmp.publishers));
+  metric(out, "livecart_rtmp_refused_total", "counter", "Publishers refused (room, key, busy).", load(m.rtmp.refused));
+  metric(out, "livecart_rtmp_protocol_errors_total", "counter", "RTMP connections closed for protocol errors.",
+         load(m.rtmp.protocol_errors));
+  metric(out, "livecart_rtmp_bytes_in_total", "counter", "Bytes received from RTMP clients.", load(m.rtmp.bytes_in));
+  metric(out, "livecart_flv_viewers", "gauge", "Open HTTP-FLV viewers.", load(s.flv_viewers));
+  metric(out, "livecart_flv_bytes_out_total", "counter", "HTTP-FLV bytes sent.", load(s.flv_bytes_out));
+  metric(out, "livecart_flv_tags_skipped_total", "counter", "Tags skipped by lagging HTTP-FLV viewers.",
+         load(s.flv_tags_skipped));
+  out += "# HELP livecart_stream_live Whether each room's stream is live.\n# TYPE livecart_stream_live gauge\n";
+  for (const auto& hub : m.hubs)
+    fmt::format_to(std::back_inserter(out), "livecart_stream_live{{room=\"{}\"}} {}\n", label_value(hub->room()),
+                   hub->live() ? 1 : 0);
+  out += "# HELP livecart_stream_viewers Stream viewers of each room.\n# TYPE livecart_stream_viewers gauge\n";
+  for (const auto& hub : m.hubs)
+    fmt::format_to(std::back_inserter(out), "livecart_stream_viewers{{room=\"{}\"}} {}\n", label_value(hub->room()),
+                   hub->viewers());
   return out;
 }
 

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "chat/chat_stats.hpp"
+#include "media/rtmp_session.hpp"
+#include "media/stream_hubs.hpp"
 #include "server/room_directory.hpp"
 
 namespace server {
@@ -23,9 +25,17 @@ struct ServerMetrics {
   std::atomic<std::uint64_t> ws_slow_disconnects{0};   // consumers dropped for being stalled
   std::atomic<std::uint64_t> ws_rejected_frames{0};    // client frames answered with an error
   std::atomic<std::uint64_t> ws_protocol_closes{0};    // closed for oversize, bad UTF-8, bad framing
+  std::atomic<std::int64_t> flv_viewers{0};            // open HTTP-FLV responses
+  std::atomic<std::uint64_t> flv_bytes_out{0};
+  std::atomic<std::uint64_t> flv_tags_skipped{0};      // tags a lagging viewer skipped to catch up
+};
+
+struct MediaView {
+  const media::RtmpStats& rtmp;
+  std::vector<std::shared_ptr<media::StreamHub>> hubs;
 };
 
 [[nodiscard]] std::string render_prometheus(const ServerMetrics& server, const chat::ChatStats& chat,
-                                            const std::vector<RoomView>& rooms);
+                                            const std::vector<RoomView>& rooms, const MediaView& media);
 
 }  // namespace server

@@ -25,6 +25,8 @@ class TokenSigner {
   [[nodiscard]] std::string sign(const Claims& claims) const;
   // nullopt when the token is malformed, forged or expired at `now_unix`.
   [[nodiscard]] std::optional<Claims> verify(std::string_view token, std::int64_t now_unix) const;
+  // A secret derived for one purpose (e.g. a room's stream key): base64url(HMAC(secret, purpose)).
+  [[nodiscard]] std::string derive(std::string_view purpose) const { return mac(purpose); }
 
  private:
   [[nodiscard]] std::string mac(std::string_view data) const;

@@ -65,7 +65,12 @@ TEST_F(BadInputTest, OversizedFrameClosesWithTooBig) {
   auto b = join("r1");
   // The server may close before the client has finished writing: the write result is moot.
   (void)a->send_json(chat_msg(std::string(64 * 1024, 'x')));
-  EXPECT_EQ(a->wait_closed(), 1009);
+  // The close frame says 1009, unless TCP reset the connection first: the server closes with
+  // the rest of the oversized frame unread, and a reset can overtake the close frame.
+  auto code = a->wait_closed();
+  EXPECT_TRUE(a->closed());
+  if (code) EXPECT_EQ(*code, 1009);
+  EXPECT_GE(metric_value(port(), "livecart_ws_protocol_closes_total").value_or(0), 1);
   ASSERT_TRUE(b->send_json(chat_msg("b is fine")));
   EXPECT_TRUE(b->wait_for(is_chat("b is fine")));
 }

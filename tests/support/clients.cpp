@@ -75,7 +75,8 @@ HttpResult http_request(std::uint16_t port, std::string_view method, std::string
   return result;
 }
 
-std::string raw_exchange(std::uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout) {
+std::string raw_exchange(std::uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout,
+                         bool* closed_by_peer) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   std::string received;
@@ -85,7 +86,10 @@ std::string raw_exchange(std::uint16_t port, std::string_view bytes, std::chrono
   std::function<void()> read_more = [&] {
     stream.async_read_some(asio::buffer(buf), [&](beast::error_code ec, std::size_t n) {
       received.append(buf, n);
-      if (ec) return void(done = true);
+      if (ec) {
+        if (closed_by_peer) *closed_by_peer = ec != beast::error::timeout;
+        return void(done = true);
+      }
       read_more();
     });
   };

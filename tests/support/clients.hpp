@@ -32,8 +32,9 @@ struct HttpResult {
                                       std::string body = {}, std::string_view bearer = {},
                                       std::chrono::milliseconds timeout = 10s);
 // Sends raw bytes and returns whatever comes back before the server closes or the deadline.
+// `closed_by_peer` tells whether the server ended the connection (rather than the deadline).
 [[nodiscard]] std::string raw_exchange(std::uint16_t port, std::string_view bytes,
-                                       std::chrono::milliseconds timeout = 10s);
+                                       std::chrono::milliseconds timeout = 10s, bool* closed_by_peer = nullptr);
 // The value of a Prometheus sample line (name with labels, e.g. livecart_room_viewers{room="demo"}).
 [[nodiscard]] std::optional<double> metric_value(std::uint16_t port, std::string_view sample);
 

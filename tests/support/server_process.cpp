@@ -35,7 +35,7 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::string data_dir
     : data_dir_(data_dir), owns_data_dir_(data_dir.empty()) {
   if (owns_data_dir_) data_dir_ = make_temp_dir();
   log_path_ = data_dir_ + "/server.log";
-  std::vector<std::string> argv_s{LIVECART_BINARY, "--http-port", "0",           "--data-dir", data_dir_,
+  std::vector<std::string> argv_s{LIVECART_BINARY, "--http-port", "0", "--rtmp-port", "0", "--data-dir", data_dir_,
                                   "--admin-token", kAdminToken,   "--log-level", "info",      "--threads",
                                   "2"};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -58,10 +58,14 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::string data_dir
     throw std::runtime_error("cannot start " LIVECART_BINARY);
   }
 
-  // Read stdout until "http_port=N\n" (the server prints nothing else there).
+  // Read stdout until "http_port=N\n", the last of the lines the server prints there.
   std::string got;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (got.find('\n') == std::string::npos) {
+  auto complete = [&] {
+    auto p = got.find("http_port=");
+    return p != std::string::npos && got.find('\n', p) != std::string::npos;
+  };
+  while (!complete()) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd p{out[0], POLLIN, 0};
@@ -78,6 +82,8 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::string data_dir
     throw std::runtime_error("livecart did not report its port; see " + log_path_);
   }
   port_ = static_cast<std::uint16_t>(std::stoi(got.substr(pos + 10)));
+  if (auto r = got.find("rtmp_port="); r != std::string::npos)
+    rtmp_port_ = static_cast<std::uint16_t>(std::stoi(got.substr(r + 10)));
 }
 
 ServerProcess::~ServerProcess() {

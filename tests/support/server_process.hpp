@@ -13,7 +13,7 @@ inline constexpr const char* kAdminToken = "test-admin-token-0123456789";
 
 class ServerProcess {
  public:
-  // Runs `livecart --http-port 0 --data-dir DIR --admin-token kAdminToken --log-level warn ARGS...`
+  // Runs `livecart --http-port 0 --rtmp-port 0 --data-dir DIR --admin-token kAdminToken --log-level warn ARGS...`
   // and waits (with a deadline) for the "http_port=" line. An empty data_dir makes a fresh one,
   // removed again with this object (unless LIVECART_KEEP_TEST_DATA is set, for debugging).
   explicit ServerProcess(std::vector<std::string> args = {}, std::string data_dir = {});
@@ -22,6 +22,7 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] std::uint16_t rtmp_port() const { return rtmp_port_; }
   [[nodiscard]] pid_t pid() const { return pid_; }
   [[nodiscard]] const std::string& data_dir() const { return data_dir_; }
   [[nodiscard]] const std::string& log_path() const { return log_path_; }
@@ -36,6 +37,7 @@ class ServerProcess {
  private:
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t rtmp_port_ = 0;
   std::string data_dir_;
   std::string log_path_;
   bool owns_data_dir_ = false;  // made here: removed with the object

@@ -1,0 +1,23 @@
+#include "server/stream_gate.hpp"
+
+namespace server {
+
+std::shared_ptr<media::StreamHub> StreamGate::admit_publisher(const media::PublishRequest& request,
+                                                              std::string& reason) {
+  auto room = rooms_.view(request.room);
+  if (!room) {
+    reason = "no such room";
+    return nullptr;
+  }
+  if (room->closed()) {
+    reason = "this room has ended";
+    return nullptr;
+  }
+  if (request.key.empty() || !secrets_equal(request.key, access_.stream_key(request.room))) {
+    reason = "wrong stream key";
+    return nullptr;
+  }
+  return hubs_.get_or_create(request.room);
+}
+
+}  // namespace server

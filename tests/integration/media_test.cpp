@@ -1,0 +1,139 @@
+// Media relay with real clients: ffmpeg publishes over RTMP, ffprobe plays HTTP-FLV; wrong
+// keys, dropped publishers and bad bytes on the RTMP port.
+#include <signal.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "fixture.hpp"
+#include "media/amf0.hpp"
+#include "media/rtmp_chunk_writer.hpp"
+#include "media/rtmp_control.hpp"
+#include "media/rtmp_handshake.hpp"
+#include "support/child_process.hpp"
+
+namespace testing_support {
+namespace {
+
+class MediaTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    ServerTest::SetUp();
+    room_ = create_room("r1");
+    stream_key_ = std::string(room_.at("stream_key").as_string());
+    dir_ = make_temp_dir();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string rtmp_url(const std::string& key) const {
+    return "rtmp://127.0.0.1:" + std::to_string(server_->rtmp_port()) + "/live/r1?key=" + key;
+  }
+  std::unique_ptr<ChildProcess> publish(const std::string& key) {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+                                 "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440", "-t",
+                                 "120", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30",
+                                 "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", rtmp_url(key)},
+        dir_ + "/ffmpeg.log");
+  }
+  // Waits (with a deadline) until a metric reaches `value`.
+  bool wait_metric(const std::string& sample, double value, std::chrono::seconds deadline = 30s) {
+    auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until)
+      if (metric_value(port(), sample) == value) return true;
+    return false;
+  }
+  std::string flv_url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/live/r1.flv"; }
+
+  json::object room_;
+  std::string stream_key_;
+  std::string dir_;
+};
+
+TEST_F(MediaTest, FfmpegPublishesAndFfprobePlaysHttpFlv) {
+  auto ffmpeg = publish(stream_key_);
+  ASSERT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << ffmpeg->output();
+  auto [status, out] = run_program({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height",
+                                    "-of", "compact", flv_url()},
+                                   30s);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("codec_name=h264|width=1280|height=720"), std::string::npos) << out;
+  EXPECT_NE(out.find("codec_name=aac"), std::string::npos) << out;
+  EXPECT_GE(metric_value(port(), "livecart_rtmp_publishers").value_or(0), 1);
+}
+
+TEST_F(MediaTest, WrongKeyIsRefused) {
+  auto ffmpeg = publish("not-the-key");
+  EXPECT_NE(ffmpeg->wait_exit(30s), 0) << "ffmpeg should fail to publish";
+  EXPECT_GE(metric_value(port(), "livecart_rtmp_refused_total").value_or(0), 1);
+  EXPECT_EQ(http_request(port(), "GET", "/live/r1.flv").status, 404);
+}
+
+TEST_F(MediaTest, KilledPublisherEndsEveryViewersStreamAndTheServerGoesOn) {
+  auto ffmpeg = publish(stream_key_);
+  ASSERT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << ffmpeg->output();
+  std::string received;
+  bool closed = false;
+  std::thread viewer([&] {
+    received = raw_exchange(port(), "GET /live/r1.flv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 60s, &closed);
+  });
+  ASSERT_TRUE(wait_metric("livecart_flv_viewers", 1));
+  ffmpeg->kill(SIGKILL);
+  viewer.join();
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(received.rfind("HTTP/1.1 200 OK", 0), 0u);
+  EXPECT_NE(received.find("video/x-flv"), std::string::npos);
+  ASSERT_GE(received.size(), 5u);
+  EXPECT_EQ(received.substr(received.size() - 5), "0\r\n\r\n") << "the chunked body ends cleanly";
+  EXPECT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 0));
+  EXPECT_EQ(http_request(port(), "GET", "/healthz").status, 200);
+  // The room can go live again at once.
+  auto again = publish(stream_key_);
+  EXPECT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << again->output();
+}
+
+TEST_F(MediaTest, OfflineRoomAnswersNotLive) {
+  auto res = http_request(port(), "GET", "/live/r1.flv");
+  EXPECT_EQ(res.status, 404);
+  EXPECT_EQ(res.json().at("error").at("code"), "offline");
+}
+
+// Bytes a misbehaving client sends to the RTMP port, after a valid handshake when asked.
+std::string rtmp_bytes(bool handshake, const std::vector<media::rtmp::Message>& messages) {
+  std::vector<std::uint8_t> out;
+  if (handshake) {
+    out.push_back(media::rtmp::kRtmpVersion);
+    out.insert(out.end(), 2 * media::rtmp::kHandshakeBlock, 0x5A);  // C1 and C2
+  }
+  media::rtmp::ChunkWriter writer;
+  for (const auto& m : messages) writer.write(m, out);
+  return std::string(out.begin(), out.end());
+}
+
+TEST_F(MediaTest, BadBytesOnTheRtmpPortCloseOnlyThatConnection) {
+  using media::rtmp::Message;
+  std::string random;
+  for (int i = 0; i < 4096; ++i) random.push_back(static_cast<char>((i * 131 + 71) % 256));
+  std::string huge_chunk_size = rtmp_bytes(true, {media::rtmp::set_chunk_size(0x7FFFFFFF)});
+  huge_chunk_size.back() = static_cast<char>(0xFF);
+  huge_chunk_size[huge_chunk_size.size() - 4] = static_cast<char>(0x80);  // 2^31 and above: the top bit set
+  std::string over_limit = rtmp_bytes(true, {});
+  for (unsigned char b : {0x06, 0, 0, 0, 0xFF, 0xFF, 0xFF, 9, 1, 0, 0, 0}) over_limit.push_back(static_cast<char>(b));
+  std::string publish_first = rtmp_bytes(
+      true, {media::rtmp::command("publish", 5, {media::amf0::Value::null(), media::amf0::Value::string("r1?key=" + stream_key_)}, 1)});
+
+  for (const auto& [name, bytes] : std::vector<std::pair<std::string, std::string>>{
+           {"random bytes", random}, {"chunk size 2^31", huge_chunk_size}, {"message over the limit", over_limit},
+           {"publish before connect", publish_first}}) {
+    bool closed = false;
+    (void)raw_exchange(server_->rtmp_port(), bytes, 20s, &closed);
+    EXPECT_TRUE(closed) << name;
+  }
+  EXPECT_GE(metric_value(port(), "livecart_rtmp_protocol_errors_total").value_or(0), 4);
+  EXPECT_EQ(http_request(port(), "GET", "/healthz").status, 200);
+  auto ffmpeg = publish(stream_key_);
+  EXPECT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << ffmpeg->output();
+}
+
+}  // namespace
+}  // namespace testing_support
