@@ -69,7 +69,9 @@ TEST_F(BadInputTest, OversizedFrameClosesWithTooBig) {
   // the rest of the oversized frame unread, and a reset can overtake the close frame.
   auto code = a->wait_closed();
   EXPECT_TRUE(a->closed());
-  if (code) EXPECT_EQ(*code, 1009);
+  if (code) {
+    EXPECT_EQ(*code, 1009);
+  }
   EXPECT_GE(metric_value(port(), "livecart_ws_protocol_closes_total").value_or(0), 1);
   ASSERT_TRUE(b->send_json(chat_msg("b is fine")));
   EXPECT_TRUE(b->wait_for(is_chat("b is fine")));
