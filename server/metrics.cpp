@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+#include <utility>
+
 namespace server {
 namespace {
 
@@ -21,6 +24,14 @@ std::string label_value(std::string_view v) {
     out.push_back(c);
   }
   return out;
+}
+
+// A gauge family with one sample per room; `sample` returns {room, value} or nullopt to skip.
+template <class Items, class Sample>
+void per_room(std::string& out, std::string_view name, std::string_view help, const Items& items, Sample sample) {
+  fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} gauge\n", name, help);
+  for (const auto& item : items)
+    if (auto s = sample(item)) fmt::format_to(std::back_inserter(out), "{}{{room=\"{}\"}} {}\n", name, label_value(s->first), s->second);
 }
 
 }  // namespace
@@ -57,11 +68,12 @@ std::string render_prometheus(const ServerMetrics& s, const chat::ChatStats& c, 
   std::size_t open = 0;
   for (const auto& r : rooms) open += !r.closed();
   metric(out, "livecart_rooms", "gauge", "Open rooms.", open);
-  out += "# HELP livecart_room_viewers Connections in each open room.\n# TYPE livecart_room_viewers gauge\n";
-  for (const auto& r : rooms)
-    if (!r.closed())
-      fmt::format_to(std::back_inserter(out), "livecart_room_viewers{{room=\"{}\"}} {}\n", label_value(r.record.id),
-                     r.counters.online);
+  per_room(out, "livecart_room_viewers", "Connections in each open room.", rooms,
+           [](const RoomView& r) -> std::optional<std::pair<std::string_view, std::size_t>> {
+             if (r.closed()) return std::nullopt;
+             return std::pair<std::string_view, std::size_t>{r.record.id, r.counters.online};
+           });
+
   metric(out, "livecart_rtmp_connections", "gauge", "Open RTMP connections.", load(m.rtmp.connections));
   metric(out, "livecart_rtmp_publishers", "gauge", "RTMP publishers live.", load(m.rtmp.publishers));
   metric(out, "livecart_rtmp_refused_total", "counter", "Publishers refused (room, key, busy).", load(m.rtmp.refused));
@@ -72,32 +84,11 @@ std::string render_prometheus(const ServerMetrics& s, const chat::ChatStats& c, 
   metric(out, "livecart_flv_bytes_out_total", "counter", "HTTP-FLV bytes sent.", load(s.flv_bytes_out));
   metric(out, "livecart_flv_tags_skipped_total", "counter", "Tags skipped by lagging HTTP-FLV viewers.",
          load(s.flv_tags_skipped));
-  out += "# HELP livecart_stream_live Whether each room's stream is live.\n# TYPE livecart_stream_live gauge\n";
-  for (const auto& hub : m.hubs)
-    fmt::format_to(std::back_inserter(out), "livecart_stream_live{{room=\"{}\"}} {}\n", label_value(hub->room()),
-                   hub->live() ? 1 : 0);
-  out += "# HELP livecart_stream_viewers Stream viewers of each room.\n# TYPE livecart_stream_viewers gauge\n";
-  for (const auto& hub : m.hubs)
-    fmt::format_to(std::back_inserter(out), "livecart_stream_viewers{{room=\"{}\"}} {}\n", label_value(hub->room()),
-                   hub->viewers());
-  metric(out, "livecart_rtmp_connections", "gauge", "Open RTMP connections.", load(m.rtmp.connections));
-  metric(out, "livecart_rtmp_publishers", "gauge", "RTMP publishers live.", load(m.rtmp.publishers));
-  metric(out, "livecart_rtmp_refused_total", "counter", "Publishers refused (room, key, busy).", load(m.rtmp.refused));
-  metric(out, "livecart_rtmp_protocol_errors_total", "counter", "RTMP connections closed for protocol errors.",
-         load(m.rtmp.protocol_errors));
-  metric(out, "livecart_rtmp_bytes_in_total", "counter", "Bytes received from RTMP clients.", load(m.rtmp.bytes_in));
-  metric(out, "livecart_flv_viewers", "gauge", "Open HTTP-FLV viewers.", load(s.flv_viewers));
-  metric(out, "livecart_flv_bytes_out_total", "counter", "HTTP-FLV bytes sent.", load(s.flv_bytes_out));
-  metric(out, "livecart_flv_tags_skipped_total", "counter", "Tags skipped by lagging HTTP-FLV viewers.",
-         load(s.flv_tags_skipped));
-  out += "# HELP livecart_stream_live Whether each room's stream is live.\n# TYPE livecart_stream_live gauge\n";
-  for (const auto& hub : m.hubs)
-    fmt::format_to(std::back_inserter(out), "livecart_stream_live{{room=\"{}\"}} {}\n", label_value(hub->room()),
-                   hub->live() ? 1 : 0);
-  out += "# HELP livecart_stream_viewers Stream viewers of each room.\n# TYPE livecart_stream_viewers gauge\n";
-  for (const auto& hub : m.hubs)
-    fmt::format_to(std::back_inserter(out), "livecart_stream_viewers{{room=\"{}\"}} {}\n", label_value(hub->room()),
-                   hub->viewers());
+  using HubSample = std::optional<std::pair<std::string_view, std::size_t>>;
+  per_room(out, "livecart_stream_live", "Whether each room's stream is live.", m.hubs,
+           [](const auto& hub) -> HubSample { return std::pair<std::string_view, std::size_t>{hub->room(), hub->live()}; });
+  per_room(out, "livecart_stream_viewers", "Stream viewers of each room.", m.hubs,
+           [](const auto& hub) -> HubSample { return std::pair<std::string_view, std::size_t>{hub->room(), hub->viewers()}; });
   return out;
 }
 

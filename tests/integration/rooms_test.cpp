@@ -1,5 +1,7 @@
 // Rooms, roles and the HTTP API of the real server.
 #include <filesystem>
+#include <set>
+#include <sstream>
 
 #include "fixture.hpp"
 
@@ -149,6 +151,13 @@ TEST_F(RoomsTest, MetricsCountViewersPerRoom) {
   EXPECT_GE(metric_value(port(), "livecart_ws_frames_in_total").value_or(0), 1.0);
   auto res = http_request(port(), "GET", "/metrics");
   EXPECT_EQ(res.headers["content-type"].rfind("text/plain", 0), 0u);
+  // Prometheus refuses a family declared twice.
+  std::set<std::string> families;
+  std::istringstream lines(res.body);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("# TYPE ", 0) == 0) {
+      EXPECT_TRUE(families.insert(line).second) << line;
+    }
 }
 
 TEST_F(RoomsTest, ChatPageIsServed) {
