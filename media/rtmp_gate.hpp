@@ -21,6 +21,8 @@ class RtmpGate {
   // The room's hub when the key is right; nullptr and a reason (logged, and sent to the
   // encoder in onStatus) when the room is unknown or closed or the key is wrong.
   virtual std::shared_ptr<StreamHub> admit_publisher(const PublishRequest& request, std::string& reason) = 0;
+  // The room's stream for a player, or nullptr when the room is not live.
+  virtual std::shared_ptr<StreamHub> find_live_stream(const std::string& room) = 0;
 };
 
 }  // namespace media

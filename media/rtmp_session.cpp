@@ -48,6 +48,10 @@ RtmpSession::RtmpSession(tcp::socket socket, RtmpGate& gate, const RtmpLimits& l
 
 RtmpSession::~RtmpSession() {
   stop_publishing();
+  if (playing_) {
+    hub_->remove_sink(id_);
+    stats_.players.fetch_sub(1, std::memory_order_relaxed);
+  }
   stats_.connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -73,7 +77,7 @@ void RtmpSession::close() {
 void RtmpSession::arm_timer(std::chrono::steady_clock::duration after) {
   timer_.expires_after(after);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec || self->closing_) return;
+    if (ec || self->closing_ || self->playing_) return;  // players may stay silent
     auto idle = std::chrono::steady_clock::now() - self->last_data_;
     if (!self->publishing_ || idle >= self->limits_.idle_timeout) {
       spdlog::info("rtmp {}: {}", self->id_, self->publishing_ ? "publisher silent, dropped" : "no publish in time");
@@ -191,8 +195,7 @@ bool RtmpSession::on_command(rtmp::Command& c, const rtmp::Message& m) {
   } else if (c.name == "FCUnpublish" || c.name == "deleteStream" || c.name == "closeStream") {
     stop_publishing();
   } else if (c.name == "play") {
-    send(rtmp::on_status(m.stream_id, "error", "NetStream.Play.Failed", "RTMP playback is not offered yet; use HTTP-FLV"));
-    return false;
+    on_play(c, m.stream_id ? m.stream_id : kPublishStreamId);
   }
   return true;
 }
@@ -234,6 +237,61 @@ void RtmpSession::on_publish(const rtmp::Command& c, std::uint32_t stream_id) {
   });
 }
 
+void RtmpSession::on_play(const rtmp::Command& c, std::uint32_t stream_id) {
+  using amf0::Value;
+  const std::string* name = c.args.size() > 1 ? c.args[1].as_string() : nullptr;
+  PublishRequest request{app_, {}, {}};
+  if (name) split_stream_name(*name, request);
+  auto hub = publishing_ || playing_ || request.app != "live" ? nullptr : gate_.find_live_stream(request.room);
+  if (!hub) {
+    send(rtmp::on_status(stream_id, "error", "NetStream.Play.StreamNotFound", request.room + " is not live"));
+    return close_after_flush();
+  }
+  hub_ = hub;
+  playing_ = true;
+  stats_.players.fetch_add(1, std::memory_order_relaxed);
+  timer_.cancel();
+  send(rtmp::stream_begin(stream_id));
+  send(rtmp::on_status(stream_id, "status", "NetStream.Play.Reset", "playing " + request.room));
+  send(rtmp::on_status(stream_id, "status", "NetStream.Play.Start", "started playing " + request.room));
+  send({static_cast<std::uint8_t>(MessageType::data_amf0), 0, stream_id, rtmp::kDataChunkStream,
+        amf0::encode_all({Value::string("|RtmpSampleAccess"), Value::boolean(true), Value::boolean(true)})});
+  hub_->add_sink(id_, weak_from_this());
+}
+
+void RtmpSession::on_tag(const Tag& tag) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), tag] {
+    if (self->closing_) return;
+    if (!self->play_queue_.push(tag)) self->stats_.tags_skipped.fetch_add(1, std::memory_order_relaxed);
+    self->send_tags();
+  });
+}
+
+void RtmpSession::on_end() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->closing_) return;
+    self->send(rtmp::on_status(kPublishStreamId, "status", "NetStream.Play.UnpublishNotify", "the stream ended"));
+    self->close_after_flush();
+  });
+}
+
+// Queued tags become chunks in one buffer, written as soon as the previous write is done, so a
+// player that keeps up gets every tag in order and one that lags skips to the next keyframe.
+void RtmpSession::send_tags() {
+  if (!writing_.empty()) return;  // flush() comes back here when the write completes
+  while (!play_queue_.empty()) {
+    const Tag& tag = play_queue_.front();
+    auto csid = tag.type == flv::TagType::video   ? rtmp::kVideoChunkStream
+                : tag.type == flv::TagType::audio ? rtmp::kAudioChunkStream
+                                                  : rtmp::kDataChunkStream;
+    rtmp::Message m{static_cast<std::uint8_t>(tag.type), tag.timestamp, kPublishStreamId, csid,
+                    tag.body ? *tag.body : std::vector<std::uint8_t>{}};
+    send(m);
+    play_queue_.pop();
+  }
+  flush();
+}
+
 void RtmpSession::on_data(rtmp::Message& m) {
   if (!publishing_) return;
   auto values = amf0::decode_all(m.payload);
@@ -271,6 +329,7 @@ void RtmpSession::flush() {
                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                       self->writing_.pop_front();
                       if (ec) return;
+                      if (self->playing_) return self->send_tags();
                       self->flush();
                     });
 }

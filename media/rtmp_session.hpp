@@ -1,8 +1,9 @@
 #pragma once
 // One RTMP connection on Asio: the handshake, the chunk stream, and the commands of a
 // publisher (connect, releaseStream, FCPublish, createStream, publish, FCUnpublish,
-// deleteStream) with @setDataFrame/onMetaData, audio and video handed to the room's StreamHub.
-// Runs on its own strand. Protocol errors close the connection; the server serves on.
+// deleteStream) with @setDataFrame/onMetaData, audio and video handed to the room's StreamHub;
+// or of a player (play), fed from the hub through a bounded TagQueue. Runs on its own strand.
+// Protocol errors close the connection; the server serves on.
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,6 +18,7 @@
 #include "media/rtmp_control.hpp"
 #include "media/rtmp_gate.hpp"
 #include "media/rtmp_handshake.hpp"
+#include "media/tag_queue.hpp"
 
 namespace media {
 
@@ -32,22 +34,29 @@ struct RtmpLimits {
 struct RtmpStats {
   std::atomic<std::int64_t> connections{0};
   std::atomic<std::int64_t> publishers{0};
+  std::atomic<std::int64_t> players{0};
+  std::atomic<std::uint64_t> tags_skipped{0};  // skipped by lagging players
   std::atomic<std::uint64_t> refused{0};          // wrong key, unknown room, busy
   std::atomic<std::uint64_t> protocol_errors{0};  // bad handshake, bad chunks, bad commands
   std::atomic<std::uint64_t> bytes_in{0};
 };
 
-class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
+class RtmpSession : public StreamSink, public std::enable_shared_from_this<RtmpSession> {
  public:
   RtmpSession(boost::asio::ip::tcp::socket socket, RtmpGate& gate, const RtmpLimits& limits, RtmpStats& stats,
               std::uint64_t id);
-  ~RtmpSession();
+  ~RtmpSession() override;
 
   void run();
   // Ends the connection (server shutting down); a live stream ends for its viewers. Any thread.
   void close();
 
+  void on_tag(const Tag& tag) override;
+  void on_end() override;
+
  private:
+  void on_play(const rtmp::Command& c, std::uint32_t stream_id);
+  void send_tags();
   void do_read();
   void on_read(boost::system::error_code ec, std::size_t n);
   bool on_message(rtmp::Message& m);
@@ -79,6 +88,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   std::string app_;
   std::shared_ptr<StreamHub> hub_;  // set while publishing
   bool publishing_ = false;
+  bool playing_ = false;
+  TagQueue play_queue_;
   bool closing_ = false;
   std::chrono::steady_clock::time_point last_data_{};
 };

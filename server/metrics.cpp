@@ -76,6 +76,9 @@ std::string render_prometheus(const ServerMetrics& s, const chat::ChatStats& c, 
 
   metric(out, "livecart_rtmp_connections", "gauge", "Open RTMP connections.", load(m.rtmp.connections));
   metric(out, "livecart_rtmp_publishers", "gauge", "RTMP publishers live.", load(m.rtmp.publishers));
+  metric(out, "livecart_rtmp_players", "gauge", "RTMP players watching.", load(m.rtmp.players));
+  metric(out, "livecart_rtmp_tags_skipped_total", "counter", "Tags skipped by lagging RTMP players.",
+         load(m.rtmp.tags_skipped));
   metric(out, "livecart_rtmp_refused_total", "counter", "Publishers refused (room, key, busy).", load(m.rtmp.refused));
   metric(out, "livecart_rtmp_protocol_errors_total", "counter", "RTMP connections closed for protocol errors.",
          load(m.rtmp.protocol_errors));

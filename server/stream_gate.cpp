@@ -20,4 +20,9 @@ std::shared_ptr<media::StreamHub> StreamGate::admit_publisher(const media::Publi
   return hubs_.get_or_create(request.room);
 }
 
+std::shared_ptr<media::StreamHub> StreamGate::find_live_stream(const std::string& room) {
+  auto hub = hubs_.find(room);
+  return hub && hub->live() ? hub : nullptr;
+}
+
 }  // namespace server

@@ -15,6 +15,7 @@ class StreamGate : public media::RtmpGate {
 
   std::shared_ptr<media::StreamHub> admit_publisher(const media::PublishRequest& request,
                                                     std::string& reason) override;
+  std::shared_ptr<media::StreamHub> find_live_stream(const std::string& room) override;
 
  private:
   const RoomDirectory& rooms_;

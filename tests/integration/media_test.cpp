@@ -62,6 +62,25 @@ TEST_F(MediaTest, FfmpegPublishesAndFfprobePlaysHttpFlv) {
   EXPECT_GE(metric_value(port(), "livecart_rtmp_publishers").value_or(0), 1);
 }
 
+TEST_F(MediaTest, FfprobePlaysRtmp) {
+  auto ffmpeg = publish(stream_key_);
+  ASSERT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << ffmpeg->output();
+  std::string url = "rtmp://127.0.0.1:" + std::to_string(server_->rtmp_port()) + "/live/r1";
+  auto [status, out] =
+      run_program({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height", "-of", "compact", url},
+                  30s);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("codec_name=h264|width=1280|height=720"), std::string::npos) << out;
+  EXPECT_NE(out.find("codec_name=aac"), std::string::npos) << out;
+}
+
+TEST_F(MediaTest, PlayingAnOfflineRoomOverRtmpFails) {
+  std::string url = "rtmp://127.0.0.1:" + std::to_string(server_->rtmp_port()) + "/live/r1";
+  auto [status, out] = run_program({"ffprobe", "-v", "error", url}, 30s);
+  EXPECT_NE(status, 0) << out;
+  EXPECT_EQ(http_request(port(), "GET", "/healthz").status, 200);
+}
+
 TEST_F(MediaTest, WrongKeyIsRefused) {
   auto ffmpeg = publish("not-the-key");
   EXPECT_NE(ffmpeg->wait_exit(30s), 0) << "ffmpeg should fail to publish";
