@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Livecart's one entry point. Each command installs what is missing (Debian 12 packages),
 # builds what changed, and then does its job:
-#   ./dev.sh run [livecart flags]   build (Release) and run the server with the demo room
+#   ./dev.sh run [livecart flags]   build (Release) and run the server with the demo room live
 #   ./dev.sh test                   build with ASan+UBSan and run every test
 #   ./dev.sh bench [N] [R]          build (Release) and run the chat load benchmark
 set -euo pipefail
@@ -24,10 +24,11 @@ case "$cmd" in
   run)
     configure build/release -DCMAKE_BUILD_TYPE=Release -DLIVECART_TESTS=OFF -DLIVECART_BENCH=OFF
     cmake --build build/release -j"$jobs" --target livecart
-    exec build/release/server/livecart --demo --data-dir "${LIVECART_DATA_DIR:-data}" "$@"
+    exec build/release/server/livecart --demo --demo-stream --data-dir "${LIVECART_DATA_DIR:-data}" "$@"
     ;;
   test)
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
     configure build/asan -DCMAKE_BUILD_TYPE=Debug -DLIVECART_SANITIZE=ON
     cmake --build build/asan -j"$jobs"
     ctest --test-dir build/asan --output-on-failure -j"$jobs" "$@"

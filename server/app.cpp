@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -23,6 +24,7 @@
 #include "server/session_tracker.hpp"
 #include "server/static_files.hpp"
 #include "server/stream_gate.hpp"
+#include "media/demo_source.hpp"
 #include "media/stream_hubs.hpp"
 #include "server/token_signer.hpp"
 #include "server/ws_admission.hpp"
@@ -162,6 +164,12 @@ int run_app(const Config& config) {
   std::cout << "rtmp_port=" << rtmp->port() << "\n";
   // One machine-readable line for scripts and tests.
   std::cout << "http_port=" << port << std::endl;
+
+  // Publishes to our own port like any encoder would; stopped before the I/O threads end.
+  std::optional<media::DemoSource> demo_source;
+  if (config.demo_stream)
+    demo_source.emplace("rtmp://127.0.0.1:" + std::to_string(rtmp->port()) + "/live/demo?key=" +
+                        access.stream_key("demo"));
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&] { ioc.run(); });

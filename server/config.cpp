@@ -69,6 +69,7 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
       ("web-dir", po::value(&c.web_dir)->default_value(LIVECART_DEFAULT_WEB_DIR), "static files folder")
       ("threads", po::value(&threads)->default_value(threads), "I/O threads; 0: one per core")
       ("demo", po::bool_switch(&c.demo), "create the demo room 'demo' at start")
+      ("demo-stream", po::bool_switch(&c.demo_stream), "with --demo: go live in it with a test pattern (GStreamer)")
       ("shutdown-grace", po::value(&grace_s)->default_value(grace_s), "seconds to let sessions close on SIGTERM")
       ("chat-max-chars", po::value(&max_chars)->default_value(max_chars), "characters per chat message")
       ("chat-rate", po::value(&c.chat.rate_per_second)->default_value(c.chat.rate_per_second), "chat messages per second per viewer")
@@ -114,6 +115,7 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
     throw std::runtime_error("--chat-rate must be > 0 and --chat-burst >= 1");
   if (c.session.inbound_per_second <= 0 || c.session.inbound_burst < 1)
     throw std::runtime_error("--ws-inbound-rate must be > 0 and --ws-inbound-burst >= 1");
+  if (c.demo_stream && !c.demo) throw std::runtime_error("--demo-stream needs --demo");
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   c.chat.banned_words = banned_file.empty() ? default_banned_words() : read_banned_words(banned_file);
   return c;

@@ -38,6 +38,7 @@ struct Config {
   std::string web_dir;      // static files; defaults to the source tree's web/
   unsigned threads = 0;     // io_context threads; 0: one per core
   bool demo = false;        // create the demo room "demo" at start
+  bool demo_stream = false; // and put a GStreamer test source live in it
   std::chrono::seconds shutdown_grace{5};
   chat::ChatConfig chat;
   SessionLimits session;

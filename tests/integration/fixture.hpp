@@ -39,6 +39,14 @@ class ServerTest : public ::testing::Test {
     return c;
   }
 
+  // Waits until a /metrics sample reaches `value` (polling the real endpoint, with a deadline).
+  bool wait_metric(const std::string& sample, double value, std::chrono::seconds deadline = std::chrono::seconds(30)) {
+    auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until)
+      if (metric_value(port(), sample) == value) return true;
+    return false;
+  }
+
   std::unique_ptr<ServerProcess> server_;
 };
 

@@ -36,13 +36,6 @@ class MediaTest : public ServerTest {
                                  "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", rtmp_url(key)},
         dir_ + "/ffmpeg.log");
   }
-  // Waits (with a deadline) until a metric reaches `value`.
-  bool wait_metric(const std::string& sample, double value, std::chrono::seconds deadline = 30s) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < until)
-      if (metric_value(port(), sample) == value) return true;
-    return false;
-  }
   std::string flv_url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/live/r1.flv"; }
 
   json::object room_;
@@ -152,6 +145,22 @@ TEST_F(MediaTest, BadBytesOnTheRtmpPortCloseOnlyThatConnection) {
   EXPECT_EQ(http_request(port(), "GET", "/healthz").status, 200);
   auto ffmpeg = publish(stream_key_);
   EXPECT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << ffmpeg->output();
+}
+
+class DemoStreamTest : public ServerTest {
+ protected:
+  std::vector<std::string> server_args() const override { return {"--demo", "--demo-stream"}; }
+};
+
+TEST_F(DemoStreamTest, DemoRoomIsLiveWithATestPatternAndShutdownIsClean) {
+  ASSERT_TRUE(wait_metric("livecart_stream_live{room=\"demo\"}", 1, 60s));
+  auto [status, out] = run_program({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height", "-of",
+                                    "compact", "http://127.0.0.1:" + std::to_string(port()) + "/live/demo.flv"},
+                                   30s);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("codec_name=h264|width=1280|height=720"), std::string::npos) << out;
+  EXPECT_NE(out.find("codec_name=aac"), std::string::npos) << out;
+  EXPECT_EQ(server_->stop(), 0);
 }
 
 }  // namespace
