@@ -2,6 +2,7 @@
 // FLV framing (Adobe FLV spec, version 10.1): the file header and tags that HTTP-FLV viewers
 // and recordings receive, and the few facts about a tag body the relay needs (keyframe,
 // sequence header). An RTMP audio/video/data message payload is exactly an FLV tag body.
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -14,6 +15,11 @@ enum class TagType : std::uint8_t { audio = 8, video = 9, script = 18 };
 [[nodiscard]] std::vector<std::uint8_t> file_header(bool has_audio, bool has_video);
 inline constexpr std::size_t kFileHeaderBytes = 13;
 inline constexpr std::size_t kTagHeaderBytes = 11;
+
+// The 11-byte tag header for a body of `body_size` bytes.
+[[nodiscard]] std::array<std::uint8_t, 11> tag_header(TagType type, std::uint32_t timestamp_ms, std::uint32_t body_size);
+// The PreviousTagSize that follows a tag with a body of `body_size` bytes.
+[[nodiscard]] std::array<std::uint8_t, 4> previous_tag_size(std::uint32_t body_size);
 
 // Appends one tag: 11-byte header, the body, and its PreviousTagSize.
 void append_tag(TagType type, std::uint32_t timestamp_ms, std::span<const std::uint8_t> body,

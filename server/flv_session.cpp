@@ -100,20 +100,16 @@ void FlvSession::write_next() {
   }
   in_flight_ = queue_.front();
   queue_.pop();
-  const std::size_t body = in_flight_.body ? in_flight_.body->size() : 0;
+  const auto body = static_cast<std::uint32_t>(in_flight_.body ? in_flight_.body->size() : 0);
   const std::size_t tag_bytes = media::flv::kTagHeaderBytes + body + 4;
-  int n = std::snprintf(reinterpret_cast<char*>(head_.data()), 16, "%zx\r\n", tag_bytes);
-  std::size_t h = static_cast<std::size_t>(n);
-  std::vector<std::uint8_t> tag_header;
-  media::flv::append_tag(in_flight_.type, in_flight_.timestamp, {}, tag_header);  // header + PreviousTagSize(11)
-  std::copy(tag_header.begin(), tag_header.begin() + media::flv::kTagHeaderBytes, head_.begin() + h);
-  head_[h + 1] = static_cast<std::uint8_t>(body >> 16);  // DataSize, which the empty body left at 0
-  head_[h + 2] = static_cast<std::uint8_t>(body >> 8);
-  head_[h + 3] = static_cast<std::uint8_t>(body);
-  h += media::flv::kTagHeaderBytes;
-  const auto previous = static_cast<std::uint32_t>(media::flv::kTagHeaderBytes + body);
-  tail_ = {static_cast<std::uint8_t>(previous >> 24), static_cast<std::uint8_t>(previous >> 16),
-           static_cast<std::uint8_t>(previous >> 8), static_cast<std::uint8_t>(previous), '\r', '\n'};
+  std::size_t h = static_cast<std::size_t>(std::snprintf(reinterpret_cast<char*>(head_.data()), 16, "%zx\r\n", tag_bytes));
+  auto header = media::flv::tag_header(in_flight_.type, in_flight_.timestamp, body);
+  std::copy(header.begin(), header.end(), head_.begin() + static_cast<std::ptrdiff_t>(h));
+  h += header.size();
+  auto previous = media::flv::previous_tag_size(body);
+  std::copy(previous.begin(), previous.end(), tail_.begin());
+  tail_[4] = '\r';
+  tail_[5] = '\n';
   std::array<asio::const_buffer, 3> buffers{asio::buffer(head_.data(), h),
                                             in_flight_.body ? asio::buffer(*in_flight_.body) : asio::const_buffer{},
                                             asio::buffer(tail_)};

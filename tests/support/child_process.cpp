@@ -39,17 +39,7 @@ ChildProcess::~ChildProcess() {
   }
 }
 
-int ChildProcess::wait_exit(std::chrono::milliseconds deadline) {
-  if (pid_ <= 0) return -1;
-  auto until = std::chrono::steady_clock::now() + deadline;
-  int status = 0;
-  while (waitpid(pid_, &status, WNOHANG) != pid_) {
-    if (std::chrono::steady_clock::now() > until) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling waitpid, not waiting on time
-  }
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+int ChildProcess::wait_exit(std::chrono::milliseconds deadline) { return wait_for_exit(pid_, deadline, false); }
 
 void ChildProcess::kill(int signo) {
   if (pid_ > 0) ::kill(pid_, signo);

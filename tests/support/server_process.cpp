@@ -103,21 +103,22 @@ void ServerProcess::signal(int signo) {
   if (pid_ > 0) kill(pid_, signo);
 }
 
-int ServerProcess::wait_exit(std::chrono::seconds deadline) {
-  if (pid_ <= 0) return -1;
+int ServerProcess::wait_exit(std::chrono::seconds deadline) { return wait_for_exit(pid_, deadline, true); }
+
+int wait_for_exit(pid_t& pid, std::chrono::milliseconds deadline, bool kill_after) {
+  if (pid <= 0) return -1;
   auto until = std::chrono::steady_clock::now() + deadline;
   int status = 0;
-  while (true) {
-    pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) break;
+  while (waitpid(pid, &status, WNOHANG) != pid) {
     if (std::chrono::steady_clock::now() > until) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
+      if (!kill_after) return -1;
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling waitpid, not waiting on time
   }
-  pid_ = -1;
+  pid = -1;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);
 }

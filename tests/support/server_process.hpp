@@ -43,6 +43,9 @@ class ServerProcess {
   bool owns_data_dir_ = false;  // made here: removed with the object
 };
 
+// Waits for `pid` to exit (SIGKILL past the deadline when `kill_after` is set); returns the exit
+// status, 128+signal, or -1 when it is still running at the deadline. Resets `pid` once reaped.
+int wait_for_exit(pid_t& pid, std::chrono::milliseconds deadline, bool kill_after);
 // A fresh temporary directory.
 [[nodiscard]] std::string make_temp_dir();
 // Open file descriptors of a process (from /proc).
