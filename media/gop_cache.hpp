@@ -3,6 +3,7 @@
 // metadata, its AVC and AAC sequence headers, and every tag since the latest keyframe.
 // Bounded in bytes: a GOP past the bound is dropped until the next keyframe. Used on the
 // stream's strand only; tag bodies are shared, never copied.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,6 +17,7 @@ struct Tag {
   flv::TagType type = flv::TagType::video;
   std::uint32_t timestamp = 0;  // milliseconds
   std::shared_ptr<const std::vector<std::uint8_t>> body;
+  std::chrono::steady_clock::time_point arrived{};  // when the publisher's message was complete
 };
 
 class GopCache {

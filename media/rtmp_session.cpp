@@ -287,6 +287,7 @@ void RtmpSession::send_tags() {
     rtmp::Message m{static_cast<std::uint8_t>(tag.type), tag.timestamp, kPublishStreamId, csid,
                     tag.body ? *tag.body : std::vector<std::uint8_t>{}};
     send(m);
+    pending_arrivals_.push_back(tag.arrived);
     play_queue_.pop();
   }
   flush();
@@ -303,13 +304,14 @@ void RtmpSession::on_data(rtmp::Message& m) {
   if (!name || *name != "onMetaData") return;
   auto body = std::make_shared<const std::vector<std::uint8_t>>(
       amf0::encode_all(std::span<const amf0::Value>(values->data() + first, values->size() - first)));
-  hub_->push(id_, Tag{flv::TagType::script, m.timestamp, std::move(body)});
+  hub_->push(id_, Tag{flv::TagType::script, m.timestamp, std::move(body), std::chrono::steady_clock::now()});
 }
 
 void RtmpSession::on_media(rtmp::Message& m) {
   if (!publishing_ || m.payload.empty()) return;
   auto type = is(m, MessageType::audio) ? flv::TagType::audio : flv::TagType::video;
-  hub_->push(id_, Tag{type, m.timestamp, std::make_shared<const std::vector<std::uint8_t>>(std::move(m.payload))});
+  hub_->push(id_, Tag{type, m.timestamp, std::make_shared<const std::vector<std::uint8_t>>(std::move(m.payload)),
+                      std::chrono::steady_clock::now()});
 }
 
 void RtmpSession::send(const rtmp::Message& m) { writer_.write(m, pending_out_); }
@@ -325,10 +327,15 @@ void RtmpSession::flush() {
   }
   writing_.push_back(std::move(pending_out_));
   pending_out_.clear();
+  writing_arrivals_.swap(pending_arrivals_);
+  pending_arrivals_.clear();
   asio::async_write(socket_, asio::buffer(writing_.front()),
                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                       self->writing_.pop_front();
                       if (ec) return;
+                      auto now = std::chrono::steady_clock::now();
+                      for (auto arrived : self->writing_arrivals_) self->stats_.play_delay.observe(now - arrived);
+                      self->writing_arrivals_.clear();
                       if (self->playing_) return self->send_tags();
                       self->flush();
                     });

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <vector>
 
+#include "media/delay_histogram.hpp"
 #include "media/rtmp_chunk_reader.hpp"
 #include "media/rtmp_chunk_writer.hpp"
 #include "media/rtmp_control.hpp"
@@ -39,6 +40,7 @@ struct RtmpStats {
   std::atomic<std::uint64_t> refused{0};          // wrong key, unknown room, busy
   std::atomic<std::uint64_t> protocol_errors{0};  // bad handshake, bad chunks, bad commands
   std::atomic<std::uint64_t> bytes_in{0};
+  DelayHistogram play_delay;  // tag arrival to its write to an RTMP player completing
 };
 
 class RtmpSession : public StreamSink, public std::enable_shared_from_this<RtmpSession> {
@@ -83,6 +85,8 @@ class RtmpSession : public StreamSink, public std::enable_shared_from_this<RtmpS
   std::vector<std::uint8_t> read_buffer_;
   std::vector<std::uint8_t> pending_out_;           // built, not yet handed to the socket
   std::deque<std::vector<std::uint8_t>> writing_;  // the buffer being written
+  std::vector<std::chrono::steady_clock::time_point> writing_arrivals_;  // of the tags in it
+  std::vector<std::chrono::steady_clock::time_point> pending_arrivals_;  // of the tags in pending_out_
   std::uint64_t acknowledged_ = 0;
 
   std::string app_;

@@ -99,6 +99,7 @@ void FlvSession::write_next() {
     return;
   }
   in_flight_ = queue_.front();
+  in_flight_arrived_ = in_flight_.arrived;
   queue_.pop();
   const auto body = static_cast<std::uint32_t>(in_flight_.body ? in_flight_.body->size() : 0);
   const std::size_t tag_bytes = media::flv::kTagHeaderBytes + body + 4;
@@ -119,6 +120,8 @@ void FlvSession::write_next() {
     self->in_flight_ = {};
     if (ec) return self->finish();
     self->metrics_.flv_bytes_out.fetch_add(n_written, std::memory_order_relaxed);
+    if (self->in_flight_arrived_ != std::chrono::steady_clock::time_point{})
+      self->metrics_.flv_delay.observe(std::chrono::steady_clock::now() - self->in_flight_arrived_);
     self->write_next();
   });
 }

@@ -38,6 +38,7 @@ class FlvSession : public media::StreamSink, public Closable, public std::enable
   std::uint64_t id_ = 0;
   media::TagQueue queue_;
   media::Tag in_flight_;
+  std::chrono::steady_clock::time_point in_flight_arrived_{};
   std::array<std::uint8_t, 32> head_{};  // chunk size line + FLV tag header
   std::array<std::uint8_t, 6> tail_{};   // PreviousTagSize + CRLF
   std::array<char, 64> discard_{};

@@ -87,6 +87,21 @@ std::string render_prometheus(const ServerMetrics& s, const chat::ChatStats& c, 
   metric(out, "livecart_flv_bytes_out_total", "counter", "HTTP-FLV bytes sent.", load(s.flv_bytes_out));
   metric(out, "livecart_flv_tags_skipped_total", "counter", "Tags skipped by lagging HTTP-FLV viewers.",
          load(s.flv_tags_skipped));
+  out += "# HELP livecart_relay_delay_seconds From a tag's arrival from the publisher to its write to a viewer.\n"
+         "# TYPE livecart_relay_delay_seconds histogram\n";
+  for (const auto& [protocol, h] : {std::pair<std::string_view, const media::DelayHistogram*>{"flv", &s.flv_delay},
+                                    std::pair<std::string_view, const media::DelayHistogram*>{"rtmp", &m.rtmp.play_delay}}) {
+    const auto& bounds = media::DelayHistogram::kBoundsUs;
+    for (std::size_t i = 0; i < bounds.size(); ++i)
+      fmt::format_to(std::back_inserter(out), "livecart_relay_delay_seconds_bucket{{protocol=\"{}\",le=\"{}\"}} {}\n",
+                     protocol, static_cast<double>(bounds[i]) / 1e6, h->cumulative(i));
+    fmt::format_to(std::back_inserter(out), "livecart_relay_delay_seconds_bucket{{protocol=\"{}\",le=\"+Inf\"}} {}\n",
+                   protocol, h->cumulative(bounds.size()));
+    fmt::format_to(std::back_inserter(out), "livecart_relay_delay_seconds_sum{{protocol=\"{}\"}} {}\n", protocol,
+                   h->sum_seconds());
+    fmt::format_to(std::back_inserter(out), "livecart_relay_delay_seconds_count{{protocol=\"{}\"}} {}\n", protocol,
+                   h->cumulative(bounds.size()));
+  }
   using HubSample = std::optional<std::pair<std::string_view, std::size_t>>;
   per_room(out, "livecart_stream_live", "Whether each room's stream is live.", m.hubs,
            [](const auto& hub) -> HubSample { return std::pair<std::string_view, std::size_t>{hub->room(), hub->live()}; });

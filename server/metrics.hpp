@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "chat/chat_stats.hpp"
+#include "media/delay_histogram.hpp"
 #include "media/rtmp_session.hpp"
 #include "media/stream_hubs.hpp"
 #include "server/room_directory.hpp"
@@ -28,6 +29,7 @@ struct ServerMetrics {
   std::atomic<std::int64_t> flv_viewers{0};            // open HTTP-FLV responses
   std::atomic<std::uint64_t> flv_bytes_out{0};
   std::atomic<std::uint64_t> flv_tags_skipped{0};      // tags a lagging viewer skipped to catch up
+  media::DelayHistogram flv_delay;                     // tag arrival to its HTTP-FLV write completing
 };
 
 struct MediaView {

@@ -53,6 +53,7 @@ TEST_F(MediaTest, FfmpegPublishesAndFfprobePlaysHttpFlv) {
   EXPECT_NE(out.find("codec_name=h264|width=1280|height=720"), std::string::npos) << out;
   EXPECT_NE(out.find("codec_name=aac"), std::string::npos) << out;
   EXPECT_GE(metric_value(port(), "livecart_rtmp_publishers").value_or(0), 1);
+  EXPECT_GT(metric_value(port(), "livecart_relay_delay_seconds_count{protocol=\"flv\"}").value_or(0), 0);
 }
 
 TEST_F(MediaTest, FfprobePlaysRtmp) {
@@ -65,6 +66,7 @@ TEST_F(MediaTest, FfprobePlaysRtmp) {
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("codec_name=h264|width=1280|height=720"), std::string::npos) << out;
   EXPECT_NE(out.find("codec_name=aac"), std::string::npos) << out;
+  EXPECT_GT(metric_value(port(), "livecart_relay_delay_seconds_count{protocol=\"rtmp\"}").value_or(0), 0);
 }
 
 TEST_F(MediaTest, PlayingAnOfflineRoomOverRtmpFails) {
