@@ -106,7 +106,7 @@ class Histogram {
 // Per io thread: counters that only that thread touches, merged at the end.
 struct ThreadStats {
   Histogram latency;
-  std::uint64_t delivered = 0;
+  std::atomic<std::uint64_t> delivered{0};  // also read by the drain check on the main thread
   std::uint64_t duplicates = 0;
   std::uint64_t foreign = 0;  // chat events that are not ours (other runs, other users)
   std::uint64_t frames = 0;
@@ -235,17 +235,19 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
     if (slot >= run_.capacity) return void(++stats_.foreign);
     if (seen_[slot]) return void(++stats_.duplicates);
     seen_[slot] = true;
-    ++stats_.delivered;
+    stats_.delivered.fetch_add(1, std::memory_order_relaxed);
     stats_.latency.add((now_ns() - static_cast<std::int64_t>(fields[2])) / 1000);
   }
 
   void on_frame(std::size_t n) {
     ++stats_.frames;
     thread_local simdjson::ondemand::parser parser;
-    // simdjson needs padding past the end: keep it in the buffer's spare capacity.
-    buffer_.reserve(simdjson::SIMDJSON_PADDING);
-    auto data = static_cast<const char*>(buffer_.data().data());
-    simdjson::padded_string_view view(data, n, n + simdjson::SIMDJSON_PADDING);
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse a padded copy, since the
+    // flat_buffer's spare capacity is not guaranteed to be that large.
+    thread_local std::string padded;
+    padded.assign(static_cast<const char*>(buffer_.data().data()), n);
+    padded.resize(n + simdjson::SIMDJSON_PADDING);
+    simdjson::padded_string_view view(padded.data(), n, padded.size());
     simdjson::ondemand::document doc;
     if (parser.iterate(view).get(doc)) return;
     simdjson::ondemand::object root;
@@ -424,7 +426,7 @@ int main(int argc, char** argv) try {
   // Drain: until every accepted message reached every open viewer, or the drain time passes.
   auto delivered_now = [&] {
     std::uint64_t d = 0;
-    for (auto& s : stats) d += s.delivered;  // a racy read is fine for a progress check
+    for (auto& s : stats) d += s.delivered.load(std::memory_order_relaxed);
     return d;
   };
   auto expected_now = [&] { return (run.sent.load() - run.rejected_count.load()) * static_cast<std::uint64_t>(ready); };
