@@ -5,8 +5,8 @@
 namespace media {
 namespace asio = boost::asio;
 
-StreamHub::StreamHub(asio::any_io_executor executor, std::string room)
-    : room_(std::move(room)), strand_(asio::make_strand(std::move(executor))) {}
+StreamHub::StreamHub(asio::any_io_executor executor, std::string room, OutputsFactory outputs)
+    : room_(std::move(room)), strand_(asio::make_strand(std::move(executor))), make_outputs_(std::move(outputs)) {}
 
 void StreamHub::for_each_sink(const auto& fn) {
   for (auto it = sinks_.begin(); it != sinks_.end();) {
@@ -25,7 +25,8 @@ void StreamHub::claim(std::uint64_t publisher, std::chrono::steady_clock::durati
   asio::post(strand_, [self = shared_from_this(), publisher, stale_after, done = std::move(done)] {
     auto now = std::chrono::steady_clock::now();
     if (self->publisher_ != 0 && now - self->last_push_ < stale_after) return done(false);
-    // A takeover keeps the viewers: the new publisher's headers and keyframe follow.
+    // A takeover keeps the viewers and the outputs: the new publisher's headers and keyframe follow.
+    if (self->publisher_ == 0 && self->make_outputs_) self->outputs_ = self->make_outputs_(self->room_);
     self->publisher_ = publisher;
     self->last_push_ = now;
     self->cache_.clear();
@@ -40,6 +41,7 @@ void StreamHub::push(std::uint64_t publisher, Tag tag) {
     self->last_push_ = std::chrono::steady_clock::now();
     self->tags_in_.fetch_add(1, std::memory_order_relaxed);
     self->cache_.add(tag);
+    if (self->outputs_) self->outputs_->on_tag(tag);
     self->for_each_sink([&](StreamSink& s) { s.on_tag(tag); });
   });
 }
@@ -50,6 +52,8 @@ void StreamHub::release(std::uint64_t publisher) {
     self->publisher_ = 0;
     self->live_ = false;
     self->for_each_sink([](StreamSink& s) { s.on_end(); });
+    if (self->outputs_) self->outputs_->on_end();
+    self->outputs_.reset();
     self->sinks_.clear();
     self->viewers_ = 0;
     self->cache_.clear();

@@ -26,9 +26,13 @@ class StreamSink {
   virtual void on_end() = 0;
 };
 
+// Makes the outputs of a broadcast that starts in `room` (HLS, recording, snapshots): a sink
+// fed every tag from the first and told on_end() when the stream stops. May return nullptr.
+using OutputsFactory = std::function<std::shared_ptr<StreamSink>(const std::string& room)>;
+
 class StreamHub : public std::enable_shared_from_this<StreamHub> {
  public:
-  StreamHub(boost::asio::any_io_executor executor, std::string room);
+  StreamHub(boost::asio::any_io_executor executor, std::string room, OutputsFactory outputs = {});
 
   // Claims the stream for `publisher`: granted when nobody publishes, or when the current
   // publisher has sent nothing for `stale_after` (an encoder reconnecting after a network blip
@@ -57,6 +61,8 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   GopCache cache_;
   std::unordered_map<std::uint64_t, std::weak_ptr<StreamSink>> sinks_;
+  OutputsFactory make_outputs_;
+  std::shared_ptr<StreamSink> outputs_;  // this broadcast's; not a viewer
   std::uint64_t publisher_ = 0;  // 0: offline
   std::chrono::steady_clock::time_point last_push_{};
   std::atomic<bool> live_{false};

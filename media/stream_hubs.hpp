@@ -14,7 +14,8 @@ namespace media {
 
 class StreamHubs {
  public:
-  explicit StreamHubs(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
+  explicit StreamHubs(boost::asio::any_io_executor executor, OutputsFactory outputs = {})
+      : executor_(std::move(executor)), outputs_(std::move(outputs)) {}
 
   [[nodiscard]] std::shared_ptr<StreamHub> get_or_create(const std::string& room);
   [[nodiscard]] std::shared_ptr<StreamHub> find(const std::string& room) const;
@@ -22,6 +23,7 @@ class StreamHubs {
 
  private:
   boost::asio::any_io_executor executor_;
+  OutputsFactory outputs_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<StreamHub>> hubs_;
 };

@@ -40,14 +40,15 @@ bool matches(const std::vector<std::string>& pattern, const std::vector<std::str
 }  // namespace
 
 Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
-         const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files)
+         const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files, const MediaFiles& media_files)
     : rooms_(rooms),
       access_(access),
       metrics_(metrics),
       chat_stats_(chat_stats),
       rtmp_stats_(rtmp_stats),
       streams_(streams),
-      files_(files) {
+      files_(files),
+      media_files_(media_files) {
   using V = http::verb;
   routes_ = {
       {V::get, {"healthz"}, &Api::healthz},
@@ -58,6 +59,7 @@ Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metric
       {V::post, {"api", "rooms", ":", "close"}, &Api::close_room},
       {V::get, {"api", "rooms", ":", "stats"}, &Api::room_stats},
       {V::get, {"api", "rooms", ":", "keys"}, &Api::room_keys},
+      {V::get, {"api", "rooms", ":", "recordings"}, &Api::recordings},
   };
 }
 
@@ -107,7 +109,7 @@ void Api::healthz(Call& c, Respond& r) const { r(json_response(c.req, http::stat
 
 void Api::metrics(Call& c, Respond& r) const {
   auto res = json_response(c.req, http::status::ok, render_prometheus(metrics_, chat_stats_, rooms_.list(),
-                                                                      MediaView{rtmp_stats_, streams_.all()}));
+                                                                      MediaView{rtmp_stats_, streams_.all(), media_files_.live() ? &media_files_.live()->stats() : nullptr}));
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   r(std::move(res));
 }
@@ -202,6 +204,19 @@ void Api::room_keys(Call& c, Respond& r) const {
                                                {"host_key", access_.host_key(id)},
                                                {"operator_key", access_.operator_key(id)},
                                                {"stream_key", access_.stream_key(id)}})));
+}
+
+void Api::recordings(Call& c, Respond& r) const {
+  const std::string& id = c.params[0];
+  if (!rooms_.view(id)) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
+  json::array list;
+  for (const auto& rec : media_files_.recordings(id))
+    list.push_back(json::object{{"name", rec.name},
+                                {"bytes", rec.bytes},
+                                {"started_at_ms", rec.started_at_ms},
+                                {"finished_at_ms", rec.finished_at_ms},
+                                {"url", "/api/rooms/" + id + "/recordings/" + rec.name}});
+  r(json_response(c.req, http::status::ok, json::serialize(json::object{{"recordings", std::move(list)}})));
 }
 
 }  // namespace server

@@ -8,6 +8,7 @@
 #include "chat/chat_stats.hpp"
 #include "server/access.hpp"
 #include "server/http_types.hpp"
+#include "server/media_files.hpp"
 #include "server/metrics.hpp"
 #include "server/room_directory.hpp"
 #include "server/static_files.hpp"
@@ -18,7 +19,7 @@ namespace server {
 class Api {
  public:
   Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
-      const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files);
+      const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files, const MediaFiles& media_files);
 
   void handle(Request req, Respond respond) const;
 
@@ -43,6 +44,7 @@ class Api {
   void close_room(Call& c, Respond& r) const;
   void room_stats(Call& c, Respond& r) const;
   void room_keys(Call& c, Respond& r) const;
+  void recordings(Call& c, Respond& r) const;
 
   // Answers 401/403 itself and returns nullopt when the caller may not act on `room`.
   std::optional<Principal> authorize(const Call& c, Respond& r, std::string_view room,
@@ -55,6 +57,7 @@ class Api {
   const media::RtmpStats& rtmp_stats_;
   const media::StreamHubs& streams_;
   const StaticFiles& files_;
+  const MediaFiles& media_files_;
   std::vector<Route> routes_;
 };
 

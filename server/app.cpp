@@ -25,6 +25,8 @@
 #include "server/static_files.hpp"
 #include "server/stream_gate.hpp"
 #include "media/demo_source.hpp"
+#include "media/live_media.hpp"
+#include "server/media_files.hpp"
 #include "media/stream_hubs.hpp"
 #include "server/token_signer.hpp"
 #include "server/ws_admission.hpp"
@@ -134,12 +136,29 @@ int run_app(const Config& config) {
   rooms.load();
   if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0});
   StaticFiles files(config.web_dir);
-  media::StreamHubs streams(ioc.get_executor());
+  // Declared before the hubs, which hold the pipelines of live rooms.
+  std::optional<media::LiveMedia> live_media;
+  if (config.hls || config.record || config.snapshots) {
+    media::LiveMediaConfig lm;
+    if (config.hls) {
+      lm.hls_root = fs::path(config.data_dir) / "live";
+      fs::remove_all(lm.hls_root);  // segments of the last run's broadcasts are over
+    }
+    if (config.record) lm.recordings_root = fs::path(config.data_dir) / "recordings";
+    lm.snapshots = config.snapshots;
+    lm.snapshot_every = config.snapshot_every;
+    live_media.emplace(std::move(lm));
+  }
+  MediaFiles media_files(live_media ? &*live_media : nullptr);
+  media::StreamHubs streams(ioc.get_executor(), live_media ? media::OutputsFactory{[&live_media](const std::string& room) {
+                                                  return live_media->start(room);
+                                                }}
+                                                           : media::OutputsFactory{});
   media::RtmpStats rtmp_stats;
   StreamGate gate(rooms, access, streams);
-  Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files);
+  Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files, media_files);
   WsAdmission admission(rooms, access, config.chat);
-  ConnectionContext ctx{config, metrics, tracker, api, admission, streams};
+  ConnectionContext ctx{config, metrics, tracker, api, admission, streams, media_files};
 
   auto listener = std::make_shared<Listener>(
       ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.http_port}, ctx);
@@ -175,6 +194,8 @@ int run_app(const Config& config) {
   for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
+  demo_source.reset();
+  if (live_media) live_media->stop();  // live rooms' files are finished (playlist end, MP4 index)
   spdlog::info("stopped");
   return 0;
 }

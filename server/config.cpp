@@ -55,6 +55,8 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
   long tick_ms = c.chat.tick.count();
   long stall_s = c.session.stall_timeout.count();
   long grace_s = c.shutdown_grace.count();
+  long snapshot_s = c.snapshot_every.count();
+  bool no_hls = false, no_record = false, no_snapshots = false;
   std::string banned_file;
 
   po::options_description desc("livecart options (environment: LIVECART_<OPTION>, e.g. LIVECART_HTTP_PORT)");
@@ -70,6 +72,10 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
       ("threads", po::value(&threads)->default_value(threads), "I/O threads; 0: one per core")
       ("demo", po::bool_switch(&c.demo), "create the demo room 'demo' at start")
       ("demo-stream", po::bool_switch(&c.demo_stream), "with --demo: go live in it with a test pattern (GStreamer)")
+      ("no-hls", po::bool_switch(&no_hls), "do not make HLS of live rooms")
+      ("no-record", po::bool_switch(&no_record), "do not record broadcasts to MP4")
+      ("no-snapshots", po::bool_switch(&no_snapshots), "do not take JPEG snapshots of live rooms")
+      ("snapshot-interval", po::value(&snapshot_s)->default_value(snapshot_s), "seconds between snapshots, 1..3600")
       ("shutdown-grace", po::value(&grace_s)->default_value(grace_s), "seconds to let sessions close on SIGTERM")
       ("chat-max-chars", po::value(&max_chars)->default_value(max_chars), "characters per chat message")
       ("chat-rate", po::value(&c.chat.rate_per_second)->default_value(c.chat.rate_per_second), "chat messages per second per viewer")
@@ -111,6 +117,10 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
   c.chat.tick = std::chrono::milliseconds(in_range(tick_ms, 1, 100, "chat-tick-ms"));
   c.session.stall_timeout = std::chrono::seconds(in_range(stall_s, 1, 3600, "ws-stall-timeout"));
   c.shutdown_grace = std::chrono::seconds(in_range(grace_s, 0, 3600, "shutdown-grace"));
+  c.snapshot_every = std::chrono::seconds(in_range(snapshot_s, 1, 3600, "snapshot-interval"));
+  c.hls = !no_hls;
+  c.record = !no_record;
+  c.snapshots = !no_snapshots;
   if (c.chat.rate_per_second <= 0 || c.chat.rate_burst < 1)
     throw std::runtime_error("--chat-rate must be > 0 and --chat-burst >= 1");
   if (c.session.inbound_per_second <= 0 || c.session.inbound_burst < 1)

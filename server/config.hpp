@@ -39,6 +39,10 @@ struct Config {
   unsigned threads = 0;     // io_context threads; 0: one per core
   bool demo = false;        // create the demo room "demo" at start
   bool demo_stream = false; // and put a GStreamer test source live in it
+  bool hls = true;          // live rooms also as HLS (DATA/live/{room}/index.m3u8)
+  bool record = true;       // each broadcast also as MP4 (DATA/recordings/{room}/)
+  bool snapshots = true;    // a JPEG of the picture every snapshot_every
+  std::chrono::seconds snapshot_every{3};
   std::chrono::seconds shutdown_grace{5};
   chat::ChatConfig chat;
   SessionLimits session;

@@ -8,6 +8,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <variant>
 
 #include "server/flv_session.hpp"
 #include "server/target.hpp"
@@ -68,6 +69,8 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   Request req = parser_->release();
   if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
   if (serve_flv(req)) return;
+  if (auto media = ctx_.media_files.serve(req))
+    return std::visit([this](auto& res) { send(std::move(res)); }, *media);
 
   // The API may answer later from another thread: come back to this strand to write.
   ctx_.api.handle(std::move(req), [self = shared_from_this()](Response res) {
@@ -103,10 +106,11 @@ bool HttpSession::serve_flv(const Request& req) {
   return true;
 }
 
-void HttpSession::send(Response res) {
+template <class Body>
+void HttpSession::send(http::response<Body> res) {
   bool keep_alive = res.keep_alive() && !stopping_;
   res.keep_alive(keep_alive);
-  auto msg = std::make_shared<Response>(std::move(res));
+  auto msg = std::make_shared<http::response<Body>>(std::move(res));
   http::async_write(stream_, *msg, [self = shared_from_this(), msg, keep_alive](beast::error_code ec, std::size_t) {
     self->on_write(keep_alive, ec);
   });

@@ -24,6 +24,7 @@ struct ConnectionContext {
   const Api& api;
   const WsAdmission& admission;
   media::StreamHubs& streams;
+  const MediaFiles& media_files;
 };
 
 class HttpSession : public Closable, public std::enable_shared_from_this<HttpSession> {
@@ -40,7 +41,8 @@ class HttpSession : public Closable, public std::enable_shared_from_this<HttpSes
   void upgrade(Request req);
   // GET /live/{room}.flv: hands the connection to an FlvSession. False for other targets.
   bool serve_flv(const Request& req);
-  void send(Response res);
+  template <class Body>
+  void send(http::response<Body> res);
   void on_write(bool keep_alive, boost::beast::error_code ec);
   void do_close();
 

@@ -102,6 +102,16 @@ std::string render_prometheus(const ServerMetrics& s, const chat::ChatStats& c, 
     fmt::format_to(std::back_inserter(out), "livecart_relay_delay_seconds_count{{protocol=\"{}\"}} {}\n", protocol,
                    h->cumulative(bounds.size()));
   }
+  if (const auto* l = m.live) {
+    metric(out, "livecart_media_pipelines", "gauge", "GStreamer pipelines of live rooms (HLS, recording, snapshots).",
+           load(l->running));
+    metric(out, "livecart_media_pipelines_started_total", "counter", "GStreamer pipelines started.", load(l->started));
+    metric(out, "livecart_media_pipeline_errors_total", "counter", "GStreamer pipelines that failed.", load(l->errors));
+    metric(out, "livecart_recordings_total", "counter", "MP4 recordings finished.", load(l->recordings));
+    metric(out, "livecart_snapshots_total", "counter", "JPEG snapshots taken.", load(l->snapshots));
+    metric(out, "livecart_media_skipped_bytes_total", "counter",
+           "Stream bytes the GStreamer pipelines skipped because they fell behind.", load(l->skipped_bytes));
+  }
   using HubSample = std::optional<std::pair<std::string_view, std::size_t>>;
   per_room(out, "livecart_stream_live", "Whether each room's stream is live.", m.hubs,
            [](const auto& hub) -> HubSample { return std::pair<std::string_view, std::size_t>{hub->room(), hub->live()}; });

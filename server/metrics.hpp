@@ -7,6 +7,7 @@
 
 #include "chat/chat_stats.hpp"
 #include "media/delay_histogram.hpp"
+#include "media/live_media.hpp"
 #include "media/rtmp_session.hpp"
 #include "media/stream_hubs.hpp"
 #include "server/room_directory.hpp"
@@ -35,6 +36,7 @@ struct ServerMetrics {
 struct MediaView {
   const media::RtmpStats& rtmp;
   std::vector<std::shared_ptr<media::StreamHub>> hubs;
+  const media::LiveMediaStats* live = nullptr;  // null when HLS, recording and snapshots are off
 };
 
 [[nodiscard]] std::string render_prometheus(const ServerMetrics& server, const chat::ChatStats& chat,
