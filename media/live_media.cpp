@@ -268,6 +268,7 @@ GstBusSyncReply LiveMedia::Pipeline::bus_handler(GstBus*, GstMessage* msg, gpoin
     default:
       break;
   }
+  gst_message_unref(msg);  // a sync handler that drops a message owns it
   return GST_BUS_DROP;
 }
 
@@ -332,8 +333,9 @@ void LiveMedia::Pipeline::teardown(const char* why) {
   if (pipeline_) {
     GstBus* bus = gst_element_get_bus(pipeline_);
     gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
-    gst_object_unref(bus);
     gst_element_set_state(pipeline_, GST_STATE_NULL);  // joins the streaming threads
+    gst_bus_set_flushing(bus, TRUE);  // drops anything queued once the handler was gone
+    gst_object_unref(bus);
     gst_object_unref(pipeline_);
     pipeline_ = nullptr;
     spdlog::info("live media {}: broadcast {} stopped ({})", room_, broadcast_, why);
