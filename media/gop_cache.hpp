@@ -18,6 +18,9 @@ struct Tag {
   std::uint32_t timestamp = 0;  // milliseconds
   std::shared_ptr<const std::vector<std::uint8_t>> body;
   std::chrono::steady_clock::time_point arrived{};  // when the publisher's message was complete
+  // The tag as RTMP play chunks (one fmt-0 message on stream 1, the play chunk size), built once
+  // by the publisher's session and written as is to every RTMP player. May be null.
+  std::shared_ptr<const std::vector<std::uint8_t>> rtmp_chunks;
 };
 
 class GopCache {

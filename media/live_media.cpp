@@ -63,6 +63,7 @@ class LiveMedia::Pipeline : public StreamSink, public std::enable_shared_from_th
   std::uint32_t rebase(std::uint32_t timestamp);
   void push(std::vector<std::uint8_t>&& bytes);  // mutex_ held
   static GstBusSyncReply bus_handler(GstBus*, GstMessage* msg, gpointer self);
+  static GstPadProbeReturn timestamp_probe(GstPad*, GstPadProbeInfo* info, gpointer);
   static GstPadProbeReturn keyframe_probe(GstPad*, GstPadProbeInfo* info, gpointer self);
   static GstFlowReturn on_snapshot(GstAppSink* sink, gpointer self);
 
@@ -137,6 +138,9 @@ void LiveMedia::Pipeline::on_tag(const Tag& tag) {
   }
   // A stream that started without audio has no audio branch: flvdemux must not see any.
   if (tag.type == flv::TagType::audio && !has_audio_) return;
+  // Metadata went in first; GStreamer's flvmux repeats it every few tags, and flvdemux, fed
+  // those mid-stream, now and then hands the muxers a buffer without a timestamp.
+  if (tag.type == flv::TagType::script) return;
   bool keyframe = tag.type == flv::TagType::video && flv::is_keyframe(tag.type, body);
   if (skipping_ && !keyframe) {
     owner_.stats_.skipped_bytes.fetch_add(body.size(), std::memory_order_relaxed);
@@ -230,6 +234,21 @@ void LiveMedia::Pipeline::build(bool has_audio) {
     gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &Pipeline::keyframe_probe, this, nullptr);
     gst_object_unref(pad);
     gst_object_unref(queue);
+  }
+
+  // Muxers refuse a buffer without a presentation time, which flvdemux now and then hands out
+  // (seen with GStreamer's own flvmux as the publisher): give it its decoding time, or drop it.
+  for (const char* name : {"hls", "rec"}) {
+    if (GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), name)) {
+      gst_element_foreach_sink_pad(
+          sink,
+          [](GstElement*, GstPad* pad, gpointer) -> gboolean {
+            gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &Pipeline::timestamp_probe, nullptr, nullptr);
+            return TRUE;
+          },
+          nullptr);
+      gst_object_unref(sink);
+    }
   }
 
   GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline_), "src");
@@ -341,6 +360,16 @@ void LiveMedia::Pipeline::teardown(const char* why) {
     spdlog::info("live media {}: broadcast {} stopped ({})", room_, broadcast_, why);
   }
   owner_.forget(this);
+}
+
+GstPadProbeReturn LiveMedia::Pipeline::timestamp_probe(GstPad*, GstPadProbeInfo* info, gpointer) {
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!buffer || GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
+  if (!GST_BUFFER_DTS_IS_VALID(buffer)) return GST_PAD_PROBE_DROP;
+  buffer = gst_buffer_make_writable(buffer);
+  GST_BUFFER_PTS(buffer) = GST_BUFFER_DTS(buffer);
+  GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  return GST_PAD_PROBE_OK;
 }
 
 GstPadProbeReturn LiveMedia::Pipeline::keyframe_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <span>
+
 #include "media/rtmp_message.hpp"
 
 namespace media::rtmp {
@@ -18,6 +20,9 @@ class ChunkWriter {
 
   // Appends `m` (its chunk_stream must be 2..65599) to `out`.
   void write(const Message& m, std::vector<std::uint8_t>& out) const;
+  // The same for a payload held elsewhere (no copy into a Message first).
+  void write(std::uint8_t type, std::uint32_t timestamp, std::uint32_t stream_id, std::uint32_t chunk_stream,
+             std::span<const std::uint8_t> payload, std::vector<std::uint8_t>& out) const;
 
  private:
   std::uint32_t chunk_size_;

@@ -18,6 +18,12 @@ constexpr std::uint32_t kPublishStreamId = 1;  // the one stream createStream ha
 
 bool is(const rtmp::Message& m, MessageType t) { return m.type == static_cast<std::uint8_t>(t); }
 
+std::uint32_t chunk_stream_of(flv::TagType type) {
+  return type == flv::TagType::video   ? rtmp::kVideoChunkStream
+         : type == flv::TagType::audio ? rtmp::kAudioChunkStream
+                                       : rtmp::kDataChunkStream;
+}
+
 // "room?key=abc&x=y" → room "room", key "abc".
 void split_stream_name(std::string_view name, PublishRequest& r) {
   auto q = name.find('?');
@@ -275,15 +281,21 @@ void RtmpSession::on_end() {
   });
 }
 
-// Queued tags become chunks in one buffer, written as soon as the previous write is done, so a
-// player that keeps up gets every tag in order and one that lags skips to the next keyframe.
+// Queued tags go out in one gather write of their chunk buffers (built once by the publisher's
+// session, shared by every player) as soon as the previous write is done: a player that keeps
+// up gets every tag in order and one that lags skips to the next keyframe.
 void RtmpSession::send_tags() {
   if (!writing_.empty()) return;  // flush() comes back here when the write completes
   while (!play_queue_.empty()) {
     const Tag& tag = play_queue_.front();
-    auto csid = tag.type == flv::TagType::video   ? rtmp::kVideoChunkStream
-                : tag.type == flv::TagType::audio ? rtmp::kAudioChunkStream
-                                                  : rtmp::kDataChunkStream;
+    if (tag.rtmp_chunks) {  // the common case: bytes shared with every other player
+      stage_pending();
+      batch_.push_back(tag.rtmp_chunks);
+      pending_arrivals_.push_back(tag.arrived);
+      play_queue_.pop();
+      continue;
+    }
+    auto csid = chunk_stream_of(tag.type);
     rtmp::Message m{static_cast<std::uint8_t>(tag.type), tag.timestamp, kPublishStreamId, csid,
                     tag.body ? *tag.body : std::vector<std::uint8_t>{}};
     send(m);
@@ -304,34 +316,52 @@ void RtmpSession::on_data(rtmp::Message& m) {
   if (!name || *name != "onMetaData") return;
   auto body = std::make_shared<const std::vector<std::uint8_t>>(
       amf0::encode_all(std::span<const amf0::Value>(values->data() + first, values->size() - first)));
-  hub_->push(id_, Tag{flv::TagType::script, m.timestamp, std::move(body), std::chrono::steady_clock::now()});
+  hub_->push(id_, make_tag(flv::TagType::script, m.timestamp, std::move(body)));
 }
 
 void RtmpSession::on_media(rtmp::Message& m) {
   if (!publishing_ || m.payload.empty()) return;
   auto type = is(m, MessageType::audio) ? flv::TagType::audio : flv::TagType::video;
-  hub_->push(id_, Tag{type, m.timestamp, std::make_shared<const std::vector<std::uint8_t>>(std::move(m.payload)),
-                      std::chrono::steady_clock::now()});
+  hub_->push(id_, make_tag(type, m.timestamp, std::make_shared<const std::vector<std::uint8_t>>(std::move(m.payload))));
+}
+
+Tag RtmpSession::make_tag(flv::TagType type, std::uint32_t timestamp,
+                          std::shared_ptr<const std::vector<std::uint8_t>> body) const {
+  auto chunks = std::make_shared<std::vector<std::uint8_t>>();
+  rtmp::ChunkWriter(limits_.out_chunk_size)
+      .write(static_cast<std::uint8_t>(type), timestamp, kPublishStreamId, chunk_stream_of(type), *body, *chunks);
+  return Tag{type, timestamp, std::move(body), std::chrono::steady_clock::now(), std::move(chunks)};
 }
 
 void RtmpSession::send(const rtmp::Message& m) { writer_.write(m, pending_out_); }
 
+void RtmpSession::stage_pending() {
+  if (pending_out_.empty()) return;
+  batch_.push_back(std::make_shared<const std::vector<std::uint8_t>>(std::move(pending_out_)));
+  pending_out_.clear();
+}
+
+// Everything staged goes out in one gather write (writev) once the previous one is done.
 void RtmpSession::flush() {
-  if (!writing_.empty() || pending_out_.empty()) {
-    if (writing_.empty() && closing_) {
+  if (!writing_.empty()) return;  // the write's completion comes back here
+  stage_pending();
+  if (batch_.empty()) {
+    if (closing_) {
       boost::system::error_code ignored;
       socket_.shutdown(tcp::socket::shutdown_both, ignored);
       socket_.close(ignored);
     }
     return;
   }
-  writing_.push_back(std::move(pending_out_));
-  pending_out_.clear();
+  writing_.swap(batch_);
+  batch_.clear();
+  iov_.clear();
+  for (const auto& b : writing_) iov_.emplace_back(b->data(), b->size());
   writing_arrivals_.swap(pending_arrivals_);
   pending_arrivals_.clear();
-  asio::async_write(socket_, asio::buffer(writing_.front()),
+  asio::async_write(socket_, iov_,
                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                      self->writing_.pop_front();
+                      self->writing_.clear();
                       if (ec) return;
                       auto now = std::chrono::steady_clock::now();
                       for (auto arrived : self->writing_arrivals_) self->stats_.play_delay.observe(now - arrived);

@@ -67,6 +67,10 @@ class RtmpSession : public StreamSink, public std::enable_shared_from_this<RtmpS
   void on_data(rtmp::Message& m);
   void on_media(rtmp::Message& m);
   void send(const rtmp::Message& m);
+  // A tag from this publisher, with its RTMP play chunks built once for every player.
+  [[nodiscard]] Tag make_tag(flv::TagType type, std::uint32_t timestamp,
+                             std::shared_ptr<const std::vector<std::uint8_t>> body) const;
+  void stage_pending();  // pending_out_ joins the next write's buffers
   void flush();
   void close_after_flush();
   void stop_publishing();
@@ -83,8 +87,11 @@ class RtmpSession : public StreamSink, public std::enable_shared_from_this<RtmpS
   rtmp::ChunkReader reader_;
   rtmp::ChunkWriter writer_;
   std::vector<std::uint8_t> read_buffer_;
-  std::vector<std::uint8_t> pending_out_;           // built, not yet handed to the socket
-  std::deque<std::vector<std::uint8_t>> writing_;  // the buffer being written
+  using SharedBytes = std::shared_ptr<const std::vector<std::uint8_t>>;
+  std::vector<std::uint8_t> pending_out_;  // built here, not yet staged
+  std::vector<SharedBytes> batch_;         // staged for the next write, in order (tags' chunks are shared)
+  std::vector<SharedBytes> writing_;       // the buffers being written: one gather write
+  std::vector<boost::asio::const_buffer> iov_;
   std::vector<std::chrono::steady_clock::time_point> writing_arrivals_;  // of the tags in it
   std::vector<std::chrono::steady_clock::time_point> pending_arrivals_;  // of the tags in pending_out_
   std::uint64_t acknowledged_ = 0;

@@ -80,7 +80,7 @@ TEST(GopCache, ClearForgetsEverything) {
 
 TEST(GopCache, EmptyBodiesAreHarmless) {
   GopCache cache;
-  cache.add(Tag{TagType::video, 0, nullptr});
+  cache.add(Tag{TagType::video, 0, nullptr, {}, nullptr});
   cache.add(tag(TagType::audio, 0, {}));
   EXPECT_TRUE(cache.start_tags().empty());
 }

@@ -10,7 +10,7 @@ namespace media::test {
 using Bytes = std::vector<std::uint8_t>;
 
 inline Tag tag(flv::TagType type, std::uint32_t ts, Bytes body) {
-  return Tag{type, ts, std::make_shared<const Bytes>(std::move(body))};
+  return Tag{type, ts, std::make_shared<const Bytes>(std::move(body)), {}, nullptr};
 }
 inline Tag metadata() { return tag(flv::TagType::script, 0, {0x02, 0x00, 0x0A}); }
 inline Tag avc_header() { return tag(flv::TagType::video, 0, {0x17, 0x00, 0, 0, 0}); }
