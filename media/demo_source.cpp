@@ -23,7 +23,7 @@ std::string DemoSource::pipeline_description(const std::string& rtmp_url) {
          "audio/x-raw,rate=44100,channels=2 ! avenc_aac bitrate=128000 ! aacparse ! queue ! mux.";
 }
 
-DemoSource::DemoSource(std::string rtmp_url) : rtmp_url_(std::move(rtmp_url)) {
+DemoSource::DemoSource(UrlSource rtmp_url) : rtmp_url_(std::move(rtmp_url)) {
   gst_init(nullptr, nullptr);
   thread_ = std::thread([this] { run(); });
 }
@@ -36,7 +36,7 @@ DemoSource::~DemoSource() {
 void DemoSource::run() {
   while (!stopping_) {
     GError* error = nullptr;
-    GstElement* pipeline = gst_parse_launch(pipeline_description(rtmp_url_).c_str(), &error);
+    GstElement* pipeline = gst_parse_launch(pipeline_description(rtmp_url_()).c_str(), &error);
     if (!pipeline) {
       spdlog::error("demo stream: cannot build the pipeline: {}", error ? error->message : "unknown error");
       if (error) g_error_free(error);

@@ -4,6 +4,7 @@
 // OBS. It runs on GStreamer's threads plus one bus thread of its own, and starts again after
 // an error (the server may not be listening yet, or the publish may be refused for a while).
 #include <atomic>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -11,8 +12,10 @@ namespace media {
 
 class DemoSource {
  public:
-  // `rtmp_url`: rtmp://127.0.0.1:PORT/live/demo?key=KEY
-  explicit DemoSource(std::string rtmp_url);
+  // Gives rtmp://127.0.0.1:PORT/live/demo?key=KEY; asked again at each (re)start, so a
+  // rotated stream key is picked up. Called on the source's own thread: must be thread-safe.
+  using UrlSource = std::function<std::string()>;
+  explicit DemoSource(UrlSource rtmp_url);
   ~DemoSource();  // stops the pipeline and joins the bus thread
   DemoSource(const DemoSource&) = delete;
   DemoSource& operator=(const DemoSource&) = delete;
@@ -22,7 +25,7 @@ class DemoSource {
  private:
   void run();
 
-  std::string rtmp_url_;
+  UrlSource rtmp_url_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

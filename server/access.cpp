@@ -44,8 +44,11 @@ std::string Access::operator_key(const std::string& room) const {
   return signer_.sign({room, chat::Role::operator_, "o_" + room, "场控", 0});
 }
 
-std::string Access::stream_key(const std::string& room) const {
-  return signer_.derive("stream-key:" + room).substr(0, 22);  // 132 bits: short enough to type into OBS
+std::string Access::stream_key(const std::string& room, std::int64_t generation) const {
+  // Generation 0 keeps the derivation keys had before rotation existed.
+  std::string label = "stream-key:" + room;
+  if (generation != 0) label += "#" + std::to_string(generation);
+  return signer_.derive(label).substr(0, 22);  // 132 bits: short enough to type into OBS
 }
 
 }  // namespace server

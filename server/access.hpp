@@ -1,5 +1,6 @@
 #pragma once
 // Who is calling: the admin token or a signed room key / viewer token, and what it may do.
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -32,8 +33,9 @@ class Access {
   // The room's keys, derived from the signing secret (stable across restarts).
   [[nodiscard]] std::string host_key(const std::string& room) const;
   [[nodiscard]] std::string operator_key(const std::string& room) const;
-  // The key an encoder publishes the room's stream with (rtmp://HOST/live/ROOM?key=...).
-  [[nodiscard]] std::string stream_key(const std::string& room) const;
+  // The key an encoder publishes the room's stream with (rtmp://HOST/live/ROOM?key=...), for
+  // the room's stream-key generation (RoomRecord::stream_key_generation; rotation bumps it).
+  [[nodiscard]] std::string stream_key(const std::string& room, std::int64_t generation) const;
   [[nodiscard]] const TokenSigner& signer() const { return signer_; }
 
  private:

@@ -37,6 +37,15 @@ bool matches(const std::vector<std::string>& pattern, const std::vector<std::str
   return true;
 }
 
+json::object keys_json(const Access& access, const RoomView& v) {
+  const std::string& id = v.record.id;
+  return json::object{{"room", id},
+                      {"host_key", access.host_key(id)},
+                      {"operator_key", access.operator_key(id)},
+                      {"stream_key", access.stream_key(id, v.record.stream_key_generation)},
+                      {"stream_key_generation", v.record.stream_key_generation}};
+}
+
 }  // namespace
 
 Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
@@ -59,6 +68,7 @@ Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metric
       {V::post, {"api", "rooms", ":", "close"}, &Api::close_room},
       {V::get, {"api", "rooms", ":", "stats"}, &Api::room_stats},
       {V::get, {"api", "rooms", ":", "keys"}, &Api::room_keys},
+      {V::post, {"api", "rooms", ":", "keys", "stream", "rotate"}, &Api::rotate_stream_key},
       {V::get, {"api", "rooms", ":", "recordings"}, &Api::recordings},
   };
 }
@@ -155,7 +165,7 @@ void Api::create_room(Call& c, Respond& r) const {
                             "'title' must be at most 100 characters with no control characters"));
   if (title.empty()) title = "直播间 " + id;
 
-  rooms_.create(RoomRecord{id, title, 0, 0},
+  rooms_.create(RoomRecord{id, title, 0, 0, 0},
                 [this, version = c.req.version(), keep_alive = c.req.keep_alive(), r](CreateError err,
                                                                                      std::optional<RoomView> v) {
                   if (err == CreateError::exists)
@@ -167,7 +177,7 @@ void Api::create_room(Call& c, Respond& r) const {
                   json::object o = room_json(*v);
                   o["host_key"] = access_.host_key(v->record.id);
                   o["operator_key"] = access_.operator_key(v->record.id);
-                  o["stream_key"] = access_.stream_key(v->record.id);
+                  o["stream_key"] = access_.stream_key(v->record.id, v->record.stream_key_generation);
                   r(json_response(version, keep_alive, http::status::created, json::serialize(o)));
                 });
 }
@@ -197,13 +207,32 @@ void Api::room_stats(Call& c, Respond& r) const {
 
 void Api::room_keys(Call& c, Respond& r) const {
   const std::string& id = c.params[0];
+  auto v = rooms_.view(id);
+  if (!v) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
+  if (!authorize(c, r, id, {Role::host})) return;
+  r(json_response(c.req, http::status::ok, json::serialize(keys_json(access_, *v))));
+}
+
+void Api::rotate_stream_key(Call& c, Respond& r) const {
+  const std::string& id = c.params[0];
   if (!rooms_.view(id)) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
   if (!authorize(c, r, id, {Role::host})) return;
-  r(json_response(c.req, http::status::ok,
-                  json::serialize(json::object{{"room", id},
-                                               {"host_key", access_.host_key(id)},
-                                               {"operator_key", access_.operator_key(id)},
-                                               {"stream_key", access_.stream_key(id)}})));
+  using E = RoomDirectory::RotateError;
+  rooms_.rotate_stream_key(id, [this, version = c.req.version(), keep_alive = c.req.keep_alive(), r](
+                                   E err, std::optional<RoomView> v) {
+    switch (err) {
+      case E::none:
+        return r(json_response(version, keep_alive, http::status::ok, json::serialize(keys_json(access_, *v))));
+      case E::not_found:
+        return r(error_response(version, keep_alive, http::status::not_found, "not_found", "no such room"));
+      case E::closed:
+        return r(error_response(version, keep_alive, http::status::conflict, "room_closed", "this room has ended"));
+      case E::storage:
+        break;
+    }
+    r(error_response(version, keep_alive, http::status::internal_server_error, "storage",
+                     "the new key could not be stored; the old key still publishes"));
+  });
 }
 
 void Api::recordings(Call& c, Respond& r) const {

@@ -44,6 +44,7 @@ class Api {
   void close_room(Call& c, Respond& r) const;
   void room_stats(Call& c, Respond& r) const;
   void room_keys(Call& c, Respond& r) const;
+  void rotate_stream_key(Call& c, Respond& r) const;
   void recordings(Call& c, Respond& r) const;
 
   // Answers 401/403 itself and returns nullopt when the caller may not act on `room`.

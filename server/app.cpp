@@ -134,7 +134,7 @@ int run_app(const Config& config) {
   RoomStore store((fs::path(config.data_dir) / "livecart.db").string());
   RoomDirectory rooms(ioc.get_executor(), store, config.chat, chat_stats);
   rooms.load();
-  if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0});
+  if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0, 0});
   StaticFiles files(config.web_dir);
   // Declared before the hubs, which hold the pipelines of live rooms.
   std::optional<media::LiveMedia> live_media;
@@ -175,10 +175,14 @@ int run_app(const Config& config) {
   // the port line takes the clean path.
   spdlog::info("livecart listening on http://{}:{} ({} threads)", config.bind_address, port, config.threads);
   if (generated_admin) spdlog::info("admin token (generated, pass --admin-token to fix it): {}", admin_token);
+  auto demo_stream_key = [&rooms, &access] {
+    auto demo = rooms.view("demo");
+    return access.stream_key("demo", demo ? demo->record.stream_key_generation : 0);
+  };
   if (config.demo) {
     spdlog::info("demo room: http://127.0.0.1:{}/?room=demo", port);
     spdlog::info("demo host key: {}", access.host_key("demo"));
-    spdlog::info("demo stream: rtmp://127.0.0.1:{}/live/demo?key={}", rtmp->port(), access.stream_key("demo"));
+    spdlog::info("demo stream: rtmp://127.0.0.1:{}/live/demo?key={}", rtmp->port(), demo_stream_key());
   }
   std::cout << "rtmp_port=" << rtmp->port() << "\n";
   // One machine-readable line for scripts and tests.
@@ -187,8 +191,9 @@ int run_app(const Config& config) {
   // Publishes to our own port like any encoder would; stopped before the I/O threads end.
   std::optional<media::DemoSource> demo_source;
   if (config.demo_stream)
-    demo_source.emplace("rtmp://127.0.0.1:" + std::to_string(rtmp->port()) + "/live/demo?key=" +
-                        access.stream_key("demo"));
+    demo_source.emplace([demo_stream_key, port = rtmp->port()] {
+      return "rtmp://127.0.0.1:" + std::to_string(port) + "/live/demo?key=" + demo_stream_key();
+    });
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < config.threads; ++i) threads.emplace_back([&] { ioc.run(); });

@@ -101,6 +101,34 @@ void RoomDirectory::close(const std::string& id, CloseHandler done) {
   });
 }
 
+void RoomDirectory::rotate_stream_key(const std::string& id, RotateHandler done) {
+  // The generation is read, stored and published on the disk thread, so concurrent rotations
+  // take consecutive generations and the key in memory is never ahead of the file.
+  asio::post(disk_, [this, id, done = std::move(done)] {
+    std::int64_t next = 0;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = rooms_.find(id);
+      if (it == rooms_.end() || it->second.pending) return done(RotateError::not_found, std::nullopt);
+      if (it->second.record.closed_at != 0) return done(RotateError::closed, view_of(it->second));
+      next = it->second.record.stream_key_generation + 1;
+    }
+    try {
+      store_.set_stream_key_generation(id, next);
+    } catch (const std::exception& e) {
+      spdlog::error("room {}: cannot store the stream key rotation: {}", id, e.what());
+      return done(RotateError::storage, std::nullopt);
+    }
+    std::unique_lock lock(mutex_);
+    auto it = rooms_.find(id);
+    it->second.record.stream_key_generation = next;
+    RoomView v = view_of(it->second);
+    lock.unlock();
+    spdlog::info("room {}: stream key rotated (generation {})", id, next);
+    done(RotateError::none, std::move(v));
+  });
+}
+
 std::shared_ptr<chat::Room> RoomDirectory::find(const std::string& id) const {
   std::lock_guard lock(mutex_);
   auto it = rooms_.find(id);

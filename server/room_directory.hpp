@@ -46,6 +46,12 @@ class RoomDirectory {
   // Closes the room (members told and disconnected), durable before `done`; nullopt: unknown.
   void close(const std::string& id, CloseHandler done);
 
+  enum class RotateError { none, not_found, closed, storage };
+  using RotateHandler = std::function<void(RotateError, std::optional<RoomView>)>;
+  // Moves the room to its next stream-key generation, durable before `done` (on the disk
+  // thread): from then on only the new key publishes. A broadcast already live goes on.
+  void rotate_stream_key(const std::string& id, RotateHandler done);
+
   [[nodiscard]] std::shared_ptr<chat::Room> find(const std::string& id) const;
   [[nodiscard]] std::optional<RoomView> view(const std::string& id) const;
   // Newest first.

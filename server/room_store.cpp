@@ -36,7 +36,18 @@ RoomStore::RoomStore(const std::string& path) {
   exec("PRAGMA synchronous=FULL");
   exec("CREATE TABLE IF NOT EXISTS rooms ("
        " id TEXT PRIMARY KEY, title TEXT NOT NULL,"
-       " created_at INTEGER NOT NULL, closed_at INTEGER NOT NULL DEFAULT 0)");
+       " created_at INTEGER NOT NULL, closed_at INTEGER NOT NULL DEFAULT 0,"
+       " stream_key_generation INTEGER NOT NULL DEFAULT 0)");
+  // Files written before key rotation existed: every room is at generation 0, its first key.
+  if (!has_column("rooms", "stream_key_generation"))
+    exec("ALTER TABLE rooms ADD COLUMN stream_key_generation INTEGER NOT NULL DEFAULT 0");
+}
+
+bool RoomStore::has_column(const char* table, const char* column) {
+  Statement s(db_.get(), (std::string("SELECT name FROM pragma_table_info('") + table + "')").c_str());
+  while (sqlite3_step(s.stmt) == SQLITE_ROW)
+    if (column_text(s.stmt, 0) == column) return true;
+  return false;
 }
 
 void RoomStore::exec(const char* sql) {
@@ -49,20 +60,23 @@ void RoomStore::exec(const char* sql) {
 }
 
 std::vector<RoomRecord> RoomStore::load_all() {
-  Statement s(db_.get(), "SELECT id, title, created_at, closed_at FROM rooms ORDER BY created_at, id");
+  Statement s(db_.get(),
+              "SELECT id, title, created_at, closed_at, stream_key_generation FROM rooms ORDER BY created_at, id");
   std::vector<RoomRecord> rooms;
   while (sqlite3_step(s.stmt) == SQLITE_ROW)
     rooms.push_back({column_text(s.stmt, 0), column_text(s.stmt, 1), sqlite3_column_int64(s.stmt, 2),
-                     sqlite3_column_int64(s.stmt, 3)});
+                     sqlite3_column_int64(s.stmt, 3), sqlite3_column_int64(s.stmt, 4)});
   return rooms;
 }
 
 bool RoomStore::insert(const RoomRecord& room) {
-  Statement s(db_.get(), "INSERT INTO rooms (id, title, created_at, closed_at) VALUES (?, ?, ?, ?)");
+  Statement s(db_.get(),
+              "INSERT INTO rooms (id, title, created_at, closed_at, stream_key_generation) VALUES (?, ?, ?, ?, ?)");
   s.bind(1, room.id);
   s.bind(2, room.title);
   s.bind(3, room.created_at);
   s.bind(4, room.closed_at);
+  s.bind(5, room.stream_key_generation);
   int rc = sqlite3_step(s.stmt);
   if (rc == SQLITE_CONSTRAINT) return false;
   if (rc != SQLITE_DONE) throw std::runtime_error(std::string("sqlite insert room: ") + sqlite3_errmsg(db_.get()));
@@ -75,6 +89,14 @@ void RoomStore::mark_closed(const std::string& id, std::int64_t closed_at) {
   s.bind(2, id);
   if (sqlite3_step(s.stmt) != SQLITE_DONE)
     throw std::runtime_error(std::string("sqlite close room: ") + sqlite3_errmsg(db_.get()));
+}
+
+void RoomStore::set_stream_key_generation(const std::string& id, std::int64_t generation) {
+  Statement s(db_.get(), "UPDATE rooms SET stream_key_generation = ? WHERE id = ?");
+  s.bind(1, generation);
+  s.bind(2, id);
+  if (sqlite3_step(s.stmt) != SQLITE_DONE)
+    throw std::runtime_error(std::string("sqlite rotate stream key: ") + sqlite3_errmsg(db_.get()));
 }
 
 }  // namespace server

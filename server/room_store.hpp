@@ -16,6 +16,8 @@ struct RoomRecord {
   std::string title;
   std::int64_t created_at = 0;  // Unix seconds
   std::int64_t closed_at = 0;   // 0: open
+  // Bumped when the host rotates the stream key; the key is derived from it (Access::stream_key).
+  std::int64_t stream_key_generation = 0;
 };
 
 class RoomStore {
@@ -27,9 +29,11 @@ class RoomStore {
   // false when a room with this id exists already.
   [[nodiscard]] bool insert(const RoomRecord& room);
   void mark_closed(const std::string& id, std::int64_t closed_at);
+  void set_stream_key_generation(const std::string& id, std::int64_t generation);
 
  private:
   void exec(const char* sql);
+  [[nodiscard]] bool has_column(const char* table, const char* column);
   struct Closer {
     void operator()(sqlite3* db) const { sqlite3_close(db); }
   };

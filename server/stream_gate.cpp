@@ -13,7 +13,7 @@ std::shared_ptr<media::StreamHub> StreamGate::admit_publisher(const media::Publi
     reason = "this room has ended";
     return nullptr;
   }
-  if (request.key.empty() || !secrets_equal(request.key, access_.stream_key(request.room))) {
+  if (request.key.empty() || !secrets_equal(request.key, access_.stream_key(request.room, room->record.stream_key_generation))) {
     reason = "wrong stream key";
     return nullptr;
   }

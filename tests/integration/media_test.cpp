@@ -83,6 +83,71 @@ TEST_F(MediaTest, WrongKeyIsRefused) {
   EXPECT_EQ(http_request(port(), "GET", "/live/r1.flv").status, 404);
 }
 
+TEST_F(MediaTest, HostRotatesTheStreamKeyAndOnlyTheNewKeyPublishes) {
+  std::string host_key(room_.at("host_key").as_string());
+  auto rotated = http_request(port(), "POST", "/api/rooms/r1/keys/stream/rotate", "", host_key);
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  std::string new_key(rotated.json().at("stream_key").as_string());
+  EXPECT_NE(new_key, stream_key_);
+  EXPECT_EQ(rotated.json().at("stream_key_generation"), 1);
+  EXPECT_EQ(rotated.json().at("host_key"), host_key.c_str()) << "only the stream key changes";
+  auto keys = http_request(port(), "GET", "/api/rooms/r1/keys", "", host_key);
+  EXPECT_EQ(keys.json().at("stream_key"), new_key.c_str());
+
+  auto old = publish(stream_key_);
+  EXPECT_NE(old->wait_exit(30s), 0) << "the old key no longer publishes";
+  auto fresh = publish(new_key);
+  EXPECT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << fresh->output();
+
+  // A second rotation moves on again; the broadcast already live is not cut by it.
+  auto again = http_request(port(), "POST", "/api/rooms/r1/keys/stream/rotate", "", kAdminToken);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json().at("stream_key_generation"), 2);
+  EXPECT_NE(again.json().at("stream_key"), new_key.c_str());
+  EXPECT_EQ(metric_value(port(), "livecart_stream_live{room=\"r1\"}"), 1);
+}
+
+TEST_F(MediaTest, RotatingTheStreamKeyNeedsTheHostOfThatRoom) {
+  create_room("r2");
+  auto r2 = http_request(port(), "GET", "/api/rooms/r2/keys", "", kAdminToken).json();
+  const std::string target = "/api/rooms/r1/keys/stream/rotate";
+  EXPECT_EQ(http_request(port(), "POST", target).status, 401);
+  EXPECT_EQ(http_request(port(), "POST", target, "", "forged.token").status, 401);
+  EXPECT_EQ(http_request(port(), "POST", target, "", std::string(room_.at("operator_key").as_string())).status, 403);
+  EXPECT_EQ(http_request(port(), "POST", target, "", std::string(r2.at("host_key").as_string())).status, 403);
+  EXPECT_EQ(http_request(port(), "GET", target, "", kAdminToken).status, 405);
+  EXPECT_EQ(http_request(port(), "POST", "/api/rooms/nope/keys/stream/rotate", "", kAdminToken).status, 404);
+  // Nothing changed: the first key still publishes.
+  auto ffmpeg = publish(stream_key_);
+  EXPECT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << ffmpeg->output();
+}
+
+TEST_F(MediaTest, ClosedRoomCannotRotateItsKey) {
+  ASSERT_EQ(http_request(port(), "POST", "/api/rooms/r1/close", "", kAdminToken).status, 200);
+  auto res = http_request(port(), "POST", "/api/rooms/r1/keys/stream/rotate", "", kAdminToken);
+  EXPECT_EQ(res.status, 409);
+  EXPECT_EQ(res.json().at("error").at("code"), "room_closed");
+}
+
+TEST_F(MediaTest, RotatedKeySurvivesARestart) {
+  std::string dir = make_temp_dir();
+  server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--no-hls", "--no-record", "--no-snapshots"}, dir);
+  auto room = create_room("r1");
+  auto rotated = http_request(port(), "POST", "/api/rooms/r1/keys/stream/rotate", "", kAdminToken);
+  ASSERT_EQ(rotated.status, 200);
+  std::string new_key(rotated.json().at("stream_key").as_string());
+  ASSERT_EQ(server_->stop(), 0);
+  server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--no-hls", "--no-record", "--no-snapshots"}, dir);
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1/keys", "", kAdminToken).json().at("stream_key"), new_key.c_str());
+  auto old = publish(std::string(room.at("stream_key").as_string()));
+  EXPECT_NE(old->wait_exit(30s), 0);
+  auto fresh = publish(new_key);
+  EXPECT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << fresh->output();
+  fresh.reset();
+  server_.reset();
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(MediaTest, KilledPublisherEndsEveryViewersStreamAndTheServerGoesOn) {
   auto ffmpeg = publish(stream_key_);
   ASSERT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << ffmpeg->output();

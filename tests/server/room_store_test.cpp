@@ -119,6 +119,38 @@ TEST_F(RoomStoreTest, MarkClosedOfAnUnknownRoomChangesNothing) {
   EXPECT_EQ(rooms[0].closed_at, 0);
 }
 
+TEST_F(RoomStoreTest, StreamKeyGenerationIsStoredAndReloaded) {
+  {
+    RoomStore store(db_path());
+    ASSERT_TRUE(store.insert({"a", "t", 1, 0, 0}));
+    store.set_stream_key_generation("a", 3);
+  }
+  auto rooms = RoomStore(db_path()).load_all();
+  ASSERT_EQ(rooms.size(), 1u);
+  EXPECT_EQ(rooms[0].stream_key_generation, 3);
+}
+
+TEST_F(RoomStoreTest, FileFromBeforeKeyRotationIsUpgradedInPlace) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE rooms (id TEXT PRIMARY KEY, title TEXT NOT NULL,"
+                           " created_at INTEGER NOT NULL, closed_at INTEGER NOT NULL DEFAULT 0);"
+                           "INSERT INTO rooms VALUES ('old', '老直播间', 10, 0);",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  RoomStore store(db_path());
+  auto rooms = store.load_all();
+  ASSERT_EQ(rooms.size(), 1u);
+  EXPECT_EQ(rooms[0].title, "老直播间");
+  EXPECT_EQ(rooms[0].stream_key_generation, 0) << "old rooms keep their first key";
+  store.set_stream_key_generation("old", 1);
+  EXPECT_EQ(RoomStore(db_path()).load_all()[0].stream_key_generation, 1);
+}
+
 TEST_F(RoomStoreTest, OpeningAnUnreachablePathThrows) {
   EXPECT_THROW(RoomStore((dir_ / "missing" / "sub" / "livecart.db").string()), std::runtime_error);
 }
