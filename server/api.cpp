@@ -7,6 +7,7 @@
 
 #include "chat/utf8.hpp"
 #include "server/room_json.hpp"
+#include "server/routing.hpp"
 
 namespace server {
 namespace json = boost::json;
@@ -24,19 +25,6 @@ bool valid_room_id(std::string_view id) {
   return true;
 }
 
-bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
-             std::vector<std::string>& params) {
-  if (pattern.size() != segments.size()) return false;
-  params.clear();
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern[i] == ":")
-      params.push_back(segments[i]);
-    else if (pattern[i] != segments[i])
-      return false;
-  }
-  return true;
-}
-
 json::object keys_json(const Access& access, const RoomView& v) {
   const std::string& id = v.record.id;
   return json::object{{"room", id},
@@ -49,7 +37,8 @@ json::object keys_json(const Access& access, const RoomView& v) {
 }  // namespace
 
 Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
-         const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files, const MediaFiles& media_files)
+         const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files, const MediaFiles& media_files,
+         const CommerceApi& shop)
     : rooms_(rooms),
       access_(access),
       metrics_(metrics),
@@ -57,7 +46,8 @@ Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metric
       rtmp_stats_(rtmp_stats),
       streams_(streams),
       files_(files),
-      media_files_(media_files) {
+      media_files_(media_files),
+      shop_(shop) {
   using V = http::verb;
   routes_ = {
       {V::get, {"healthz"}, &Api::healthz},
@@ -77,10 +67,11 @@ void Api::handle(Request req, Respond respond) const {
   auto target = parse_target(req.target());
   if (!target) return respond(error_response(req, http::status::bad_request, "bad_target", "malformed request target"));
 
+  if (shop_.handle(req, *target, respond)) return;
   bool path_known = false;
   std::vector<std::string> params;
   for (const auto& route : routes_) {
-    if (!matches(route.pattern, target->segments, params)) continue;
+    if (!match_route(route.pattern, target->segments, params)) continue;
     path_known = true;
     bool head_as_get = req.method() == http::verb::head && route.method == http::verb::get;
     if (route.method != req.method() && !head_as_get) continue;
@@ -98,21 +89,7 @@ void Api::handle(Request req, Respond respond) const {
 
 std::optional<Principal> Api::authorize(const Call& c, Respond& r, std::string_view room,
                                         std::initializer_list<Role> roles) const {
-  std::string_view token = Access::bearer(c.req[http::field::authorization]);
-  if (token.empty()) {
-    r(error_response(c.req, http::status::unauthorized, "unauthorized", "an Authorization: Bearer token is required"));
-    return std::nullopt;
-  }
-  auto who = access_.authenticate(token);
-  if (!who) {
-    r(error_response(c.req, http::status::unauthorized, "unauthorized", "the token is not valid"));
-    return std::nullopt;
-  }
-  if (!Access::allows(*who, room, roles)) {
-    r(error_response(c.req, http::status::forbidden, "forbidden", "this token may not do this"));
-    return std::nullopt;
-  }
-  return who;
+  return server::authorize(access_, c.req, r, room, roles);
 }
 
 void Api::healthz(Call& c, Respond& r) const { r(json_response(c.req, http::status::ok, R"({"status":"ok"})")); }

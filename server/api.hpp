@@ -7,6 +7,7 @@
 
 #include "chat/chat_stats.hpp"
 #include "server/access.hpp"
+#include "server/commerce_api.hpp"
 #include "server/http_types.hpp"
 #include "server/media_files.hpp"
 #include "server/metrics.hpp"
@@ -19,7 +20,8 @@ namespace server {
 class Api {
  public:
   Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
-      const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files, const MediaFiles& media_files);
+      const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files, const MediaFiles& media_files,
+      const CommerceApi& shop);
 
   void handle(Request req, Respond respond) const;
 
@@ -59,6 +61,7 @@ class Api {
   const media::StreamHubs& streams_;
   const StaticFiles& files_;
   const MediaFiles& media_files_;
+  const CommerceApi& shop_;
   std::vector<Route> routes_;
 };
 

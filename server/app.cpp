@@ -1,5 +1,7 @@
 #include "server/app.hpp"
 
+#include <future>
+
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -17,6 +19,9 @@
 #include "chat/chat_stats.hpp"
 #include "server/access.hpp"
 #include "server/api.hpp"
+#include "server/commerce_api.hpp"
+#include "server/shop_events.hpp"
+#include "commerce/sqlite_store.hpp"
 #include "server/listener.hpp"
 #include "server/metrics.hpp"
 #include "server/room_directory.hpp"
@@ -117,6 +122,64 @@ class StopOnSignal {
 
 }  // namespace
 
+namespace {
+
+// Viewers see stock and flash-sale remainders at most this often; purchase notices less often.
+constexpr std::chrono::milliseconds kStockEventInterval{500};
+constexpr std::chrono::milliseconds kPurchaseNoticeInterval{3000};
+
+// The demo room's shelf (once: a shop that has products already is left as it is) and a
+// pickup point, so a newcomer can buy at once.
+void stock_demo_shop(commerce::Store& store) {
+  std::promise<bool> has_products;
+  store.shelf("demo", [&](commerce::Result<commerce::ShelfView> s) { has_products.set_value(s.ok() && !s.value->products.empty()); });
+  if (has_products.get_future().get()) return;
+  struct Item {
+    const char* sku; const char* title; commerce::Cents price; std::int64_t stock; std::vector<std::string> tags;
+    commerce::Traceability trace; const char* description;
+  };
+  const std::vector<Item> items{
+      {"soy-low-sodium", "低钠酱油 500ml", 1990, 500, {"低钠", "零添加"},
+       {"广东佛山", "海天酿造示范工坊", "2026-09-18", "180天自然晒制，钠含量比普通酱油低30%"}, "减盐不减鲜，凉拌、清蒸都合适。"},
+      {"rice-wuchang", "五常大米 5kg", 6990, 300, {"有机", "当季新米"},
+       {"黑龙江五常", "民乐有机水稻合作社", "2026-10-08", "稻花香2号，当季收割，低温仓储"}, "米粒饱满，煮饭软糯香甜。"},
+      {"meigancai", "梅干菜 250g", 1590, 400, {"传统工艺"},
+       {"浙江绍兴", "柯桥农户联合社", "2026-08-30", "芥菜晾晒腌制，九蒸九晒"}, "梅干菜扣肉、梅干菜烧饼的灵魂。"},
+      {"milk-high-calcium", "高钙奶粉 800g", 8900, 200, {"高钙", "无蔗糖"},
+       {"内蒙古呼伦贝尔", "草原牧场乳业", "2026-10-20", "每100g含钙1000mg"}, "中老年和青少年都适合。"},
+      {"oats-no-sugar", "无糖燕麦片 1kg", 2990, 600, {"无糖", "高纤维"},
+       {"河北张家口", "坝上燕麦种植基地", "2026-09-05", "整粒压片，不添加蔗糖"}, "早餐冲泡或煮粥，饱腹感强。"},
+  };
+  std::vector<std::future<bool>> done;
+  for (const auto& it : items) {
+    commerce::Product p;
+    p.sku = it.sku;
+    p.title = it.title;
+    p.price_cents = it.price;
+    p.stock = it.stock;
+    p.tags = it.tags;
+    p.trace = it.trace;
+    p.description = it.description;
+    auto promise = std::make_shared<std::promise<bool>>();
+    done.push_back(promise->get_future());
+    store.put_product("demo", std::move(p), [promise](commerce::Result<commerce::Product> r) { promise->set_value(r.ok()); });
+  }
+  for (auto [name, address, lat, lng] : {std::tuple{"望京社区团购自提点", "北京市朝阳区望京街道阜通东大街6号", 39.9961, 116.4807},
+                                        std::tuple{"回龙观自提点", "北京市昌平区回龙观西大街18号", 40.0707, 116.3263}}) {
+    auto promise = std::make_shared<std::promise<bool>>();
+    done.push_back(promise->get_future());
+    store.put_pickup_point("demo", commerce::PickupPoint{"", name, address, lat, lng},
+                           [promise](commerce::Result<commerce::PickupPoint> r) { promise->set_value(r.ok()); });
+  }
+  auto pin = std::make_shared<std::promise<bool>>();
+  done.push_back(pin->get_future());
+  store.pin("demo", "soy-low-sodium", [pin](commerce::Result<std::string> r) { pin->set_value(r.ok()); });
+  for (auto& f : done)
+    if (!f.get()) spdlog::warn("demo shop: an item could not be stored");
+}
+
+}  // namespace
+
 int run_app(const Config& config) {
   raise_file_limit();
   fs::create_directories(config.data_dir);
@@ -156,9 +219,14 @@ int run_app(const Config& config) {
                                                            : media::OutputsFactory{});
   media::RtmpStats rtmp_stats;
   StreamGate gate(rooms, access, streams);
-  Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files, media_files);
+  commerce::SqliteStore shop_store((fs::path(config.data_dir) / "commerce.db").string());
+  ShopEvents shop_events(ioc.get_executor(), rooms, shop_store, kStockEventInterval, kPurchaseNoticeInterval);
+  shop_store.set_listener(&shop_events);
+  if (config.demo) stock_demo_shop(shop_store);
+  CommerceApi shop(rooms, access, shop_store);
+  Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files, media_files, shop);
   WsAdmission admission(rooms, access, config.chat);
-  ConnectionContext ctx{config, metrics, tracker, api, admission, streams, media_files};
+  ConnectionContext ctx{config, metrics, tracker, api, admission, streams, media_files, shop};
 
   auto listener = std::make_shared<Listener>(
       ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.http_port}, ctx);
@@ -200,6 +268,7 @@ int run_app(const Config& config) {
   ioc.run();
   for (auto& t : threads) t.join();
   demo_source.reset();
+  shop_store.set_listener(nullptr);  // the store finishes its queue with no one left to tell
   if (live_media) live_media->stop();  // live rooms' files are finished (playlist end, MP4 index)
   spdlog::info("stopped");
   return 0;

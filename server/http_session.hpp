@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "server/api.hpp"
+#include "server/commerce_api.hpp"
 #include "server/config.hpp"
 #include "server/metrics.hpp"
 #include "server/session_tracker.hpp"
@@ -25,6 +26,7 @@ struct ConnectionContext {
   const WsAdmission& admission;
   media::StreamHubs& streams;
   const MediaFiles& media_files;
+  const CommerceApi& shop;
 };
 
 class HttpSession : public Closable, public std::enable_shared_from_this<HttpSession> {

@@ -14,12 +14,13 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 
 WsSession::WsSession(asio::ip::tcp::socket&& socket, const Config& config, ServerMetrics& metrics,
-                     SessionTracker& tracker, Admission admission)
+                     SessionTracker& tracker, Admission admission, const CommerceApi& shop)
     : ws_(std::move(socket)),
       config_(config),
       metrics_(metrics),
       tracker_(tracker),
       admission_(std::move(admission)),
+      shop_(shop),
       inbound_(config.session.inbound_per_second, config.session.inbound_burst) {
   metrics_.ws_connections.fetch_add(1, std::memory_order_relaxed);
 }
@@ -95,7 +96,14 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
 
 void WsSession::on_text(std::string_view text) {
   auto parsed = chat::parse_client_message(text, config_.chat);
-  if (auto* err = std::get_if<chat::ParseError>(&parsed)) return reply_error(err->code, err->message, err->ref);
+  if (auto* err = std::get_if<chat::ParseError>(&parsed)) {
+    // Not a chat message: perhaps one for the shop (buy, claim_coupon), answered by the store.
+    auto reply = [self = shared_from_this()](std::string frame) {
+      self->send(std::make_shared<const std::string>(std::move(frame)), false);
+    };
+    if (err->code == "unknown_type" && shop_.handle_ws(text, admission_.who, admission_.room->info().id, reply)) return;
+    return reply_error(err->code, err->message, err->ref);
+  }
   admission_.room->handle(member_id_, std::move(std::get<chat::ClientMessage>(parsed)));
 }
 

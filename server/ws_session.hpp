@@ -13,6 +13,7 @@
 
 #include "chat/member.hpp"
 #include "chat/rate_limiter.hpp"
+#include "server/commerce_api.hpp"
 #include "server/config.hpp"
 #include "server/http_types.hpp"
 #include "server/metrics.hpp"
@@ -26,7 +27,7 @@ namespace websocket = boost::beast::websocket;
 class WsSession : public chat::Member, public Closable, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(boost::asio::ip::tcp::socket&& socket, const Config& config, ServerMetrics& metrics,
-            SessionTracker& tracker, Admission admission);
+            SessionTracker& tracker, Admission admission, const CommerceApi& shop);
   ~WsSession() override;
 
   // Completes the upgrade for `req` and joins the room.
@@ -60,6 +61,7 @@ class WsSession : public chat::Member, public Closable, public std::enable_share
   ServerMetrics& metrics_;
   SessionTracker& tracker_;
   Admission admission_;
+  const CommerceApi& shop_;
   std::uint64_t member_id_ = 0;  // the tracker's id, also the room's handle for this member
   bool joined_ = false;
 
