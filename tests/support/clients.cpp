@@ -39,7 +39,8 @@ std::string repeat(std::string_view unit, std::size_t n) {
 }
 
 HttpResult http_request(std::uint16_t port, std::string_view method, std::string_view target, std::string body,
-                        std::string_view bearer, std::chrono::milliseconds timeout) {
+                        std::string_view bearer, std::chrono::milliseconds timeout,
+                        const std::map<std::string, std::string>& headers) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   HttpResult result;
@@ -48,6 +49,7 @@ HttpResult http_request(std::uint16_t port, std::string_view method, std::string
   req.set(http::field::host, "127.0.0.1");
   if (!bearer.empty()) req.set(http::field::authorization, "Bearer " + std::string(bearer));
   if (!body.empty()) req.set(http::field::content_type, "application/json");
+  for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = std::move(body);
   req.prepare_payload();
   beast::flat_buffer buffer;

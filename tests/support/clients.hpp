@@ -30,7 +30,8 @@ struct HttpResult {
 // One request on a fresh connection.
 [[nodiscard]] HttpResult http_request(std::uint16_t port, std::string_view method, std::string_view target,
                                       std::string body = {}, std::string_view bearer = {},
-                                      std::chrono::milliseconds timeout = 10s);
+                                      std::chrono::milliseconds timeout = 10s,
+                                      const std::map<std::string, std::string>& headers = {});
 // Sends raw bytes and returns whatever comes back before the server closes or the deadline.
 // `closed_by_peer` tells whether the server ended the connection (rather than the deadline).
 [[nodiscard]] std::string raw_exchange(std::uint16_t port, std::string_view bytes,
