@@ -314,6 +314,14 @@ TEST(CodecTest, PurchaseRequestWithOnlyASkuKeepsTheDefaults) {
   EXPECT_FALSE(r.location);
 }
 
+// Regression: a null expected price used to become an expected price of 0, so every such
+// purchase was refused as "the price is now ...".
+TEST(CodecTest, PurchaseRequestWithANullExpectedPriceHasNone) {
+  PurchaseRequest r;
+  ASSERT_EQ(from_json(parse(R"({"sku": "rice-5kg", "expected_price_cents": null})"), r), "");
+  EXPECT_FALSE(r.expected_unit_price_cents);
+}
+
 TEST(CodecTest, PurchaseRequestExpectedPriceMustBeAnInteger) {
   PurchaseRequest r;
   EXPECT_EQ(from_json(parse(R"({"expected_price_cents": 39.9})"), r),
