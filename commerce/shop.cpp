@@ -186,7 +186,10 @@ Result<FlashSale> Shop::start_sale(FlashSale s, std::int64_t now_ms) {
   if (s.ends_at_ms <= s.starts_at_ms || s.ends_at_ms <= now_ms)
     return R::fail(Errc::invalid, "'ends_at_ms' must be after the start and in the future");
   if (s.ends_at_ms - s.starts_at_ms > 24LL * 3600 * 1000) return R::fail(Errc::invalid, "a flash sale lasts at most 24 hours");
-  if (sale_for(s.sku, now_ms)) return R::fail(Errc::conflict, "this product already has a flash sale");
+  // A sold-out sale still counts until its end: a cancellation gives its quota back.
+  for (const auto& [id, other] : sales_)
+    if (other.sku == s.sku && !other.stopped && now_ms < other.ends_at_ms)
+      return R::fail(Errc::conflict, "this product already has a flash sale (" + id + ")");
   s.id = "fs" + std::to_string(sales_.size() + 1);
   s.sold = 0;
   s.stopped = false;

@@ -493,6 +493,24 @@ TEST_F(ShopTest, SecondSaleOnTheSameSkuIsConflict) {
   EXPECT_EQ(shop_.start_sale(sale(), kNow).error.code, Errc::conflict);
 }
 
+// Regression: a sale whose quota was used up no longer blocked a second sale on the same
+// product, and a cancellation then reopened the first, leaving two live sales for one SKU.
+TEST_F(ShopTest, SecondSaleWhileASoldOutSaleStillRunsIsConflict) {
+  auto id = start(sale(3990, 1));
+  auto r = request("k1");
+  r.sale_id = id;
+  ASSERT_EQ(buy(r).outcome, PurchaseOutcome::ok);
+  EXPECT_EQ(shop_.start_sale(sale(2990, 5), kNow + 1).error.code, Errc::conflict);
+}
+
+TEST_F(ShopTest, NewSaleMayStartAfterTheLastOneEnded) {
+  auto id = start(sale());
+  ASSERT_TRUE(shop_.stop_sale(id, kNow + 1).ok());
+  auto again = shop_.start_sale(sale(2990, 5, kNow + 2, kNow + kHour), kNow + 2);
+  ASSERT_TRUE(again.ok()) << again.error.message;
+  EXPECT_NE(again.value->id, id);
+}
+
 TEST_F(ShopTest, SaleStartWithNoStartTimeStartsNow) {
   auto s = sale();
   s.starts_at_ms = 0;
