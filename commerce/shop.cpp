@@ -359,6 +359,10 @@ PurchaseResult Shop::purchase(const PurchaseRequest& r, std::int64_t next_order_
     if (coupon->second.expires_at_ms != 0 && coupon->second.expires_at_ms <= now_ms)
       return fail(O::invalid, "this coupon has expired");
     if (sale) return fail(O::invalid, "coupons do not apply to flash-sale prices");
+    if (coupon->second.kind == CouponKind::welcome) {  // a cancelled first order does not count
+      for (auto b = bought_.lower_bound({r.user_id, {}}); b != bought_.end() && b->first.first == r.user_id; ++b)
+        if (b->second > 0) return fail(O::invalid, "welcome coupons are for a first order in this room");
+    }
     if (subtotal < coupon->second.min_spend_cents)
       return fail(O::invalid, "this coupon needs a spend of " + yuan(coupon->second.min_spend_cents));
     claim = &cit->second;

@@ -735,6 +735,39 @@ TEST_F(ShopTest, WelcomeCouponIsRefusedToAViewerWhoAlreadyBought) {
   EXPECT_TRUE(shop_.claim_coupon(id, "u2", kNow).ok());
 }
 
+// Regression: a welcome coupon claimed before a first order could be used on a later one.
+TEST_F(ShopTest, WelcomeCouponIsRefusedAtUseForAViewerWhoBoughtSinceClaiming) {
+  auto id = create(coupon(500, 0, CouponKind::welcome));
+  ASSERT_TRUE(shop_.claim_coupon(id, "u1", kNow).ok());
+  ASSERT_EQ(buy(request("k1")).outcome, PurchaseOutcome::ok);
+  auto r = request("k2");
+  r.coupon_id = id;
+  EXPECT_EQ(buy(r).outcome, PurchaseOutcome::invalid);
+  EXPECT_EQ(shop_.claim(id, "u1")->used_by_order, 0);
+}
+
+TEST_F(ShopTest, WelcomeCouponWorksOnTheFirstOrder) {
+  auto id = create(coupon(500, 0, CouponKind::welcome));
+  ASSERT_TRUE(shop_.claim_coupon(id, "u1", kNow).ok());
+  auto r = request("k1");
+  r.coupon_id = id;
+  auto result = buy(r);
+  ASSERT_EQ(result.outcome, PurchaseOutcome::ok) << result.message;
+  EXPECT_EQ(result.order->discount_cents, 500);
+}
+
+TEST_F(ShopTest, WelcomeCouponRestoredByCancellingTheFirstOrderIsUsableAgain) {
+  auto id = create(coupon(500, 0, CouponKind::welcome));
+  ASSERT_TRUE(shop_.claim_coupon(id, "u1", kNow).ok());
+  auto r = request("k1");
+  r.coupon_id = id;
+  auto first = buy(r);
+  ASSERT_EQ(first.outcome, PurchaseOutcome::ok);
+  ASSERT_TRUE(shop_.set_order_status(first.order->id, OrderStatus::cancelled, kNow).ok());
+  r.idempotency_key = "k2";
+  EXPECT_EQ(buy(r).outcome, PurchaseOutcome::ok);
+}
+
 TEST_F(ShopTest, CouponMustBeClaimedBeforeUse) {
   auto id = create(coupon());
   auto r = request("k1");
