@@ -167,7 +167,8 @@ void SqliteStore::load() {
     std::map<std::string, bool> seen;
     while (s.step()) {
       std::vector<std::string> order;
-      for (const auto& v : json::parse(s.text(1)).as_array()) order.emplace_back(v.as_string());
+      json::value stored = json::parse(s.text(1));  // named: a range-for over a temporary's array dangles
+      for (const auto& v : stored.as_array()) order.emplace_back(v.as_string());
       shop_locked(s.text(0)).load_settings(std::move(order), s.text(2), s.text(3));
       seen[s.text(0)] = true;
     }
