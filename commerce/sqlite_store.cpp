@@ -340,7 +340,8 @@ bool SqliteStore::write_changes(Shop& shop, const ShopChanges& c, RoomChanges& o
 template <class T>
 void SqliteStore::mutate(const std::string& room, std::function<Result<T>(Shop&, std::int64_t)> fn, Done<T> done) {
   enqueue({room, [this, fn = std::move(fn), done = std::move(done)](Shop* shop) -> Completion {
-             auto result = std::make_shared<Result<T>>(fn(*shop, now_ms()));
+             auto result = std::make_shared<Result<T>>(
+                 shop ? fn(*shop, now_ms()) : Result<T>::fail(Errc::invalid, "a room is required"));
              return [result, done](bool durable) {
                if (!durable && result->ok())
                  return done(Result<T>::fail(Errc::unavailable, "the change could not be made durable; nothing changed"));
@@ -435,7 +436,9 @@ void SqliteStore::purchase(PurchaseRequest r, bool room_open, std::function<void
   std::string room = r.room;
   enqueue({room, [this, r = std::move(r), room_open, done = std::move(done)](Shop* shop) -> Completion {
              // Runs under the state mutex (commit_batch holds it while applying).
-             auto result = std::make_shared<PurchaseResult>(shop->purchase(r, next_order_id_, now_ms(), room_open));
+             auto result = std::make_shared<PurchaseResult>(
+                 shop ? shop->purchase(r, next_order_id_, now_ms(), room_open)
+                      : PurchaseResult{PurchaseOutcome::invalid, "a room is required", std::nullopt, false});
              if (result->outcome == PurchaseOutcome::ok && !result->replayed) ++next_order_id_;
              return [result, done](bool durable) {
                if (!durable && result->outcome == PurchaseOutcome::ok)

@@ -376,6 +376,15 @@ TEST_F(SqliteStoreTest, ReadsOfAnUnknownRoomAreEmpty) {
   EXPECT_EQ(p.error.code, Errc::not_found);
 }
 
+// Regression: a purchase naming no room dereferenced a null shop on the writer thread.
+TEST_F(SqliteStoreTest, PurchaseWithNoRoomIsInvalid) {
+  auto r = buy(request("k1", "u1", ""));
+  EXPECT_EQ(r.outcome, PurchaseOutcome::invalid);
+  EXPECT_EQ(
+      call<Result<Product>>([&](auto done) { store_->put_product("", rice(), done); }).error.code,
+      Errc::invalid);
+}
+
 // ---- reopen ----
 
 TEST_F(SqliteStoreTest, PurchaseSurvivesAReopenWithItsStockAndKey) {
