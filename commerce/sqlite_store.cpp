@@ -4,7 +4,9 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <stdexcept>
 
 #include "commerce/codec.hpp"
@@ -516,9 +518,16 @@ void SqliteStore::record_delivery(DeliveryAttempt a, std::int64_t next_attempt_m
              try {
                Stmt(db_.get(), "INSERT INTO delivery_attempts (order_id, at_ms, http_status, error) VALUES (?, ?, ?, ?)")
                    .bind(1, a.order_id).bind(2, a.at_ms).bind(3, static_cast<std::int64_t>(a.http_status)).bind(4, a.error).run();
+               // next_attempt_ms 0 means no more tries: a delivery is marked delivered (at least at
+               // 1, since 0 means pending), a failure is parked where no due_deliveries reaches it.
+               bool delivered = a.error.empty();
+               bool finished = delivered || next_attempt_ms == 0;
                Stmt(db_.get(), "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?, delivered_at_ms = ?"
                                " WHERE order_id = ?")
-                   .bind(1, next_attempt_ms).bind(2, a.error.empty() ? a.at_ms : 0).bind(3, a.order_id).run();
+                   .bind(1, finished && !delivered ? std::numeric_limits<std::int64_t>::max() : next_attempt_ms)
+                   .bind(2, delivered ? std::max<std::int64_t>(a.at_ms, 1) : std::int64_t{0})
+                   .bind(3, a.order_id)
+                   .run();
              } catch (const std::exception& e) {
                spdlog::error("commerce store: delivery of order {}: {}", a.order_id, e.what());
                ok = false;

@@ -628,6 +628,20 @@ TEST_F(SqliteOutboxTest, SuccessfulAttemptRemovesTheOrder) {
   EXPECT_TRUE(due(kStart + 86'400'000).empty());
 }
 
+// Regression: `next_attempt_ms` 0 means no more tries, but a failed attempt recorded with it
+// (giving up) stayed due at once, forever.
+TEST_F(SqliteOutboxTest, GivingUpRemovesTheOrder) {
+  ASSERT_TRUE(record({order_id_, kStart, 400, "HTTP 400"}, 0).ok());
+  EXPECT_TRUE(due(kStart + 86'400'000).empty());
+  EXPECT_EQ(attempts(order_id_).size(), 1u);
+}
+
+// Regression: a success recorded at time 0 left the order due.
+TEST_F(SqliteOutboxTest, SuccessAtTimeZeroRemovesTheOrder) {
+  ASSERT_TRUE(record({order_id_, 0, 200, ""}, 0).ok());
+  EXPECT_TRUE(due(kStart).empty());
+}
+
 TEST_F(SqliteOutboxTest, DeliveriesListEveryAttemptInOrder) {
   ASSERT_TRUE(record({order_id_, kStart, 0, "connection refused"}, kStart + 1000).ok());
   ASSERT_TRUE(record({order_id_, kStart + 1000, 200, ""}, 0).ok());
