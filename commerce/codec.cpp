@@ -289,7 +289,7 @@ std::string from_json(const json::object& in, PurchaseRequest& out) {
   r.text("coupon", out.coupon_id);
   r.text("pickup_point", out.pickup_point_id);
   r.text("key", out.idempotency_key);
-  if (in.if_contains("expected_price_cents")) {
+  if (auto* v = in.if_contains("expected_price_cents"); v && !v->is_null()) {  // null: none, like absent
     std::int64_t price = 0;
     r.integer("expected_price_cents", price);
     out.expected_unit_price_cents = price;

@@ -186,7 +186,10 @@ Result<FlashSale> Shop::start_sale(FlashSale s, std::int64_t now_ms) {
   if (s.ends_at_ms <= s.starts_at_ms || s.ends_at_ms <= now_ms)
     return R::fail(Errc::invalid, "'ends_at_ms' must be after the start and in the future");
   if (s.ends_at_ms - s.starts_at_ms > 24LL * 3600 * 1000) return R::fail(Errc::invalid, "a flash sale lasts at most 24 hours");
-  if (sale_for(s.sku, now_ms)) return R::fail(Errc::conflict, "this product already has a flash sale");
+  // A sold-out sale still counts until its end: a cancellation gives its quota back.
+  for (const auto& [id, other] : sales_)
+    if (other.sku == s.sku && !other.stopped && now_ms < other.ends_at_ms)
+      return R::fail(Errc::conflict, "this product already has a flash sale (" + id + ")");
   s.id = "fs" + std::to_string(sales_.size() + 1);
   s.sold = 0;
   s.stopped = false;
@@ -356,6 +359,10 @@ PurchaseResult Shop::purchase(const PurchaseRequest& r, std::int64_t next_order_
     if (coupon->second.expires_at_ms != 0 && coupon->second.expires_at_ms <= now_ms)
       return fail(O::invalid, "this coupon has expired");
     if (sale) return fail(O::invalid, "coupons do not apply to flash-sale prices");
+    if (coupon->second.kind == CouponKind::welcome) {  // a cancelled first order does not count
+      for (auto b = bought_.lower_bound({r.user_id, {}}); b != bought_.end() && b->first.first == r.user_id; ++b)
+        if (b->second > 0) return fail(O::invalid, "welcome coupons are for a first order in this room");
+    }
     if (subtotal < coupon->second.min_spend_cents)
       return fail(O::invalid, "this coupon needs a spend of " + yuan(coupon->second.min_spend_cents));
     claim = &cit->second;

@@ -4,7 +4,9 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <stdexcept>
 
 #include "commerce/codec.hpp"
@@ -167,7 +169,7 @@ void SqliteStore::load() {
     std::map<std::string, bool> seen;
     while (s.step()) {
       std::vector<std::string> order;
-      json::value stored = json::parse(s.text(1));  // kept alive: the loop reads into it
+      json::value stored = json::parse(s.text(1));  // named: a range-for over a temporary's array dangles
       for (const auto& v : stored.as_array()) order.emplace_back(v.as_string());
       shop_locked(s.text(0)).load_settings(std::move(order), s.text(2), s.text(3));
       seen[s.text(0)] = true;
@@ -340,7 +342,8 @@ bool SqliteStore::write_changes(Shop& shop, const ShopChanges& c, RoomChanges& o
 template <class T>
 void SqliteStore::mutate(const std::string& room, std::function<Result<T>(Shop&, std::int64_t)> fn, Done<T> done) {
   enqueue({room, [this, fn = std::move(fn), done = std::move(done)](Shop* shop) -> Completion {
-             auto result = std::make_shared<Result<T>>(fn(*shop, now_ms()));
+             auto result = std::make_shared<Result<T>>(
+                 shop ? fn(*shop, now_ms()) : Result<T>::fail(Errc::invalid, "a room is required"));
              return [result, done](bool durable) {
                if (!durable && result->ok())
                  return done(Result<T>::fail(Errc::unavailable, "the change could not be made durable; nothing changed"));
@@ -435,7 +438,9 @@ void SqliteStore::purchase(PurchaseRequest r, bool room_open, std::function<void
   std::string room = r.room;
   enqueue({room, [this, r = std::move(r), room_open, done = std::move(done)](Shop* shop) -> Completion {
              // Runs under the state mutex (commit_batch holds it while applying).
-             auto result = std::make_shared<PurchaseResult>(shop->purchase(r, next_order_id_, now_ms(), room_open));
+             auto result = std::make_shared<PurchaseResult>(
+                 shop ? shop->purchase(r, next_order_id_, now_ms(), room_open)
+                      : PurchaseResult{PurchaseOutcome::invalid, "a room is required", std::nullopt, false});
              if (result->outcome == PurchaseOutcome::ok && !result->replayed) ++next_order_id_;
              return [result, done](bool durable) {
                if (!durable && result->outcome == PurchaseOutcome::ok)
@@ -513,9 +518,16 @@ void SqliteStore::record_delivery(DeliveryAttempt a, std::int64_t next_attempt_m
              try {
                Stmt(db_.get(), "INSERT INTO delivery_attempts (order_id, at_ms, http_status, error) VALUES (?, ?, ?, ?)")
                    .bind(1, a.order_id).bind(2, a.at_ms).bind(3, static_cast<std::int64_t>(a.http_status)).bind(4, a.error).run();
+               // next_attempt_ms 0 means no more tries: a delivery is marked delivered (at least at
+               // 1, since 0 means pending), a failure is parked where no due_deliveries reaches it.
+               bool delivered = a.error.empty();
+               bool finished = delivered || next_attempt_ms == 0;
                Stmt(db_.get(), "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?, delivered_at_ms = ?"
                                " WHERE order_id = ?")
-                   .bind(1, next_attempt_ms).bind(2, a.error.empty() ? a.at_ms : 0).bind(3, a.order_id).run();
+                   .bind(1, finished && !delivered ? std::numeric_limits<std::int64_t>::max() : next_attempt_ms)
+                   .bind(2, delivered ? std::max<std::int64_t>(a.at_ms, 1) : std::int64_t{0})
+                   .bind(3, a.order_id)
+                   .run();
              } catch (const std::exception& e) {
                spdlog::error("commerce store: delivery of order {}: {}", a.order_id, e.what());
                ok = false;
