@@ -29,7 +29,8 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Strand = asio::strand<asio::any_io_executor>;
 
-std::chrono::milliseconds fulfilment_backoff(const FulfilmentConfig& config, std::int64_t failed_attempt) {
+std::chrono::milliseconds fulfilment_backoff(const FulfilmentConfig& config,
+                                             std::int64_t failed_attempt) {
   auto delay = config.backoff_base;
   for (std::int64_t i = 1; i < failed_attempt && delay < config.backoff_cap; ++i) delay *= 2;
   return std::min(delay, config.backoff_cap);
@@ -67,7 +68,8 @@ std::optional<WebhookUrl> parse_webhook_url(std::string_view url) {
   }
   if (out.host.empty()) return std::nullopt;
   if (!port.empty()) {
-    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
       return std::nullopt;
     int n = std::stoi(std::string(port));
     if (n < 1 || n > 65535) return std::nullopt;
@@ -75,14 +77,17 @@ std::optional<WebhookUrl> parse_webhook_url(std::string_view url) {
   } else {
     out.port = "80";
   }
-  out.target = rest.empty() ? "/" : rest.starts_with('?') ? "/" + std::string(rest) : std::string(rest);
+  out.target = rest.empty()            ? "/"
+               : rest.starts_with('?') ? "/" + std::string(rest)
+                                       : std::string(rest);
   return out;
 }
 
 namespace {
 
 std::int64_t system_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -115,10 +120,11 @@ class WebhookExchange : public std::enable_shared_from_this<WebhookExchange> {
       self->timed_out_ = true;
       self->abort();
     });
-    resolver_.async_resolve(url_.host, url_.port,
-                            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
-                              self->on_resolve(ec, std::move(r));
-                            });
+    resolver_.async_resolve(
+        url_.host, url_.port,
+        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+          self->on_resolve(ec, std::move(r));
+        });
   }
 
   // Ends the exchange early (shutdown); `done` is still told, with "cancelled".
@@ -135,28 +141,30 @@ class WebhookExchange : public std::enable_shared_from_this<WebhookExchange> {
 
   void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
     if (ec) return fail("resolve", ec);
-    stream_.async_connect(results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
-      self->on_connect(ec);
-    });
+    stream_.async_connect(results,
+                          [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+                            self->on_connect(ec);
+                          });
   }
 
   void on_connect(beast::error_code ec) {
     if (ec) return fail("connect", ec);
-    http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->on_write(ec);
-    });
+    http::async_write(
+        stream_, request_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
     if (ec) return fail("write", ec);
-    http::async_read(stream_, buffer_, parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->on_read(ec);
-    });
+    http::async_read(
+        stream_, buffer_, parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
     // A status line and headers are the WMS's answer; a body over our limit does not change it.
-    if (ec && !(ec == http::error::body_limit && parser_.is_header_done() && !timed_out_ && !cancelled_))
+    if (ec &&
+        !(ec == http::error::body_limit && parser_.is_header_done() && !timed_out_ && !cancelled_))
       return fail("read", ec);
     finish({static_cast<int>(parser_.get().result_int()), {}});
   }
@@ -197,7 +205,8 @@ std::string host_header(const WebhookUrl& url) {
   return url.port == "80" ? host : host + ":" + url.port;
 }
 
-http::request<http::string_body> webhook_request(const WebhookUrl& url, const commerce::Order& order,
+http::request<http::string_body> webhook_request(const WebhookUrl& url,
+                                                 const commerce::Order& order,
                                                  std::int64_t attempt) {
   boost::json::object body;
   body["event"] = "order.created";
@@ -219,8 +228,13 @@ http::request<http::string_body> webhook_request(const WebhookUrl& url, const co
 // Everything here runs on strand_, except the atomics and stopped_, which any thread may read.
 class FulfilmentCourier::Core : public std::enable_shared_from_this<Core> {
  public:
-  Core(asio::any_io_executor io, commerce::Store& store, const FulfilmentConfig& config, Clock clock)
-      : strand_(asio::make_strand(io)), store_(store), config_(config), clock_(std::move(clock)), wake_(strand_) {}
+  Core(asio::any_io_executor io, commerce::Store& store, const FulfilmentConfig& config,
+       Clock clock)
+      : strand_(asio::make_strand(io)),
+        store_(store),
+        config_(config),
+        clock_(std::move(clock)),
+        wake_(strand_) {}
 
   void start() {
     asio::post(strand_, [self = shared_from_this()] {
@@ -262,10 +276,12 @@ class FulfilmentCourier::Core : public std::enable_shared_from_this<Core> {
     if (in_flight_.size() >= config_.max_in_flight) return;
     polling_ = true;
     // Rows in flight are still due until recorded: max_in_flight rows leave enough new ones.
-    store_.due_deliveries(now_ms(), config_.max_in_flight,
-                          [self = shared_from_this()](commerce::Result<std::vector<commerce::PendingDelivery>> r) {
-                            asio::post(self->strand_, [self, r = std::move(r)]() mutable { self->on_due(std::move(r)); });
-                          });
+    store_.due_deliveries(
+        now_ms(), config_.max_in_flight,
+        [self = shared_from_this()](commerce::Result<std::vector<commerce::PendingDelivery>> r) {
+          asio::post(self->strand_,
+                     [self, r = std::move(r)]() mutable { self->on_due(std::move(r)); });
+        });
   }
 
   void on_due(commerce::Result<std::vector<commerce::PendingDelivery>> due) {
@@ -298,30 +314,35 @@ class FulfilmentCourier::Core : public std::enable_shared_from_this<Core> {
     if (!url) return complete(pending.order, at_ms, attempt, {0, "bad URL"});
     auto request = webhook_request(*url, pending.order, attempt);
     auto exchange = std::make_shared<WebhookExchange>(
-        strand_, std::move(*url), std::move(request), config_.request_timeout, config_.max_response_body,
-        [self = shared_from_this(), order = std::move(pending.order), at_ms, attempt](WebhookExchange::Outcome o) {
-          self->complete(order, at_ms, attempt, std::move(o));
-        });
+        strand_, std::move(*url), std::move(request), config_.request_timeout,
+        config_.max_response_body,
+        [self = shared_from_this(), order = std::move(pending.order), at_ms, attempt](
+            WebhookExchange::Outcome o) { self->complete(order, at_ms, attempt, std::move(o)); });
     in_flight_[id] = exchange;
     exchange->run();
   }
 
   // The attempt stays in flight until the store has recorded it, so that no read of the outbox
   // in between hands the same order out twice.
-  void complete(const commerce::Order& order, std::int64_t at_ms, std::int64_t attempt, WebhookExchange::Outcome o) {
+  void complete(const commerce::Order& order, std::int64_t at_ms, std::int64_t attempt,
+                WebhookExchange::Outcome o) {
     if (stopped_) return forget(order.id);
     in_flight_[order.id] = nullptr;
     const bool delivered = o.error.empty() && o.http_status >= 200 && o.http_status < 300;
     if (!delivered && o.error.empty()) o.error = "HTTP " + std::to_string(o.http_status);
     if (delivered) o.error.clear();
-    const std::int64_t next = delivered ? 0 : now_ms() + fulfilment_backoff(config_, attempt).count();
+    const std::int64_t next =
+        delivered ? 0 : now_ms() + fulfilment_backoff(config_, attempt).count();
     if (!delivered)
-      spdlog::warn("fulfilment: room {} order {} attempt {}: {}", order.room, order.id, attempt, o.error);
+      spdlog::warn("fulfilment: room {} order {} attempt {}: {}", order.room, order.id, attempt,
+                   o.error);
     commerce::DeliveryAttempt recorded{order.id, at_ms, o.http_status, std::move(o.error)};
-    store_.record_delivery(recorded, next, [self = shared_from_this(), recorded, next](commerce::Result<bool> r) {
-      asio::post(self->strand_,
-                 [self, recorded, next, ok = r.ok()] { self->on_recorded(recorded, next, ok); });
-    });
+    store_.record_delivery(recorded, next,
+                           [self = shared_from_this(), recorded, next](commerce::Result<bool> r) {
+                             asio::post(self->strand_, [self, recorded, next, ok = r.ok()] {
+                               self->on_recorded(recorded, next, ok);
+                             });
+                           });
   }
 
   void on_recorded(const commerce::DeliveryAttempt& attempt, std::int64_t next_ms, bool ok) {
@@ -339,7 +360,9 @@ class FulfilmentCourier::Core : public std::enable_shared_from_this<Core> {
     else
       ++failed_;
     if (listener_) listener_->on_attempt_recorded(attempt, next_ms);
-    if (next_ms != 0) wake_after(std::chrono::milliseconds(std::max<std::int64_t>(0, next_ms - now_ms())));
+    // One millisecond late rather than early: the outbox compares whole milliseconds.
+    if (next_ms != 0)
+      wake_after(std::chrono::milliseconds(std::max<std::int64_t>(0, next_ms - now_ms()) + 1));
     poll();
   }
 
@@ -383,18 +406,22 @@ class FulfilmentCourier::Core : public std::enable_shared_from_this<Core> {
 namespace {
 
 const FulfilmentConfig& validated(const FulfilmentConfig& c) {
-  if (c.max_in_flight == 0) throw std::invalid_argument("fulfilment: max_in_flight must be at least 1");
-  if (c.poll_interval.count() <= 0) throw std::invalid_argument("fulfilment: poll_interval must be positive");
-  if (c.request_timeout.count() <= 0) throw std::invalid_argument("fulfilment: request_timeout must be positive");
+  if (c.max_in_flight == 0)
+    throw std::invalid_argument("fulfilment: max_in_flight must be at least 1");
+  if (c.poll_interval.count() <= 0)
+    throw std::invalid_argument("fulfilment: poll_interval must be positive");
+  if (c.request_timeout.count() <= 0)
+    throw std::invalid_argument("fulfilment: request_timeout must be positive");
   if (c.backoff_base.count() <= 0 || c.backoff_cap < c.backoff_base)
-    throw std::invalid_argument("fulfilment: backoff_base must be positive and at most backoff_cap");
+    throw std::invalid_argument(
+        "fulfilment: backoff_base must be positive and at most backoff_cap");
   return c;
 }
 
 }  // namespace
 
-FulfilmentCourier::FulfilmentCourier(asio::any_io_executor io, commerce::Store& store, const FulfilmentConfig& config,
-                                     Clock clock)
+FulfilmentCourier::FulfilmentCourier(asio::any_io_executor io, commerce::Store& store,
+                                     const FulfilmentConfig& config, Clock clock)
     : core_(std::make_shared<Core>(std::move(io), store, validated(config), std::move(clock))) {}
 
 FulfilmentCourier::~FulfilmentCourier() { core_->stop({}); }

@@ -18,12 +18,17 @@
 namespace server {
 
 struct FulfilmentConfig {
-  std::chrono::milliseconds poll_interval{1000};    // how often the outbox is read without notify()
-  std::chrono::milliseconds request_timeout{5000};  // one whole attempt: resolve, connect, write, read
-  std::size_t max_in_flight = 8;                    // attempts at once, over all rooms
-  std::chrono::milliseconds backoff_base{1000};     // delay after the first failed attempt
+  // How often the outbox is read when notify() does not wake the courier sooner.
+  std::chrono::milliseconds poll_interval{1000};
+  // One whole attempt: resolve, connect, write the request, read the answer.
+  std::chrono::milliseconds request_timeout{5000};
+  // Attempts at once, over all rooms.
+  std::size_t max_in_flight = 8;
+  // The delay after the first failed attempt; it doubles with each further one, up to the cap.
+  std::chrono::milliseconds backoff_base{1000};
   std::chrono::milliseconds backoff_cap{5 * 60 * 1000};
-  std::uint64_t max_response_body = 64 * 1024;  // what the WMS may answer; more fails the attempt
+  // What the WMS may answer in a body; more fails the attempt unless its status was read.
+  std::uint64_t max_response_body = 64 * 1024;
 };
 
 // The delay before the next try after the `failed_attempt`-th attempt (1-based) failed:
