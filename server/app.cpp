@@ -1,5 +1,6 @@
 #include "server/app.hpp"
 
+#include <functional>
 #include <future>
 
 #include <spdlog/spdlog.h>
@@ -20,6 +21,7 @@
 #include "server/access.hpp"
 #include "server/api.hpp"
 #include "server/commerce_api.hpp"
+#include "server/fulfilment_courier.hpp"
 #include "server/shop_events.hpp"
 #include "commerce/sqlite_store.hpp"
 #include "server/listener.hpp"
@@ -75,9 +77,11 @@ void raise_file_limit() {
 // threads return once the last one is gone. A second signal, or the grace period, stops at once.
 class StopOnSignal {
  public:
+  // `stop_services`: what else holds the io_context busy (timers of the shop's background work).
   StopOnSignal(asio::io_context& ioc, Listener& listener, media::RtmpServer& rtmp, SessionTracker& tracker,
-               std::chrono::seconds grace)
-      : ioc_(ioc),
+               std::chrono::seconds grace, std::function<void()> stop_services)
+      : stop_services_(std::move(stop_services)),
+        ioc_(ioc),
         listener_(listener),
         rtmp_(rtmp),
         tracker_(tracker),
@@ -97,6 +101,7 @@ class StopOnSignal {
     });
     listener_.stop();
     rtmp_.stop();
+    stop_services_();
     grace_.expires_after(grace_period_);
     grace_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
@@ -111,6 +116,7 @@ class StopOnSignal {
     });
   }
 
+  std::function<void()> stop_services_;
   asio::io_context& ioc_;
   Listener& listener_;
   media::RtmpServer& rtmp_;
@@ -223,7 +229,10 @@ int run_app(const Config& config) {
   ShopEvents shop_events(ioc.get_executor(), rooms, shop_store, kStockEventInterval, kPurchaseNoticeInterval);
   shop_store.set_listener(&shop_events);
   if (config.demo) stock_demo_shop(shop_store);
+  FulfilmentCourier courier(ioc.get_executor(), shop_store, FulfilmentConfig{});
+  courier.start();
   CommerceApi shop(rooms, access, shop_store);
+  shop.on_order_committed = [&courier] { courier.notify(); };
   Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files, media_files, shop);
   WsAdmission admission(rooms, access, config.chat);
   ConnectionContext ctx{config, metrics, tracker, api, admission, streams, media_files, shop};
@@ -237,7 +246,10 @@ int run_app(const Config& config) {
       rtmp_stats);
   rtmp->run();
 
-  StopOnSignal stop(ioc, *listener, *rtmp, tracker, config.shutdown_grace);
+  StopOnSignal stop(ioc, *listener, *rtmp, tracker, config.shutdown_grace, [&] {
+    courier.stop();
+    shop_events.stop();
+  });
 
   // Announced only now that the signal handlers are in place: a SIGTERM sent by whoever read
   // the port line takes the clean path.
