@@ -95,8 +95,10 @@ std::optional<Principal> Api::authorize(const Call& c, Respond& r, std::string_v
 void Api::healthz(Call& c, Respond& r) const { r(json_response(c.req, http::status::ok, R"({"status":"ok"})")); }
 
 void Api::metrics(Call& c, Respond& r) const {
-  auto res = json_response(c.req, http::status::ok, render_prometheus(metrics_, chat_stats_, rooms_.list(),
-                                                                      MediaView{rtmp_stats_, streams_.all(), media_files_.live() ? &media_files_.live()->stats() : nullptr}));
+  std::string text = render_prometheus(metrics_, chat_stats_, rooms_.list(),
+                                       MediaView{rtmp_stats_, streams_.all(), media_files_.live() ? &media_files_.live()->stats() : nullptr});
+  for (const auto& section : metric_sections_) text += section();
+  auto res = json_response(c.req, http::status::ok, std::move(text));
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   r(std::move(res));
 }

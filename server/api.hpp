@@ -24,6 +24,8 @@ class Api {
       const CommerceApi& shop);
 
   void handle(Request req, Respond respond) const;
+  // More Prometheus text appended to /metrics (modules wired in by run_app).
+  void add_metrics(std::function<std::string()> section) { metric_sections_.push_back(std::move(section)); }
 
  private:
   struct Call {
@@ -63,6 +65,7 @@ class Api {
   const MediaFiles& media_files_;
   const CommerceApi& shop_;
   std::vector<Route> routes_;
+  std::vector<std::function<std::string()>> metric_sections_;
 };
 
 }  // namespace server

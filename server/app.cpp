@@ -130,6 +130,27 @@ class StopOnSignal {
 
 namespace {
 
+std::string render_shop_metrics(const CommerceApi& shop, const commerce::SqliteStore& store,
+                                const FulfilmentCourier& courier) {
+  std::string out =
+      "# HELP livecart_purchases_total Purchase answers by outcome.\n# TYPE livecart_purchases_total counter\n";
+  for (std::size_t i = 0; i < CommerceApi::kOutcomes; ++i) {
+    auto o = static_cast<commerce::PurchaseOutcome>(i);
+    out += "livecart_purchases_total{outcome=\"" + std::string(commerce::to_string(o)) + "\"} " +
+           std::to_string(shop.purchases(o)) + "\n";
+  }
+  auto counter = [&out](const char* name, const char* help, std::uint64_t v, const char* type = "counter") {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  counter("livecart_shop_commits_total", "Shop store batches committed (group commit).", store.commits());
+  counter("livecart_shop_operations_total", "Shop store operations, all batches together.", store.operations());
+  counter("livecart_webhook_delivered_total", "Orders delivered to a fulfilment webhook.", courier.delivered_total());
+  counter("livecart_webhook_failed_attempts_total", "Failed webhook delivery attempts.", courier.failed_attempts_total());
+  counter("livecart_webhook_in_flight", "Webhook deliveries in flight.", courier.in_flight(), "gauge");
+  return out;
+}
+
 // Viewers see stock and flash-sale remainders at most this often; purchase notices less often.
 constexpr std::chrono::milliseconds kStockEventInterval{500};
 constexpr std::chrono::milliseconds kPurchaseNoticeInterval{3000};
@@ -234,6 +255,7 @@ int run_app(const Config& config) {
   CommerceApi shop(rooms, access, shop_store);
   shop.on_order_committed = [&courier] { courier.notify(); };
   Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files, media_files, shop);
+  api.add_metrics([&shop, &shop_store, &courier] { return render_shop_metrics(shop, shop_store, courier); });
   WsAdmission admission(rooms, access, config.chat);
   ConnectionContext ctx{config, metrics, tracker, api, admission, streams, media_files, shop};
 

@@ -316,7 +316,8 @@ void CommerceApi::purchase(commerce::PurchaseRequest r, std::function<void(comme
   auto room = rooms_.view(r.room);
   bool open = room && !room->closed();
   auto notify = on_order_committed;
-  store_.purchase(std::move(r), open, [done = std::move(done), notify](commerce::PurchaseResult res) {
+  store_.purchase(std::move(r), open, [this, done = std::move(done), notify](commerce::PurchaseResult res) {
+    purchases_[static_cast<std::size_t>(res.outcome)].fetch_add(1, std::memory_order_relaxed);
     if (res.outcome == commerce::PurchaseOutcome::ok && !res.replayed && notify) notify();
     done(std::move(res));
   });

@@ -3,6 +3,8 @@
 // coupons, pickup points, the fulfilment webhook, one-click purchase and orders. It parses and
 // authorises; every rule lives in commerce/ (the Store). Answers may complete on the store's
 // thread (Respond and the reply callback may be called from any thread).
+#include <array>
+#include <atomic>
 #include <boost/json/object.hpp>
 #include <functional>
 #include <string>
@@ -32,6 +34,12 @@ class CommerceApi {
 
   // Called once an order is committed (the server wakes the fulfilment courier with it).
   std::function<void()> on_order_committed;
+
+  // Purchase answers so far, by outcome (indexed by commerce::PurchaseOutcome), for /metrics.
+  [[nodiscard]] std::uint64_t purchases(commerce::PurchaseOutcome o) const {
+    return purchases_[static_cast<std::size_t>(o)].load(std::memory_order_relaxed);
+  }
+  static constexpr std::size_t kOutcomes = static_cast<std::size_t>(commerce::PurchaseOutcome::unavailable) + 1;
 
  private:
   struct Call {
@@ -79,6 +87,7 @@ class CommerceApi {
   const Access& access_;
   commerce::Store& store_;
   std::vector<Route> routes_;
+  mutable std::array<std::atomic<std::uint64_t>, kOutcomes> purchases_{};
 };
 
 }  // namespace server

@@ -3,10 +3,15 @@
 #include <signal.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 
 #include "fixture.hpp"
 
@@ -261,6 +266,89 @@ TEST_F(CommerceTest, ShopEditsNeedTheHost) {
   auto float_price = http_request(port(), "POST", "/api/rooms/shop/products",
                                   R"({"sku":"x","title":"t","price_cents":19.9,"stock":1})", host_key_);
   EXPECT_EQ(float_price.status, 400) << "money is integer cents";
+}
+
+// A WMS stand-in: accepts connections on 127.0.0.1, answers each POST with the next status of
+// `statuses` (200 when they run out) and keeps the requests.
+class WmsReceiver {
+ public:
+  explicit WmsReceiver(std::vector<int> statuses) : statuses_(std::move(statuses)), acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~WmsReceiver() {
+    stop_ = true;
+    // A blocking accept is not woken by close() from another thread: connect to wake it.
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket wake(ioc);
+    boost::system::error_code ec;
+    wake.connect(acceptor_.local_endpoint(), ec);
+    thread_.join();
+  }
+  [[nodiscard]] std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  // Waits for the n-th request (1-based) and returns it.
+  std::optional<boost::beast::http::request<boost::beast::http::string_body>> wait_request(std::size_t n) {
+    std::unique_lock lock(m_);
+    if (!cv_.wait_for(lock, 60s, [&] { return requests_.size() >= n; })) return std::nullopt;
+    return requests_[n - 1];
+  }
+
+ private:
+  void serve() {
+    namespace http = boost::beast::http;
+    while (!stop_) {
+      boost::system::error_code ec;
+      auto socket = acceptor_.accept(ec);
+      if (ec || stop_) return;
+      boost::beast::flat_buffer buffer;
+      http::request<http::string_body> req;
+      http::read(socket, buffer, req, ec);
+      if (ec) continue;
+      int status = 200;
+      {
+        std::lock_guard lock(m_);
+        if (requests_.size() < statuses_.size()) status = statuses_[requests_.size()];
+        requests_.push_back(req);
+      }
+      cv_.notify_all();
+      http::response<http::string_body> res{static_cast<http::status>(status), 11};
+      res.body() = "{}";
+      res.prepare_payload();
+      http::write(socket, res, ec);
+    }
+  }
+  std::vector<int> statuses_;
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::vector<boost::beast::http::request<boost::beast::http::string_body>> requests_;
+};
+
+TEST_F(CommerceTest, CommittedOrdersArePostedToTheWebhookWithRetries) {
+  WmsReceiver wms({503});  // the first attempt fails, the retry (about 1 s later) succeeds
+  add_product("soy", 1990, 10);
+  ASSERT_EQ(host("PUT", "/webhook", {{"url", "http://127.0.0.1:" + std::to_string(wms.port()) + "/orders"}}).status, 200);
+  auto bought = buy({{"sku", "soy"}, {"quantity", 2}}, "wk");
+  ASSERT_EQ(bought.status, 201) << bought.body;
+  auto id = bought.json().at("order").at("id").as_int64();
+  auto second = wms.wait_request(2);
+  ASSERT_TRUE(second) << "the order was not retried";
+  EXPECT_EQ(second->target(), "/orders");
+  EXPECT_EQ((*second)["Idempotency-Key"], "order-" + std::to_string(id));
+  auto payload = json::parse(second->body()).as_object();
+  EXPECT_EQ(payload.at("event"), "order.created");
+  EXPECT_EQ(payload.at("order").at("id"), id);
+  EXPECT_EQ(payload.at("order").at("total_cents"), 3980);
+  ASSERT_TRUE(wait_metric("livecart_webhook_delivered_total", 1));
+  auto detail = host("GET", "/orders/" + std::to_string(id)).json();
+  const auto& deliveries = detail.at("deliveries").as_array();
+  ASSERT_EQ(deliveries.size(), 2u);
+  EXPECT_EQ(deliveries[0].at("http_status"), 503);
+  EXPECT_EQ(deliveries[0].at("delivered"), false);
+  EXPECT_EQ(deliveries[1].at("delivered"), true);
+  EXPECT_EQ(metric_value(port(), "livecart_purchases_total{outcome=\"ok\"}"), 1);
 }
 
 TEST_F(CommerceTest, AcknowledgedOrdersSurviveSigkillMidSale) {
