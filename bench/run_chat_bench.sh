@@ -12,7 +12,8 @@ duration=${3:-20}
 shift $(( $# < 3 ? $# : 3 ))
 
 ./scripts/install-deps.sh
-[[ -f build/release/CMakeCache.txt ]] || cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DLIVECART_TESTS=OFF >/dev/null
+# The bench targets may be off in a tree that `./dev.sh run` configured: turn them on.
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DLIVECART_TESTS=OFF -DLIVECART_BENCH=ON >/dev/null
 cmake --build build/release -j"$(nproc)" --target livecart chat_load >/dev/null
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 

@@ -10,7 +10,8 @@ stock=${2:-1000}
 shift $(( $# < 2 ? $# : 2 ))
 
 ./scripts/install-deps.sh
-[[ -f build/release/CMakeCache.txt ]] || cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DLIVECART_TESTS=OFF >/dev/null
+# The bench targets may be off in a tree that `./dev.sh run` configured: turn them on.
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DLIVECART_TESTS=OFF -DLIVECART_BENCH=ON >/dev/null
 cmake --build build/release -j"$(nproc)" --target livecart flash_sale_load >/dev/null
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
