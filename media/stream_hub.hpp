@@ -12,16 +12,26 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "media/gop_cache.hpp"
 
 namespace media {
+
+// Tags in stream order, built once per fan-out and shared by every viewer.
+using TagRun = std::shared_ptr<const std::vector<Tag>>;
 
 // A viewer. Called on the hub's strand: must return at once (queue, then write on its own strand).
 class StreamSink {
  public:
   virtual ~StreamSink() = default;
   virtual void on_tag(const Tag& tag) = 0;
+  // Several tags at once (a joining viewer's start, or what one fan-out carries). Sessions
+  // override it to take the whole run with one hop to their strand; the default hands the tags
+  // to on_tag one by one.
+  virtual void on_tags(const TagRun& tags) {
+    for (const auto& tag : *tags) on_tag(tag);
+  }
   // The publisher stopped or dropped: the stream has ended for this viewer.
   virtual void on_end() = 0;
 };
@@ -56,11 +66,14 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
 
  private:
   void for_each_sink(const auto& fn);
+  void fan_out();  // sends run_ to every viewer
+
 
   std::string room_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   GopCache cache_;
   std::unordered_map<std::uint64_t, std::weak_ptr<StreamSink>> sinks_;
+  std::vector<Tag> run_;  // tags not yet sent to the viewers
   OutputsFactory make_outputs_;
   std::shared_ptr<StreamSink> outputs_;  // this broadcast's; not a viewer
   std::uint64_t publisher_ = 0;  // 0: offline
