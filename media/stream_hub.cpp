@@ -8,6 +8,7 @@ namespace asio = boost::asio;
 StreamHub::StreamHub(asio::any_io_executor executor, std::string room, OutputsFactory outputs)
     : room_(std::move(room)),
       strand_(asio::make_strand(std::move(executor))),
+      audio_wait_(strand_),
       make_outputs_(std::move(outputs)) {}
 
 void StreamHub::for_each_sink(const auto& fn) {
@@ -45,14 +46,27 @@ void StreamHub::push(std::uint64_t publisher, Tag tag) {
     self->tags_in_.fetch_add(1, std::memory_order_relaxed);
     self->cache_.add(tag);
     if (self->outputs_) self->outputs_->on_tag(tag);
+    const bool audio = tag.type == flv::TagType::audio;
     self->run_.push_back(std::move(tag));
+    if (audio && !self->sinks_.empty()) return self->hold_audio();
     self->fan_out();
+  });
+}
+
+void StreamHub::hold_audio() {
+  if (waiting_) return;
+  waiting_ = true;
+  audio_wait_.expires_after(kAudioWait);
+  audio_wait_.async_wait([self = shared_from_this(), run = run_number_](boost::system::error_code) {
+    if (self->waiting_ && run == self->run_number_) self->fan_out();
   });
 }
 
 // One shared run per fan-out: each viewer takes it with one hop to its strand, however many
 // tags it holds.
 void StreamHub::fan_out() {
+  waiting_ = false;  // a pending wait finds run_number_ moved on and does nothing
+  ++run_number_;
   if (run_.empty()) return;
   auto tags = std::make_shared<const std::vector<Tag>>(std::move(run_));
   run_.clear();
