@@ -7,7 +7,8 @@
 # Livecart is measured with HTTP-FLV and RTMP viewers (PROTOCOLS="flv" or "rtmp" for one);
 # PEER=nginx-rtmp runs nginx with Debian's RTMP module (libnginx-mod-rtmp) instead, RTMP only
 # (it has no HTTP-FLV). The largest N with behind = 0 is the figure.
-# SERVER_CPU / CLIENT_CPU choose the cores (default 0 and 1). LIVECART_FLAGS: livecart flags
+# SERVER_CPU / CLIENT_CPU choose the cores (default 0 and 1). LIVECART_BIN: another livecart
+# binary to measure (default build/release/server/livecart), for A/B runs of two builds. LIVECART_FLAGS: livecart flags
 # (default "--no-hls --no-record --no-snapshots": the relay alone, as nginx-rtmp runs here;
 # LIVECART_FLAGS= measures with the GStreamer outputs on).
 set -euo pipefail
@@ -100,7 +101,7 @@ free_port() {
 # Each start_* sets server (pid), publish_url and play_url (by protocol).
 start_livecart() {  # DIR
   local dir=$1 token="bench-$RANDOM$RANDOM"
-  taskset -c "$server_cpu" build/release/server/livecart --threads 1 --rtmp-port 0 --http-port 0 --data-dir "$dir" \
+  taskset -c "$server_cpu" "${LIVECART_BIN:-build/release/server/livecart}" --threads 1 --rtmp-port 0 --http-port 0 --data-dir "$dir" \
     --demo --log-level warn --admin-token "$token" ${LIVECART_FLAGS---no-hls --no-record --no-snapshots} \
     >"$dir/out" 2>"$dir/server.log" &
   server=$!

@@ -6,6 +6,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 
+#include "media/nonblocking_write.hpp"
+
 namespace media {
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -63,6 +65,9 @@ RtmpSession::~RtmpSession() {
 
 void RtmpSession::run() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ec;
+    self->socket_.non_blocking(true, ec);  // writes go out at once where the socket takes them
+    if (ec) spdlog::warn("rtmp {}: non-blocking mode: {}", self->id_, ec.message());
     self->read_buffer_.resize(kReadChunk);
     self->arm_timer(self->limits_.handshake_timeout);
     self->do_read();
@@ -265,10 +270,14 @@ void RtmpSession::on_play(const rtmp::Command& c, std::uint32_t stream_id) {
   hub_->add_sink(id_, weak_from_this());
 }
 
-void RtmpSession::on_tag(const Tag& tag) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), tag] {
+void RtmpSession::on_tag(const Tag& tag) { on_tags(std::make_shared<const std::vector<Tag>>(1, tag)); }
+
+// One hop to this player's strand for the whole run the hub fanned out.
+void RtmpSession::on_tags(const TagRun& tags) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), tags] {
     if (self->closing_) return;
-    if (!self->play_queue_.push(tag)) self->stats_.tags_skipped.fetch_add(1, std::memory_order_relaxed);
+    for (const auto& tag : *tags)
+      if (!self->play_queue_.push(tag)) self->stats_.tags_skipped.fetch_add(1, std::memory_order_relaxed);
     self->send_tags();
   });
 }
@@ -341,34 +350,59 @@ void RtmpSession::stage_pending() {
   pending_out_.clear();
 }
 
-// Everything staged goes out in one gather write (writev) once the previous one is done.
+// Everything staged goes out in one gather write (writev) once the previous one is done: first
+// straight away on the non-blocking socket, and only what it does not take asynchronously.
 void RtmpSession::flush() {
-  if (!writing_.empty()) return;  // the write's completion comes back here
-  stage_pending();
-  if (batch_.empty()) {
-    if (closing_) {
-      boost::system::error_code ignored;
-      socket_.shutdown(tcp::socket::shutdown_both, ignored);
-      socket_.close(ignored);
+  while (writing_.empty()) {
+    stage_pending();
+    if (batch_.empty()) {
+      if (closing_) {
+        boost::system::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+      }
+      return;
     }
-    return;
+    if (!start_write()) return;  // the write's completion comes back to send_tags() or here
   }
+}
+
+bool RtmpSession::start_write() {
   writing_.swap(batch_);
   batch_.clear();
   iov_.clear();
   for (const auto& b : writing_) iov_.emplace_back(b->data(), b->size());
   writing_arrivals_.swap(pending_arrivals_);
   pending_arrivals_.clear();
-  asio::async_write(socket_, iov_,
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                      self->writing_.clear();
-                      if (ec) return;
-                      auto now = std::chrono::steady_clock::now();
-                      for (auto arrived : self->writing_arrivals_) self->stats_.play_delay.observe(now - arrived);
-                      self->writing_arrivals_.clear();
-                      if (self->playing_) return self->send_tags();
-                      self->flush();
-                    });
+  boost::system::error_code ec;
+  if (!write_now(socket_, iov_, ec)) {
+    spdlog::debug("rtmp {}: write: {}", id_, ec.message());
+    writing_.clear();
+    writing_arrivals_.clear();
+    return false;  // the read side sees the connection end
+  }
+  if (iov_.empty()) {
+    write_done();
+    return true;
+  }
+  asio::async_write(socket_, iov_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+    if (ec) {
+      self->writing_.clear();
+      self->writing_arrivals_.clear();
+      return;
+    }
+    self->write_done();
+    if (self->playing_) return self->send_tags();
+    self->flush();
+  });
+  return false;
+}
+
+void RtmpSession::write_done() {
+  writing_.clear();
+  auto now = std::chrono::steady_clock::now();
+  for (auto arrived : writing_arrivals_) stats_.play_delay.observe(now - arrived);
+  writing_arrivals_.clear();
 }
 
 void RtmpSession::close_after_flush() {

@@ -19,6 +19,7 @@
 #include "media/rtmp_control.hpp"
 #include "media/rtmp_gate.hpp"
 #include "media/rtmp_handshake.hpp"
+#include "media/stream_hub.hpp"
 #include "media/tag_queue.hpp"
 
 namespace media {
@@ -54,6 +55,7 @@ class RtmpSession : public StreamSink, public std::enable_shared_from_this<RtmpS
   void close();
 
   void on_tag(const Tag& tag) override;
+  void on_tags(const TagRun& tags) override;
   void on_end() override;
 
  private:
@@ -72,6 +74,8 @@ class RtmpSession : public StreamSink, public std::enable_shared_from_this<RtmpS
                              std::shared_ptr<const std::vector<std::uint8_t>> body) const;
   void stage_pending();  // pending_out_ joins the next write's buffers
   void flush();
+  [[nodiscard]] bool start_write();  // true when it completed at once
+  void write_done();
   void close_after_flush();
   void stop_publishing();
   void arm_timer(std::chrono::steady_clock::duration after);

@@ -5,6 +5,7 @@
 // come from any thread. Tag bodies are shared by every viewer, never copied.
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstdint>
@@ -12,16 +13,26 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "media/gop_cache.hpp"
 
 namespace media {
+
+// Tags in stream order, built once per fan-out and shared by every viewer.
+using TagRun = std::shared_ptr<const std::vector<Tag>>;
 
 // A viewer. Called on the hub's strand: must return at once (queue, then write on its own strand).
 class StreamSink {
  public:
   virtual ~StreamSink() = default;
   virtual void on_tag(const Tag& tag) = 0;
+  // Several tags at once (a joining viewer's start, or what one fan-out carries). Sessions
+  // override it to take the whole run with one hop to their strand; the default hands the tags
+  // to on_tag one by one.
+  virtual void on_tags(const TagRun& tags) {
+    for (const auto& tag : *tags) on_tag(tag);
+  }
   // The publisher stopped or dropped: the stream has ended for this viewer.
   virtual void on_end() = 0;
 };
@@ -32,6 +43,12 @@ using OutputsFactory = std::function<std::shared_ptr<StreamSink>(const std::stri
 
 class StreamHub : public std::enable_shared_from_this<StreamHub> {
  public:
+  // An audio frame waits at most this long for the next video frame, so that both reach each
+  // viewer in one hop and one write (SRS's merged writes, kept short): a 30 fps stream has a
+  // video frame every 33.3 ms, so all its audio rides along. Video never waits; a player's
+  // picture is what its delay is judged by, and its audio is buffered against the video anyway.
+  static constexpr std::chrono::milliseconds kAudioWait{34};
+
   StreamHub(boost::asio::any_io_executor executor, std::string room, OutputsFactory outputs = {});
 
   // Claims the stream for `publisher`: granted when nobody publishes, or when the current
@@ -56,11 +73,18 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
 
  private:
   void for_each_sink(const auto& fn);
+  void fan_out();  // sends run_ to every viewer
+  void hold_audio();  // run_ ends with audio: fan out on the next video tag or after kAudioWait
+
 
   std::string room_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   GopCache cache_;
   std::unordered_map<std::uint64_t, std::weak_ptr<StreamSink>> sinks_;
+  std::vector<Tag> run_;  // tags not yet sent to the viewers
+  boost::asio::steady_timer audio_wait_;
+  std::uint64_t run_number_ = 0;  // counts fan-outs: a wait for an earlier run is stale
+  bool waiting_ = false;
   OutputsFactory make_outputs_;
   std::shared_ptr<StreamSink> outputs_;  // this broadcast's; not a viewer
   std::uint64_t publisher_ = 0;  // 0: offline

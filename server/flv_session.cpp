@@ -8,6 +8,7 @@
 #include <string>
 
 #include "media/flv.hpp"
+#include "media/nonblocking_write.hpp"
 
 namespace server {
 namespace asio = boost::asio;
@@ -50,6 +51,9 @@ void FlvSession::run() {
   id_ = tracker_.add(weak_from_this());
   if (id_ == 0) return;  // shutting down
   stream_.expires_never();
+  beast::error_code nb;
+  stream_.socket().non_blocking(true, nb);  // tags go out at once where the socket takes them
+  if (nb) spdlog::warn("flv {}: non-blocking mode: {}", id_, nb.message());
   auto head = std::make_shared<std::string>(response_head() + chunk(media::flv::file_header(true, true)));
   writing_ = true;
   asio::async_write(stream_, asio::buffer(*head), [self = shared_from_this(), head](beast::error_code ec, std::size_t) {
@@ -69,10 +73,14 @@ void FlvSession::watch_for_close() {
   });
 }
 
-void FlvSession::on_tag(const media::Tag& tag) {
-  asio::post(stream_.get_executor(), [self = shared_from_this(), tag] {
+void FlvSession::on_tag(const media::Tag& tag) { on_tags(std::make_shared<const std::vector<media::Tag>>(1, tag)); }
+
+// One hop to this viewer's strand for the whole run the hub fanned out.
+void FlvSession::on_tags(const media::TagRun& tags) {
+  asio::post(stream_.get_executor(), [self = shared_from_this(), tags] {
     if (self->closed_) return;
-    if (!self->queue_.push(tag)) self->metrics_.flv_tags_skipped.fetch_add(1, std::memory_order_relaxed);
+    for (const auto& tag : *tags)
+      if (!self->queue_.push(tag)) self->metrics_.flv_tags_skipped.fetch_add(1, std::memory_order_relaxed);
     if (!self->writing_) self->write_next();
   });
 }
@@ -87,43 +95,78 @@ void FlvSession::on_end() {
 void FlvSession::shut_down() { on_end(); }
 
 void FlvSession::write_next() {
-  if (closed_ || writing_) return;
-  if (queue_.empty()) {
-    if (!ended_) return;
-    // The stream ended: the last chunk closes the body, then the connection.
-    static const std::string last = "0\r\n\r\n";
-    writing_ = true;
-    asio::async_write(stream_, asio::buffer(last), [self = shared_from_this()](beast::error_code, std::size_t) {
-      self->finish();
-    });
-    return;
+  while (!closed_ && !writing_) {
+    if (queue_.empty()) {
+      if (!ended_) return;
+      // The stream ended: the last chunk closes the body, then the connection.
+      static const std::string last = "0\r\n\r\n";
+      writing_ = true;
+      asio::async_write(stream_, asio::buffer(last), [self = shared_from_this()](beast::error_code, std::size_t) {
+        self->finish();
+      });
+      return;
+    }
+    if (!start_write()) return;
   }
-  in_flight_ = queue_.front();
-  in_flight_arrived_ = in_flight_.arrived;
-  queue_.pop();
-  const auto body = static_cast<std::uint32_t>(in_flight_.body ? in_flight_.body->size() : 0);
-  const std::size_t tag_bytes = media::flv::kTagHeaderBytes + body + 4;
-  std::size_t h = static_cast<std::size_t>(std::snprintf(reinterpret_cast<char*>(head_.data()), 16, "%zx\r\n", tag_bytes));
-  auto header = media::flv::tag_header(in_flight_.type, in_flight_.timestamp, body);
-  std::copy(header.begin(), header.end(), head_.begin() + static_cast<std::ptrdiff_t>(h));
-  h += header.size();
-  auto previous = media::flv::previous_tag_size(body);
-  std::copy(previous.begin(), previous.end(), tail_.begin());
-  tail_[4] = '\r';
-  tail_[5] = '\n';
-  std::array<asio::const_buffer, 3> buffers{asio::buffer(head_.data(), h),
-                                            in_flight_.body ? asio::buffer(*in_flight_.body) : asio::const_buffer{},
-                                            asio::buffer(tail_)};
+}
+
+// Each tag is one chunk of the chunked body: "<size>\r\n", the FLV tag header, the shared body,
+// PreviousTagSize, "\r\n". A tag's trailer and the next one's header share a framing buffer.
+bool FlvSession::start_write() {
+  constexpr std::size_t kMaxFraming = 16 + media::flv::kTagHeaderBytes + 4 + 2;  // per tag
+  in_flight_.clear();
+  while (!queue_.empty()) {
+    in_flight_.push_back(queue_.front());
+    queue_.pop();
+  }
+  framing_.clear();
+  framing_.reserve(in_flight_.size() * kMaxFraming);  // no reallocation: iov_ points into it
+  iov_.clear();
+  in_flight_bytes_ = 0;
+  std::size_t start = 0;  // of the framing not yet in iov_
+  for (const auto& tag : in_flight_) {
+    const auto body = static_cast<std::uint32_t>(tag.body ? tag.body->size() : 0);
+    char line[16];
+    const int n = std::snprintf(line, sizeof line, "%zx\r\n", media::flv::kTagHeaderBytes + body + 4);
+    framing_.insert(framing_.end(), line, line + n);
+    const auto header = media::flv::tag_header(tag.type, tag.timestamp, body);
+    framing_.insert(framing_.end(), header.begin(), header.end());
+    iov_.emplace_back(framing_.data() + start, framing_.size() - start);
+    if (body) iov_.emplace_back(tag.body->data(), body);
+    start = framing_.size();
+    const auto previous = media::flv::previous_tag_size(body);
+    framing_.insert(framing_.end(), previous.begin(), previous.end());
+    framing_.push_back('\r');
+    framing_.push_back('\n');
+  }
+  iov_.emplace_back(framing_.data() + start, framing_.size() - start);
+  for (const auto& b : iov_) in_flight_bytes_ += b.size();
+
+  beast::error_code ec;
+  if (!media::write_now(stream_.socket(), iov_, ec)) {
+    finish();
+    return false;
+  }
+  if (iov_.empty()) {
+    write_done();
+    return true;
+  }
   writing_ = true;
-  asio::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t n_written) {
+  asio::async_write(stream_, iov_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
     self->writing_ = false;
-    self->in_flight_ = {};
     if (ec) return self->finish();
-    self->metrics_.flv_bytes_out.fetch_add(n_written, std::memory_order_relaxed);
-    if (self->in_flight_arrived_ != std::chrono::steady_clock::time_point{})
-      self->metrics_.flv_delay.observe(std::chrono::steady_clock::now() - self->in_flight_arrived_);
+    self->write_done();
     self->write_next();
   });
+  return false;
+}
+
+void FlvSession::write_done() {
+  metrics_.flv_bytes_out.fetch_add(in_flight_bytes_, std::memory_order_relaxed);
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& tag : in_flight_)
+    if (tag.arrived != std::chrono::steady_clock::time_point{}) metrics_.flv_delay.observe(now - tag.arrived);
+  in_flight_.clear();
 }
 
 void FlvSession::finish() {

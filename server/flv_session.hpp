@@ -1,12 +1,14 @@
 #pragma once
 // One HTTP-FLV viewer (GET /live/{room}.flv): a chunked response carrying the FLV header,
 // the room's cached start (headers, latest GOP), then every tag as it arrives. Tags wait in a
-// bounded TagQueue: a viewer that falls behind skips ahead to the next keyframe. Each tag goes
-// out in one gather write of its own small header and the body shared by every viewer.
+// bounded TagQueue: a viewer that falls behind skips ahead to the next keyframe. Every tag
+// queued goes out in one gather write of small per-viewer framing (chunk lines, FLV tag headers)
+// and the bodies shared by every viewer; first straight away, the rest asynchronously.
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <memory>
+#include <vector>
 
 #include "media/stream_hub.hpp"
 #include "media/tag_queue.hpp"
@@ -23,11 +25,14 @@ class FlvSession : public media::StreamSink, public Closable, public std::enable
 
   void run();
   void on_tag(const media::Tag& tag) override;
+  void on_tags(const media::TagRun& tags) override;
   void on_end() override;
   void shut_down() override;
 
  private:
   void write_next();
+  [[nodiscard]] bool start_write();  // true when it completed at once
+  void write_done();
   void watch_for_close();
   void finish();
 
@@ -37,10 +42,10 @@ class FlvSession : public media::StreamSink, public Closable, public std::enable
   SessionTracker& tracker_;
   std::uint64_t id_ = 0;
   media::TagQueue queue_;
-  media::Tag in_flight_;
-  std::chrono::steady_clock::time_point in_flight_arrived_{};
-  std::array<std::uint8_t, 32> head_{};  // chunk size line + FLV tag header
-  std::array<std::uint8_t, 6> tail_{};   // PreviousTagSize + CRLF
+  std::vector<media::Tag> in_flight_;  // the tags being written, in order
+  std::vector<std::uint8_t> framing_;    // their chunk lines, tag headers and PreviousTagSizes
+  std::vector<boost::asio::const_buffer> iov_;
+  std::size_t in_flight_bytes_ = 0;
   std::array<char, 64> discard_{};
   bool writing_ = false;
   bool ended_ = false;

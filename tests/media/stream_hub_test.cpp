@@ -23,6 +23,15 @@ struct RecordingSink : StreamSink {
   int ends = 0;
 };
 
+// Also records how the tags came: one entry per run, its size.
+struct RunRecordingSink : RecordingSink {
+  void on_tags(const TagRun& run) override {
+    runs.push_back(run->size());
+    RecordingSink::on_tags(run);
+  }
+  std::vector<std::size_t> runs;
+};
+
 class StreamHubTest : public testing::Test {
  protected:
   void run() {
@@ -141,6 +150,47 @@ TEST_F(StreamHubTest, AStalePublisherIsTakenOverAndItsTagsIgnored) {
   EXPECT_EQ(a->timestamps(), (std::vector<std::uint32_t>{0, 5000}));
   EXPECT_EQ(a->ends, 0) << "viewers stay through a takeover";
   EXPECT_TRUE(hub_->live());
+}
+
+TEST_F(StreamHubTest, AudioRidesWithTheNextVideoFrameInOneRun) {
+  auto a = std::make_shared<RunRecordingSink>();
+  claim(1);
+  hub_->push(1, keyframe(0));
+  hub_->add_sink(1, a);
+  run();
+  hub_->push(1, audio(10));
+  hub_->push(1, interframe(33));
+  hub_->push(1, interframe(66));
+  run();
+  EXPECT_EQ(a->timestamps(), (std::vector<std::uint32_t>{0, 10, 33, 66}));
+  EXPECT_EQ(a->runs, (std::vector<std::size_t>{1, 2, 1})) << "the start, audio with video, video alone";
+}
+
+TEST_F(StreamHubTest, AudioWithoutVideoGoesOutAfterTheWait) {
+  auto a = std::make_shared<RunRecordingSink>();
+  claim(1);
+  hub_->push(1, keyframe(0));
+  hub_->add_sink(1, a);
+  run();
+  const auto start = std::chrono::steady_clock::now();
+  hub_->push(1, audio(10));
+  hub_->push(1, audio(33));
+  run();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, StreamHub::kAudioWait);
+  EXPECT_EQ(a->timestamps(), (std::vector<std::uint32_t>{0, 10, 33}));
+  EXPECT_EQ(a->runs, (std::vector<std::size_t>{1, 2}));
+}
+
+TEST_F(StreamHubTest, HeldAudioReachesViewersBeforeTheStreamEnds) {
+  auto a = std::make_shared<RecordingSink>();
+  claim(1);
+  hub_->push(1, keyframe(0));
+  hub_->add_sink(1, a);
+  hub_->push(1, audio(10));
+  hub_->release(1);
+  run();
+  EXPECT_EQ(a->timestamps(), (std::vector<std::uint32_t>{0, 10}));
+  EXPECT_EQ(a->ends, 1);
 }
 
 }  // namespace
