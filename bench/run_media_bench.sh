@@ -41,7 +41,8 @@ if (($(nproc) < 2)); then
 fi
 
 ./scripts/install-deps.sh
-[[ -f build/release/CMakeCache.txt ]] || cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DLIVECART_TESTS=OFF >/dev/null
+# The bench targets may be off in a tree that `./dev.sh run` configured: turn them on.
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DLIVECART_TESTS=OFF -DLIVECART_BENCH=ON >/dev/null
 cmake --build build/release -j"$(nproc)" --target livecart media_load >/dev/null
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
