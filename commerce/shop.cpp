@@ -305,6 +305,18 @@ const PickupPoint* Shop::choose_pickup_point(const PurchaseRequest& r) const {
 }
 
 PurchaseResult Shop::purchase(const PurchaseRequest& r, std::int64_t next_order_id, std::int64_t now_ms, bool room_open) {
+  return decide(r, next_order_id, now_ms, room_open, true);
+}
+
+std::optional<PurchaseResult> Shop::refusal(const PurchaseRequest& r, std::int64_t now_ms, bool room_open) {
+  if (by_key_.contains(user_key(r.user_id, r.idempotency_key))) return std::nullopt;  // a replay waits for its order
+  auto result = decide(r, 0, now_ms, room_open, false);  // changes nothing when !apply
+  if (result.outcome == PurchaseOutcome::ok) return std::nullopt;
+  return result;
+}
+
+PurchaseResult Shop::decide(const PurchaseRequest& r, std::int64_t next_order_id, std::int64_t now_ms, bool room_open,
+                            bool apply) {
   using O = PurchaseOutcome;
   auto fail = [](O o, std::string message) { return PurchaseResult{o, std::move(message), std::nullopt, false}; };
   if (auto e = validate(r); !e.empty()) return fail(O::invalid, e);
@@ -370,6 +382,7 @@ PurchaseResult Shop::purchase(const PurchaseRequest& r, std::int64_t next_order_
   }
   const PickupPoint* point = choose_pickup_point(r);
   if (!r.pickup_point_id.empty() && !point) return fail(O::invalid, "no such pickup point");
+  if (!apply) return PurchaseResult{O::ok, {}, std::nullopt, false};  // would be bought
 
   Order o;
   o.id = next_order_id;

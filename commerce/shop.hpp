@@ -121,6 +121,11 @@ class Shop {
   // answers room_closed. A key seen before answers its first result (replayed = true).
   PurchaseResult purchase(const PurchaseRequest& r, std::int64_t next_order_id, std::int64_t now_ms,
                           bool room_open = true);
+  // The purchase's answer when it is a refusal that needs nothing written (sold out, a sale
+  // not started or over, a limit, a bad field): decided from memory at once, with no batch to
+  // wait for. nullopt when the purchase may succeed, or its key was seen (a replay).
+  [[nodiscard]] std::optional<PurchaseResult> refusal(const PurchaseRequest& r, std::int64_t now_ms,
+                                                      bool room_open = true);
   // Moves an order along; cancelling gives its stock (and sale quota, and coupon) back.
   Result<Order> set_order_status(std::int64_t order_id, OrderStatus status, std::int64_t now_ms);
 
@@ -144,6 +149,8 @@ class Shop {
 
  private:
   [[nodiscard]] std::string check_product(const Product& p) const;
+  PurchaseResult decide(const PurchaseRequest& r, std::int64_t next_order_id, std::int64_t now_ms, bool room_open,
+                        bool apply);
   [[nodiscard]] const PickupPoint* choose_pickup_point(const PurchaseRequest& r) const;
   void count_bought(const Order& o, std::int64_t sign);
 

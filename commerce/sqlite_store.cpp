@@ -435,6 +435,20 @@ void SqliteStore::set_webhook(const std::string& room, std::string url, Done<std
 }
 
 void SqliteStore::purchase(PurchaseRequest r, bool room_open, std::function<void(PurchaseResult)> done) {
+  // A refusal that needs nothing written (sold out, limits, a sale's window, bad fields) is
+  // answered from memory now: in a flash sale most buyers get one, and none of them should
+  // wait for the batch of the few that buy.
+  if (!r.room.empty()) {
+    std::optional<PurchaseResult> refused;
+    {
+      std::lock_guard lock(state_mutex_);
+      if (auto it = shops_.find(r.room); it != shops_.end()) refused = it->second->refusal(r, now_ms(), room_open);
+    }
+    if (refused) {
+      quick_refusals_.fetch_add(1, std::memory_order_relaxed);
+      return done(std::move(*refused));
+    }
+  }
   std::string room = r.room;
   enqueue({room, [this, r = std::move(r), room_open, done = std::move(done)](Shop* shop) -> Completion {
              // Runs under the state mutex (commit_batch holds it while applying).

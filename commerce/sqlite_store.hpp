@@ -5,6 +5,7 @@
 // batch is durable. No caller ever waits on disk. Reads answer from memory at once.
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -61,6 +62,8 @@ class SqliteStore final : public Store {
   // Batches committed and operations in them so far (for metrics and the benchmark).
   [[nodiscard]] std::uint64_t commits() const;
   [[nodiscard]] std::uint64_t operations() const;
+  // Purchases refused from memory without a batch (see purchase()).
+  [[nodiscard]] std::uint64_t quick_refusals() const { return quick_refusals_.load(std::memory_order_relaxed); }
 
   // Fails the next `n` commits (tests: what callers see when the disk fails).
   void fail_next_commits(int n);
@@ -101,6 +104,7 @@ class SqliteStore final : public Store {
   std::uint64_t commits_ = 0;
   std::uint64_t operations_ = 0;
   int fail_commits_ = 0;
+  std::atomic<std::uint64_t> quick_refusals_{0};
   StoreListener* listener_ = nullptr;
 
   std::mutex queue_mutex_;

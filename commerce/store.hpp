@@ -2,8 +2,8 @@
 // Where commerce state lives and how it changes: every write is durable before its `done` is
 // called, and a purchase is one atomic step (check the sale window and limits, take stock,
 // record the idempotency key and the order). Backends: SqliteStore (embedded default); a Redis
-// backend implements the same interface. `done` runs on a thread of the store's own: it must
-// not block (post to your executor).
+// backend implements the same interface. `done` runs on a thread of the store's own, or on the
+// caller's when the answer needs nothing written: it must not block (post to your executor).
 #include <cstdint>
 #include <functional>
 #include <optional>

@@ -145,6 +145,8 @@ std::string render_shop_metrics(const CommerceApi& shop, const commerce::SqliteS
   };
   counter("livecart_shop_commits_total", "Shop store batches committed (group commit).", store.commits());
   counter("livecart_shop_operations_total", "Shop store operations, all batches together.", store.operations());
+  counter("livecart_shop_quick_refusals_total", "Purchases refused from memory, with no batch to wait for.",
+          store.quick_refusals());
   counter("livecart_webhook_delivered_total", "Orders delivered to a fulfilment webhook.", courier.delivered_total());
   counter("livecart_webhook_failed_attempts_total", "Failed webhook delivery attempts.", courier.failed_attempts_total());
   counter("livecart_webhook_in_flight", "Webhook deliveries in flight.", courier.in_flight(), "gauge");

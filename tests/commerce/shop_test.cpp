@@ -306,6 +306,27 @@ TEST_F(ShopTest, PurchaseTakesStockAndRecordsTheOrderAtTheServerPrice) {
   EXPECT_EQ(shop_.order(1)->total_cents, 3 * 5990);
 }
 
+TEST_F(ShopTest, RefusalAnswersSoldOutFromMemoryAndChangesNothing) {
+  ASSERT_TRUE(shop_.set_stock("rice-5kg", 1, kNow).ok());
+  (void)shop_.take_changes();
+  EXPECT_FALSE(shop_.refusal(request("k1"), kNow)) << "one left: this purchase may succeed";
+  ASSERT_EQ(buy(request("k1")).outcome, PurchaseOutcome::ok);
+  (void)shop_.take_changes();
+  auto refused = shop_.refusal(request("k2", "u2"), kNow);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->outcome, PurchaseOutcome::sold_out);
+  EXPECT_TRUE(shop_.take_changes().empty());
+  EXPECT_EQ(shop_.refusal(request("k3", "u3"), kNow, false)->outcome, PurchaseOutcome::room_closed);
+}
+
+TEST_F(ShopTest, RefusalLeavesAReplayToTheStore) {
+  ASSERT_TRUE(shop_.set_stock("rice-5kg", 1, kNow).ok());
+  ASSERT_EQ(buy(request("k1")).outcome, PurchaseOutcome::ok);
+  // Sold out now, but the same key must get its order back, not "sold out".
+  EXPECT_FALSE(shop_.refusal(request("k1"), kNow));
+  EXPECT_EQ(buy(request("k1")).replayed, true);
+}
+
 TEST_F(ShopTest, PurchaseTotalIsUnitTimesQuantityLessTheDiscount) {
   auto id = create(coupon(1000));
   ASSERT_TRUE(shop_.claim_coupon(id, "u1", kNow).ok());
