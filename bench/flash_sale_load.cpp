@@ -48,6 +48,7 @@ struct Options {
   int expect_ok = -1;
   int threads = 2;
   int connect_concurrency = 200;
+  double pause = 0;  // seconds between connecting and buying (to attach a profiler)
 };
 
 struct Run {
@@ -171,7 +172,8 @@ std::optional<Options> parse(int argc, char** argv) {
       "buyers", po::value(&o.buyers)->default_value(o.buyers), "connections, one purchase each")(
       "expect-ok", po::value(&o.expect_ok)->default_value(o.expect_ok), "orders that must succeed (-1: no check)")(
       "threads", po::value(&o.threads)->default_value(o.threads), "io threads")(
-      "connect-concurrency", po::value(&o.connect_concurrency)->default_value(o.connect_concurrency), "handshakes in flight");
+      "connect-concurrency", po::value(&o.connect_concurrency)->default_value(o.connect_concurrency), "handshakes in flight")(
+      "pause", po::value(&o.pause)->default_value(o.pause), "seconds to wait after connecting, before the burst");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   if (vm.count("help")) {
@@ -220,7 +222,9 @@ int main(int argc, char** argv) try {
   wait_until([&] { return run.ready.load() + run.failed.load() >= opt.buyers; }, 300);
   double connect_s = std::chrono::duration<double>(Clock::now() - t0).count();
   int ready = run.ready.load();
-  std::cout << "connected " << ready << " buyers (" << run.failed.load() << " failed) in " << connect_s << " s\n";
+  std::cout << "connected " << ready << " buyers (" << run.failed.load() << " failed) in " << connect_s << " s"
+            << std::endl;
+  if (opt.pause > 0) std::this_thread::sleep_for(std::chrono::duration<double>(opt.pause));
 
   // Everyone at once: each io thread sends its buyers' purchases back to back.
   for (std::size_t t = 0; t < contexts.size(); ++t)

@@ -40,7 +40,7 @@ sale=$(api POST /api/rooms/flash/flash-sales \
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 status=0
 build/release/bench/flash_sale_load --port "$port" --room flash --sku soy --sale "$sale" --buyers "$buyers" \
-  --expect-ok "$stock" "$@" || status=$?
+  --expect-ok "$stock" --pause 2 "$@" || status=$?
 # The reference, from the server itself: the product's stock is gone and the sale sold exactly STOCK.
 shelf=$(api GET /api/rooms/flash/shelf "")
 echo "server: $(echo "$shelf" | grep -o '"stock":[0-9-]*' | head -1), orders listed: $(api GET '/api/rooms/flash/orders?limit=200' "" | grep -o '"number"' | wc -l) on the first page"
