@@ -12,6 +12,7 @@ packages=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg
+  python3-jieba  # its dict.txt: the dictionary for comment hot words (analytics/)
 )
 
 missing=()
