@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 
 namespace analytics {
@@ -89,6 +90,33 @@ TEST_F(HotWordsTest, MemoryStaysBoundedAndOldWordsAreForgotten) {
   EXPECT_LE(hot.tracked(), 1'000u);
   hot.add_comment("大米", kT0 + 20'000);
   EXPECT_EQ(hot.top(5, kT0 + 20'000 + 11 * kMinute).size(), 0u) << "nothing said for 11 minutes";
+}
+
+// tests/data/cooking_show_comments.txt: 560 comments from a cooking show selling 低钠酱油, 梅干菜
+// and 五常大米 — 107 written by hand, the rest composed from those products with common
+// questions and reactions and the usual chatter (a fixed file, the same every run).
+TEST_F(HotWordsTest, KnownHotPhrasesOfACookingShowRankInTheTopTenAndNoStopWordDoes) {
+  Dictionary dict = dictionary();
+  for (const char* w : {"梅干菜", "五常大米"}) dict.add(w, 2000);
+  WordSegmenter segmenter(dict);
+  HotWords hot(segmenter);
+  hot.set_products({{"soy", "低钠酱油 500ml", {"低钠"}}, {"mgc", "梅干菜 250g", {}}, {"rice", "五常大米 5kg", {"有机"}}});
+  std::ifstream in(std::string(LIVECART_TEST_DATA) + "/cooking_show_comments.txt");
+  ASSERT_TRUE(in) << "corpus missing";
+  std::int64_t now = kT0;
+  std::size_t comments = 0;
+  for (std::string line; std::getline(in, line); now += 1'000, ++comments) hot.add_comment(line, now);
+  ASSERT_GE(comments, 500u);
+  auto top = hot.top(10, now);
+  std::vector<std::string> words;
+  for (const auto& h : top) {
+    words.push_back(h.word);
+    EXPECT_FALSE(HotWords::is_stop_word(h.word)) << h.word;
+  }
+  for (const char* phrase : {"低钠酱油", "梅干菜", "五常大米", "发货", "链接"})
+    EXPECT_NE(std::find(words.begin(), words.end(), phrase), words.end()) << phrase << " not in the top 10";
+  EXPECT_EQ(top[0].word, "低钠酱油") << "the most talked-about product";
+  EXPECT_EQ(top[0].skus, std::vector<std::string>{"soy"});
 }
 
 }  // namespace
