@@ -27,11 +27,13 @@ class Histogram {
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < buckets_.size(); ++i) {
       seen += buckets_[i];
-      if (seen >= rank) return static_cast<double>(upper(i)) / 1000.0;
+      // A bucket's upper bound, but never above the largest sample seen.
+      if (seen >= rank) return static_cast<double>(std::min<std::uint64_t>(upper(i), static_cast<std::uint64_t>(max_))) / 1000.0;
     }
     return static_cast<double>(max_) / 1000.0;
   }
   [[nodiscard]] double max_ms() const { return static_cast<double>(max_) / 1000.0; }
+  [[nodiscard]] std::uint64_t count() const { return count_; }
 
  private:
   static constexpr int kSub = 32;
