@@ -119,6 +119,15 @@ Result<Product> Shop::set_stock(const std::string& sku, std::int64_t stock, std:
   return {it->second, {}};
 }
 
+Result<Product> Shop::edit_product(const std::string& sku, const ProductEdit& change, std::int64_t now_ms) {
+  auto it = products_.find(sku);
+  if (it == products_.end() || !it->second.on_shelf) return Result<Product>::fail(Errc::not_found, "no such product");
+  Product p = it->second;
+  if (auto e = change(p); !e.empty()) return Result<Product>::fail(Errc::invalid, e);
+  if (p.sku != sku) return Result<Product>::fail(Errc::invalid, "'sku' cannot change");
+  return put_product(std::move(p), now_ms);
+}
+
 Result<Product> Shop::remove_product(const std::string& sku, std::int64_t now_ms) {
   auto it = products_.find(sku);
   if (it == products_.end() || !it->second.on_shelf) return Result<Product>::fail(Errc::not_found, "no such product");

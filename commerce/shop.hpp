@@ -4,6 +4,7 @@
 // (callers pass `now_ms`), so every rule is tested directly; a Store makes the changes durable
 // and is the only caller (one thread at a time).
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -98,6 +99,10 @@ class Shop {
   // Creates or replaces the product with this SKU (stock and price included).
   Result<Product> put_product(Product p, std::int64_t now_ms);
   Result<Product> set_stock(const std::string& sku, std::int64_t stock, std::int64_t now_ms);
+  // Changes an on-shelf product in place: `change` edits a copy (and returns "" or what is
+  // wrong), which is then checked and stored like put_product. Nothing changes on an error.
+  using ProductEdit = std::function<std::string(Product&)>;
+  Result<Product> edit_product(const std::string& sku, const ProductEdit& change, std::int64_t now_ms);
   // Takes the product off the shelf (orders keep it); unpins it.
   Result<Product> remove_product(const std::string& sku, std::int64_t now_ms);
   // `skus` first in this order, the rest after in their current order.

@@ -374,6 +374,12 @@ void SqliteStore::set_stock(const std::string& room, std::string sku, std::int64
                   std::move(done));
 }
 
+void SqliteStore::edit_product(const std::string& room, std::string sku, Shop::ProductEdit change, Done<Product> done) {
+  mutate<Product>(room, [sku = std::move(sku), change = std::move(change)](Shop& s, std::int64_t now) {
+    return s.edit_product(sku, change, now);
+  }, std::move(done));
+}
+
 void SqliteStore::remove_product(const std::string& room, std::string sku, Done<Product> done) {
   mutate<Product>(room, [sku = std::move(sku)](Shop& s, std::int64_t now) { return s.remove_product(sku, now); },
                   std::move(done));

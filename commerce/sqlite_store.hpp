@@ -32,6 +32,7 @@ class SqliteStore final : public Store {
 
   void put_product(const std::string& room, Product p, Done<Product> done) override;
   void set_stock(const std::string& room, std::string sku, std::int64_t stock, Done<Product> done) override;
+  void edit_product(const std::string& room, std::string sku, Shop::ProductEdit change, Done<Product> done) override;
   void remove_product(const std::string& room, std::string sku, Done<Product> done) override;
   void set_shelf_order(const std::string& room, std::vector<std::string> skus,
                        Done<std::vector<std::string>> done) override;

@@ -54,6 +54,9 @@ class Store {
 
   virtual void put_product(const std::string& room, Product p, Done<Product> done) = 0;
   virtual void set_stock(const std::string& room, std::string sku, std::int64_t stock, Done<Product> done) = 0;
+  // Edits the product in the same atomic step as every other write (see Shop::edit_product), so
+  // an edit never writes back a stock that purchases have changed meanwhile.
+  virtual void edit_product(const std::string& room, std::string sku, Shop::ProductEdit change, Done<Product> done) = 0;
   virtual void remove_product(const std::string& room, std::string sku, Done<Product> done) = 0;
   virtual void set_shelf_order(const std::string& room, std::vector<std::string> skus,
                                Done<std::vector<std::string>> done) = 0;

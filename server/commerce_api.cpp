@@ -160,26 +160,14 @@ void CommerceApi::update_product(Call& c) const {
   if (!b) return;
   if (auto* sku = b->if_contains("sku"); sku && !(sku->is_string() && sku->get_string() == c.params[1]))
     return c.respond(error_response(c.req, http::status::bad_request, "invalid", "'sku' cannot change"));
-  // Only stock: a separate step, so a host's stock edit never races a purchase's read of the price.
-  if (b->size() == 1 && b->contains("stock")) {
-    auto* v = b->if_contains("stock");
-    if (!v->is_int64()) return c.respond(error_response(c.req, http::status::bad_request, "invalid", "'stock' must be an integer"));
-    return store_.set_stock(c.room(), c.params[1], v->get_int64(),
-                            answer<commerce::Product>(c.req, c.respond, http::status::ok,
-                                                      [](const commerce::Product& p) { return commerce::to_json(p); }));
-  }
-  auto patch = std::make_shared<json::object>(std::move(*b));
-  store_.product(c.room(), c.params[1],
-                 [this, room = c.room(), patch, done = answer<commerce::Product>(c.req, c.respond, http::status::ok,
-                                                                               [](const commerce::Product& p) {
-                                                                                 return commerce::to_json(p);
-                                                                               })](commerce::Result<commerce::Product> cur) {
-                   if (!cur.ok()) return done(std::move(cur));
-                   commerce::Product p = *cur.value;
-                   if (auto e = commerce::from_json(*patch, p); !e.empty())
-                     return done(commerce::Result<commerce::Product>::fail(Errc::invalid, e));
-                   store_.put_product(room, std::move(p), done);
-                 });
+  // The patch is applied on the store's writer, in the same step as purchases: fields the host
+  // left out (the stock above all) keep their current values, not ones read a moment earlier.
+  store_.edit_product(c.room(), c.params[1],
+                      [patch = std::make_shared<json::object>(std::move(*b))](commerce::Product& p) {
+                        return commerce::from_json(*patch, p);
+                      },
+                      answer<commerce::Product>(c.req, c.respond, http::status::ok,
+                                                [](const commerce::Product& p) { return commerce::to_json(p); }));
 }
 
 void CommerceApi::remove_product(Call& c) const {

@@ -306,6 +306,36 @@ TEST_F(ShopTest, PurchaseTakesStockAndRecordsTheOrderAtTheServerPrice) {
   EXPECT_EQ(shop_.order(1)->total_cents, 3 * 5990);
 }
 
+TEST_F(ShopTest, EditProductChangesOnlyWhatTheEditTouches) {
+  ASSERT_EQ(buy(request("k1", "u1", 3)).outcome, PurchaseOutcome::ok);  // stock 100 → 97
+  auto edited = shop_.edit_product("rice-5kg", [](Product& p) {
+    p.price_cents = 4990;
+    return std::string{};
+  }, kNow);
+  ASSERT_TRUE(edited.ok());
+  EXPECT_EQ(edited.value->price_cents, 4990);
+  EXPECT_EQ(stock(), 97) << "the stock the purchase left, not the one before it";
+}
+
+TEST_F(ShopTest, EditProductThatFailsChangesNothing) {
+  (void)shop_.take_changes();
+  auto bad = shop_.edit_product("rice-5kg", [](Product& p) {
+    p.price_cents = 0;
+    return std::string{};
+  }, kNow);
+  EXPECT_EQ(bad.error.code, Errc::invalid);
+  auto refused = shop_.edit_product("rice-5kg", [](Product&) { return std::string("'stock' must be an integer"); }, kNow);
+  EXPECT_EQ(refused.error.message, "'stock' must be an integer");
+  auto renamed = shop_.edit_product("rice-5kg", [](Product& p) {
+    p.sku = "other";
+    return std::string{};
+  }, kNow);
+  EXPECT_EQ(renamed.error.code, Errc::invalid);
+  EXPECT_EQ(shop_.edit_product("ghost", [](Product&) { return std::string{}; }, kNow).error.code, Errc::not_found);
+  EXPECT_EQ(shop_.product("rice-5kg")->price_cents, 5990);
+  EXPECT_TRUE(shop_.take_changes().empty());
+}
+
 TEST_F(ShopTest, RefusalAnswersSoldOutFromMemoryAndChangesNothing) {
   ASSERT_TRUE(shop_.set_stock("rice-5kg", 1, kNow).ok());
   (void)shop_.take_changes();
