@@ -273,24 +273,26 @@ bool SqliteStore::write_changes(Shop& shop, const ShopChanges& c, RoomChanges& o
   const std::string& room = shop.room();
   std::int64_t now = now_ms();
   try {
-    for (const auto& sku : c.products) {
-      const Product& p = *shop.product(sku);
-      Stmt(db, "INSERT OR REPLACE INTO products (room, sku, body) VALUES (?, ?, ?)")
-          .bind(1, room).bind(2, sku).bind(3, json::serialize(to_json(p))).run();
-      out.products.push_back(p);
-    }
-    for (const auto& id : c.sales) {
-      const FlashSale& s = *shop.sale(id);
-      Stmt(db, "INSERT OR REPLACE INTO flash_sales (room, id, body) VALUES (?, ?, ?)")
-          .bind(1, room).bind(2, id).bind(3, json::serialize(to_json(s, now))).run();
-      out.sales.push_back(s);
-    }
-    for (const auto& id : c.coupons) {
-      const Coupon& cp = *shop.coupon(id);
-      Stmt(db, "INSERT OR REPLACE INTO coupons (room, id, body) VALUES (?, ?, ?)")
-          .bind(1, room).bind(2, id).bind(3, json::serialize(to_json(cp))).run();
-      out.coupons.push_back(cp);
-    }
+    // Records keyed by (room, id) are rewritten whole, one prepared statement per table and batch.
+    auto upsert_each = [&](const char* sql, const std::set<std::string>& ids, auto record_of, auto encode, auto& into) {
+      if (ids.empty()) return;
+      Stmt row(db, sql);
+      for (const auto& id : ids) {
+        const auto& record = record_of(id);
+        row.bind(1, room).bind(2, id).bind(3, json::serialize(encode(record)));
+        row.run();
+        into.push_back(record);
+      }
+    };
+    upsert_each("INSERT OR REPLACE INTO products (room, sku, body) VALUES (?, ?, ?)", c.products,
+                [&](const std::string& sku) -> const Product& { return *shop.product(sku); },
+                [](const Product& p) { return to_json(p); }, out.products);
+    upsert_each("INSERT OR REPLACE INTO flash_sales (room, id, body) VALUES (?, ?, ?)", c.sales,
+                [&](const std::string& id) -> const FlashSale& { return *shop.sale(id); },
+                [now](const FlashSale& s) { return to_json(s, now); }, out.sales);
+    upsert_each("INSERT OR REPLACE INTO coupons (room, id, body) VALUES (?, ?, ?)", c.coupons,
+                [&](const std::string& id) -> const Coupon& { return *shop.coupon(id); },
+                [](const Coupon& cp) { return to_json(cp); }, out.coupons);
     for (const auto& [coupon, user] : c.claims)
       Stmt(db, "INSERT OR REPLACE INTO coupon_claims (room, coupon_id, user_id, body) VALUES (?, ?, ?, ?)")
           .bind(1, room).bind(2, coupon).bind(3, user).bind(4, json::serialize(to_json(*shop.claim(coupon, user)))).run();
