@@ -8,7 +8,7 @@
 #include <iterator>
 #include <functional>
 
-#include "fixture.hpp"
+#include "live_room_fixture.hpp"
 #include "support/child_process.hpp"
 #include "support/rtmp_publisher.hpp"
 
@@ -30,35 +30,14 @@ std::size_t count_lines_with(const std::string& text, const std::string& needle)
   return n;
 }
 
-class LiveMediaTest : public ServerTest {
+class LiveMediaTest : public LiveRoomTest {
  protected:
-  void SetUp() override {
-    ServerTest::SetUp();
-    room_ = create_room("r1");
-    stream_key_ = std::string(room_.at("stream_key").as_string());
-    dir_ = make_temp_dir();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string rtmp_url(bool with_key = true) const {
-    return "rtmp://127.0.0.1:" + std::to_string(server_->rtmp_port()) + "/live/r1" +
-           (with_key ? "?key=" + stream_key_ : "");
-  }
   // The server's log, for failure messages.
   std::string server_log() const {
     std::ifstream in(server_->log_path());
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   std::string http_url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port()) + path; }
-
-  std::unique_ptr<ChildProcess> ffmpeg_publish() {
-    return std::make_unique<ChildProcess>(
-        std::vector<std::string>{"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-                                 "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440", "-t",
-                                 "120", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30",
-                                 "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", rtmp_url()},
-        dir_ + "/ffmpeg.log");
-  }
 
   // Polls GET `path` until `done` holds for the answer (or the deadline passes).
   HttpResult wait_http(const std::string& path, const std::function<bool(const HttpResult&)>& done,
@@ -79,10 +58,6 @@ class LiveMediaTest : public ServerTest {
     EXPECT_EQ(status, 0) << url << ": " << out;
     return out;
   }
-
-  json::object room_;
-  std::string stream_key_;
-  std::string dir_;
 };
 
 bool is_h264_720p_and_aac(const std::string& probe_output) {
@@ -91,7 +66,7 @@ bool is_h264_720p_and_aac(const std::string& probe_output) {
 }
 
 TEST_F(LiveMediaTest, FfmpegBroadcastBecomesHlsASnapshotAndARecordingServedWithRange) {
-  auto ffmpeg = ffmpeg_publish();
+  auto ffmpeg = publish(stream_key_);
   ASSERT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << ffmpeg->output();
 
   // HLS: a playlist of 1 s segments, never cached; segments cacheable; ffprobe plays it.
@@ -170,13 +145,13 @@ TEST_F(LiveMediaTest, GstLaunchPublishesWithRtmp2sinkAndEveryProtocolPlays) {
   ChildProcess gst({"gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "!",
                     "video/x-raw,width=1280,height=720,framerate=30/1", "!", "x264enc", "tune=zerolatency",
                     "speed-preset=ultrafast", "key-int-max=30", "!", "h264parse", "!", "queue", "!", "flvmux",
-                    "name=mux", "streamable=true", "!", "rtmp2sink", "location=" + rtmp_url(), "audiotestsrc",
+                    "name=mux", "streamable=true", "!", "rtmp2sink", "location=" + rtmp_url(stream_key_), "audiotestsrc",
                     "is-live=true", "!", "audioconvert", "!", "audioresample", "!", "avenc_aac", "!", "aacparse", "!",
                     "queue", "!", "mux."},
                    dir_ + "/gst.log");
   ASSERT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << gst.output();
   EXPECT_TRUE(is_h264_720p_and_aac(probe(http_url("/live/r1.flv"))));
-  EXPECT_TRUE(is_h264_720p_and_aac(probe(rtmp_url(false))));
+  EXPECT_TRUE(is_h264_720p_and_aac(probe(rtmp_url(""))));
   auto playlist = wait_http("/live/r1/index.m3u8",
                             [](const HttpResult& r) { return r.status == 200 && count_lines_with(r.body, ".ts\n") >= 2; });
   ASSERT_EQ(playlist.status, 200) << gst.output() << server_log();

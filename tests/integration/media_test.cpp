@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "fixture.hpp"
+#include "live_room_fixture.hpp"
 #include "media/amf0.hpp"
 #include "media/rtmp_chunk_writer.hpp"
 #include "media/rtmp_control.hpp"
@@ -15,32 +15,9 @@
 namespace testing_support {
 namespace {
 
-class MediaTest : public ServerTest {
+class MediaTest : public LiveRoomTest {
  protected:
-  void SetUp() override {
-    ServerTest::SetUp();
-    room_ = create_room("r1");
-    stream_key_ = std::string(room_.at("stream_key").as_string());
-    dir_ = make_temp_dir();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string rtmp_url(const std::string& key) const {
-    return "rtmp://127.0.0.1:" + std::to_string(server_->rtmp_port()) + "/live/r1?key=" + key;
-  }
-  std::unique_ptr<ChildProcess> publish(const std::string& key) {
-    return std::make_unique<ChildProcess>(
-        std::vector<std::string>{"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-                                 "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440", "-t",
-                                 "120", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30",
-                                 "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", rtmp_url(key)},
-        dir_ + "/ffmpeg.log");
-  }
   std::string flv_url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/live/r1.flv"; }
-
-  json::object room_;
-  std::string stream_key_;
-  std::string dir_;
 };
 
 TEST_F(MediaTest, FfmpegPublishesAndFfprobePlaysHttpFlv) {
