@@ -105,6 +105,20 @@ std::int64_t Dictionary::frequency(std::string_view word) const {
   return it == words_.end() ? 0 : it->second;
 }
 
+WordSegmenter::WordSegmenter(const Dictionary& base, const Dictionary* room_words)
+    : base_(base), room_(room_words), total_(base.total()), max_chars_(base.max_chars()) {
+  if (room_ == nullptr) return;
+  // What Dictionary::add would have added to the total of a merged copy.
+  for (const auto& [word, frequency] : room_->words_)
+    total_ += std::max<std::int64_t>(frequency - base_.frequency(word), 0);
+  max_chars_ = std::max(max_chars_, room_->max_chars());
+}
+
+std::int64_t WordSegmenter::frequency(std::string_view word) const {
+  std::int64_t f = base_.frequency(word);
+  return room_ == nullptr ? f : std::max(f, room_->frequency(word));
+}
+
 void WordSegmenter::cut_han(const std::vector<std::string_view>& chars, std::vector<std::string>& out) const {
   const std::size_t n = chars.size();
   if (n == 0) return;
@@ -112,14 +126,14 @@ void WordSegmenter::cut_han(const std::vector<std::string_view>& chars, std::vec
   auto span = [&](std::size_t a, std::size_t b) {
     return std::string_view(chars[a].data(), static_cast<std::size_t>(chars[b - 1].data() + chars[b - 1].size() - chars[a].data()));
   };
-  const double log_total = std::log(static_cast<double>(std::max<std::int64_t>(dict_.total(), 1)));
-  const std::size_t longest = std::min(dict_.max_chars(), kMaxWordChars);
+  const double log_total = std::log(static_cast<double>(std::max<std::int64_t>(total_, 1)));
+  const std::size_t longest = std::min(max_chars_, kMaxWordChars);
   // route[k]: best log probability of chars[k..n) and the end of its first word.
   std::vector<std::pair<double, std::size_t>> route(n + 1, {0.0, n});
   for (std::size_t k = n; k-- > 0;) {
     route[k] = {-1e300, k + 1};
     for (std::size_t end = k + 1; end <= std::min(n, k + longest); ++end) {
-      std::int64_t f = dict_.frequency(span(k, end));
+      std::int64_t f = frequency(span(k, end));
       if (f == 0 && end != k + 1) continue;  // a single character is always a way through
       double p = std::log(static_cast<double>(std::max<std::int64_t>(f, 1))) - log_total + route[end].first;
       if (p > route[k].first) route[k] = {p, end};

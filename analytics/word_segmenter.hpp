@@ -4,9 +4,11 @@
 // probability through it (sum of log word frequencies). Latin letters and digits form one
 // token each run (lower-cased), emoji are tokens of their own, punctuation and spaces split,
 // and runs of one repeated character are folded (哈哈哈哈 → 哈哈, 666666 → 666).
-// The dictionary is jieba's dict.txt (Debian's python3-jieba); room words (product titles,
-// tags) are added on top. Thread-compatible: cut() is const and may run on many threads once
-// the dictionary is complete.
+// The dictionary is jieba's dict.txt (Debian's python3-jieba), loaded once per process and
+// shared by every room; a room's own words (product titles, tags) are a second, small
+// dictionary laid over it per segmenter, so the shared one is never written after loading.
+// Thread-compatible: cut() is const and may run on many threads once the dictionaries are
+// complete.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,6 +20,8 @@ namespace analytics {
 
 class Dictionary {
  public:
+  // An empty dictionary, e.g. for a room's own words.
+  Dictionary() = default;
   // Reads jieba's format, "word frequency [tag]" per line; nullopt with `error` set on failure.
   static std::optional<Dictionary> load(const std::string& path, std::string& error);
   // Where Debian's python3-jieba puts its dictionary.
@@ -33,6 +37,7 @@ class Dictionary {
   [[nodiscard]] std::size_t max_chars() const { return max_chars_; }
 
  private:
+  friend class WordSegmenter;  // reads a room's words to lay them over the base
   std::unordered_map<std::string, std::int64_t> words_;
   std::int64_t total_ = 0;
   std::size_t max_chars_ = 1;
@@ -40,7 +45,11 @@ class Dictionary {
 
 class WordSegmenter {
  public:
-  explicit WordSegmenter(const Dictionary& dict) : dict_(dict) {}
+  // `room_words`, when given, lies over `base` for this segmenter alone: a word's frequency is
+  // the higher of the two, as if the room's words had been added to a copy of `base`. Both must
+  // outlive the segmenter and stay unchanged while it exists; when a room's words change, build
+  // a new segmenter (cheap: it reads only the room's words).
+  explicit WordSegmenter(const Dictionary& base, const Dictionary* room_words = nullptr);
   // The tokens of `text` (valid UTF-8 expected; invalid bytes split like punctuation).
   [[nodiscard]] std::vector<std::string> cut(std::string_view text) const;
 
@@ -49,7 +58,12 @@ class WordSegmenter {
 
  private:
   void cut_han(const std::vector<std::string_view>& chars, std::vector<std::string>& out) const;
-  const Dictionary& dict_;
+  [[nodiscard]] std::int64_t frequency(std::string_view word) const;
+
+  const Dictionary& base_;
+  const Dictionary* room_;
+  std::int64_t total_;     // of both, as if merged
+  std::size_t max_chars_;  // of both
 };
 
 }  // namespace analytics

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace analytics {
 namespace {
@@ -69,6 +71,100 @@ TEST(WordSegmenterTest, RoomWordsAddedToTheDictionaryStayWhole) {
   auto words = after.cut("这个低钠酱油多少钱");
   EXPECT_NE(std::find(words.begin(), words.end(), "低钠酱油"), words.end());
   EXPECT_NE(std::find(words.begin(), words.end(), "多少"), words.end());
+}
+
+bool contains(const Words& words, const std::string& word) {
+  return std::find(words.begin(), words.end(), word) != words.end();
+}
+
+TEST(DictionaryTest, StartsEmpty) {
+  Dictionary room;
+  EXPECT_EQ(room.size(), 0u);
+  EXPECT_EQ(room.total(), 0);
+  EXPECT_EQ(room.frequency("北京"), 0);
+  room.add("梅干菜扣肉", 2000);
+  EXPECT_EQ(room.frequency("梅干菜扣肉"), 2000);
+  EXPECT_EQ(room.max_chars(), 5u);
+}
+
+TEST(WordSegmenterTest, RoomWordsLaidOverTheBaseStayWhole) {
+  Dictionary room;
+  room.add("梅干菜扣肉", 2000);
+  room.add("低钠酱油", 2000);
+  WordSegmenter plain(jieba());
+  WordSegmenter with_room(jieba(), &room);
+  EXPECT_FALSE(contains(plain.cut("梅干菜扣肉看起来太香了"), "梅干菜扣肉"));
+  auto words = with_room.cut("梅干菜扣肉看起来太香了");
+  EXPECT_TRUE(contains(words, "梅干菜扣肉"));
+  EXPECT_TRUE(contains(words, "看起来"));
+  EXPECT_EQ(with_room.cut("这个低钠酱油多少钱"), (Words{"这个", "低钠酱油", "多少", "钱"}));
+}
+
+TEST(WordSegmenterTest, RoomWordsLeaveTheSharedDictionaryAndOtherRoomsUntouched) {
+  const std::size_t size = jieba().size();
+  const std::int64_t total = jieba().total();
+  Dictionary soy_room, pork_room;
+  soy_room.add("低钠酱油", 2000);
+  pork_room.add("梅干菜扣肉", 2000);
+  WordSegmenter soy(jieba(), &soy_room), pork(jieba(), &pork_room);
+  const std::string text = "低钠酱油烧梅干菜扣肉";
+  EXPECT_TRUE(contains(soy.cut(text), "低钠酱油"));
+  EXPECT_FALSE(contains(soy.cut(text), "梅干菜扣肉"));
+  EXPECT_TRUE(contains(pork.cut(text), "梅干菜扣肉"));
+  EXPECT_FALSE(contains(pork.cut(text), "低钠酱油"));
+  EXPECT_EQ(WordSegmenter(jieba()).cut(text), WordSegmenter(jieba(), nullptr).cut(text));
+  EXPECT_FALSE(contains(WordSegmenter(jieba()).cut(text), "低钠酱油"));
+  EXPECT_EQ(jieba().frequency("低钠酱油"), 0);
+  EXPECT_EQ(jieba().frequency("梅干菜扣肉"), 0);
+  EXPECT_EQ(jieba().size(), size);
+  EXPECT_EQ(jieba().total(), total);
+}
+
+// The overlay must give exactly what adding the room's words to a copy of the base gives
+// (the higher frequency wins; the total grows by what a word gains), on a whole show's comments.
+TEST(WordSegmenterTest, RoomWordsCutLikeAMergedCopyOfTheBase) {
+  Dictionary room;
+  room.add("低钠酱油", 2000);
+  room.add("梅干菜", 2000);
+  room.add("五常大米", 2000);
+  room.add("酱油", 1);             // lower than the base's: the base's stands
+  room.add("大米", 5'000'000);     // higher: the room's wins
+  room.add("梅干菜扣肉烧饼", 10);  // longer than any room word above
+  Dictionary merged = jieba();
+  for (const char* w : {"低钠酱油", "梅干菜", "五常大米", "酱油", "大米", "梅干菜扣肉烧饼"})
+    merged.add(w, room.frequency(w));
+  WordSegmenter overlay(jieba(), &room), copy(merged);
+  std::ifstream in(std::string(LIVECART_TEST_DATA) + "/cooking_show_comments.txt");
+  ASSERT_TRUE(in) << "corpus missing";
+  std::size_t comments = 0;
+  for (std::string line; std::getline(in, line); ++comments)
+    ASSERT_EQ(overlay.cut(line), copy.cut(line)) << line;
+  EXPECT_GE(comments, 500u);
+}
+
+TEST(WordSegmenterTest, AnEmptyRoomCutsLikeTheBase) {
+  Dictionary room;
+  WordSegmenter plain(jieba()), with_room(jieba(), &room);
+  for (const char* text : {"我来到北京清华大学", "主播这个酱油多少钱一瓶", "OBS推流卡了666666"})
+    EXPECT_EQ(with_room.cut(text), plain.cut(text)) << text;
+}
+
+// Many rooms segment at once on the analytics threads, all over the one shared dictionary.
+TEST(WordSegmenterTest, RoomsOnManyThreadsShareTheBase) {
+  const std::vector<std::string> products{"低钠酱油", "梅干菜扣肉", "五常大米", "绍兴黄酒"};
+  std::vector<std::thread> threads;
+  std::vector<int> whole(products.size(), 0);
+  for (std::size_t i = 0; i < products.size(); ++i)
+    threads.emplace_back([&, i] {
+      Dictionary room;
+      room.add(products[i], 2000);
+      WordSegmenter seg(jieba(), &room);
+      for (int n = 0; n < 200; ++n)
+        for (const auto& p : products) whole[i] += contains(seg.cut("这个" + p + "多少钱"), p);
+    });
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < products.size(); ++i)
+    EXPECT_EQ(whole[i], 200) << products[i] << ": only its own room's word";
 }
 
 TEST(WordSegmenterTest, LatinWordsAndNumbersAreTokensLowerCased) {
