@@ -20,7 +20,7 @@ constexpr std::string_view kStopWords[] = {
 
 }  // namespace
 
-HotWords::HotWords(const WordSegmenter& segmenter, HotWordsConfig config) : segmenter_(segmenter), config_(config) {}
+HotWords::HotWords(HotWordsConfig config) : config_(config) {}
 
 bool HotWords::is_stop_word(std::string_view word) {
   return std::find(std::begin(kStopWords), std::end(kStopWords), word) != std::end(kStopWords);
@@ -45,14 +45,18 @@ double HotWords::decayed(const Entry& e, std::int64_t now_ms) const {
 
 void HotWords::set_products(std::vector<ProductWords> products) { products_ = std::move(products); }
 
-void HotWords::add_comment(std::string_view text, std::int64_t now_ms) {
-  std::vector<std::string> seen;  // a word counts once per comment, however often repeated
-  for (auto& token : segmenter_.cut(text)) {
+void HotWords::add_comment(const WordSegmenter& segmenter, std::string_view text, std::int64_t now_ms) {
+  add_words(segmenter.cut(text), now_ms);
+}
+
+void HotWords::add_words(const std::vector<std::string>& words, std::int64_t now_ms) {
+  std::vector<std::string_view> seen;  // a word counts once per comment, however often repeated
+  for (const auto& token : words) {
     if (!worth_counting(token) || std::find(seen.begin(), seen.end(), token) != seen.end()) continue;
     seen.push_back(token);
   }
-  for (auto& word : seen) {
-    Entry& e = words_[word];
+  for (auto word : seen) {
+    Entry& e = words_[std::string(word)];
     e.score = decayed(e, now_ms) + 1.0;
     e.at_ms = now_ms;
     ++e.comments;

@@ -37,11 +37,14 @@ struct ProductWords {
 
 class HotWords {
  public:
-  HotWords(const WordSegmenter& segmenter, HotWordsConfig config = {});
+  explicit HotWords(HotWordsConfig config = {});
 
   // The room's products: their titles and tags link hot words to SKUs.
   void set_products(std::vector<ProductWords> products);
-  void add_comment(std::string_view text, std::int64_t now_ms);
+  // One comment, cut into words by `segmenter` (the room's: jieba's words and the products').
+  void add_comment(const WordSegmenter& segmenter, std::string_view text, std::int64_t now_ms);
+  // One comment already cut into words.
+  void add_words(const std::vector<std::string>& words, std::int64_t now_ms);
   // The `k` highest-scoring words at `now_ms`, highest first.
   [[nodiscard]] std::vector<HotWord> top(std::size_t k, std::int64_t now_ms) const;
 
@@ -59,7 +62,6 @@ class HotWords {
   [[nodiscard]] bool worth_counting(const std::string& token) const;
   void evict(std::int64_t now_ms);
 
-  const WordSegmenter& segmenter_;
   HotWordsConfig config_;
   std::vector<ProductWords> products_;
   std::unordered_map<std::string, Entry> words_;

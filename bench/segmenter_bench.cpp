@@ -75,10 +75,10 @@ bool check(const char* what, Reference got, Reference want) {
 }
 
 bool check_hot_words(const WordSegmenter& seg, const std::vector<std::string>& corpus) {
-  HotWords hot(seg);
+  HotWords hot;
   hot.set_products(kProducts);
   std::int64_t now = kT0;
-  for (const auto& comment : corpus) hot.add_comment(comment, now += 1'000);
+  for (const auto& comment : corpus) hot.add_comment(seg, comment, now += 1'000);
   std::vector<std::string> top;
   for (const auto& h : hot.top(kHotTen.size(), now)) top.push_back(h.word);
   if (top == kHotTen) return true;
@@ -100,11 +100,11 @@ void cut_corpus(benchmark::State& state, const WordSegmenter& seg,
 
 void add_comments(benchmark::State& state, const WordSegmenter& seg,
                   const std::vector<std::string>& corpus) {
-  HotWords hot(seg);
+  HotWords hot;
   hot.set_products(kProducts);
   std::int64_t now = kT0;
   for (auto _ : state)
-    for (const auto& comment : corpus) hot.add_comment(comment, now += kCommentGapMs);
+    for (const auto& comment : corpus) hot.add_comment(seg, comment, now += kCommentGapMs);
   benchmark::DoNotOptimize(hot.tracked());
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(corpus.size()));
 }
