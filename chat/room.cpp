@@ -23,10 +23,12 @@ Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 lacks C++20 aggregate deduc
 
 }  // namespace
 
-Room::Room(asio::any_io_executor executor, RoomInfo info, const ChatConfig& config, ChatStats& stats)
+Room::Room(asio::any_io_executor executor, RoomInfo info, const ChatConfig& config, ChatStats& stats,
+           std::shared_ptr<RoomObserver> observer)
     : info_(std::move(info)),
       config_(config),
       stats_(stats),
+      observer_(std::move(observer)),
       strand_(asio::make_strand(executor)),
       flush_timer_(strand_),
       moderator_(config) {}
@@ -68,6 +70,15 @@ void Room::publish(std::string encoded_event) {
   });
 }
 
+void Room::send_to_staff(std::string encoded_message) {
+  asio::post(strand_, [self = shared_from_this(), m = std::move(encoded_message)]() mutable {
+    auto frame = std::make_shared<const std::string>(std::move(m));
+    for (const auto& [id, entry] : self->members_)
+      if (is_staff(entry.who.role))
+        if (auto member = entry.member.lock()) member->send(frame, false);
+  });
+}
+
 void Room::close() {
   asio::post(strand_, [self = shared_from_this()] {
     if (self->closed_.exchange(true)) return;
@@ -77,6 +88,7 @@ void Room::close() {
         m->send(frame, false);
         m->kick(CloseReason::room_closed);
       }
+      if (self->observer_) self->observer_->on_leave(entry.who);
     }
     self->members_.clear();
     self->connections_per_user_.clear();
@@ -99,6 +111,7 @@ void Room::do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identi
     return;
   }
 
+  if (observer_) observer_->on_enter(who);  // before the welcome: whoever is welcomed is counted
   std::vector<std::string> history;
   history.reserve(history_.size());
   for (const auto& h : history_) history.push_back(h.encoded);
@@ -137,6 +150,7 @@ void Room::do_leave(std::uint64_t member_id) {
 }
 
 Room::Members::iterator Room::remove_member(Members::iterator it) {
+  if (observer_) observer_->on_leave(it->second.who);
   std::string user_id = std::move(it->second.who.user_id);
   it = members_.erase(it);
   if (auto c = connections_per_user_.find(user_id); c != connections_per_user_.end() && --c->second == 0) {
@@ -165,6 +179,7 @@ void Room::on_chat(MemberEntry& from, ChatMsg& msg) {
   pending_events_.push_back(std::move(encoded));
   messages_.fetch_add(1, std::memory_order_relaxed);
   stats_.messages.fetch_add(1, std::memory_order_relaxed);
+  if (observer_) observer_->on_comment(event.from, event.text);
   schedule_flush();
 }
 
@@ -172,6 +187,7 @@ void Room::on_like(const LikeMsg& msg) {
   pending_likes_ += msg.count;
   likes_.fetch_add(msg.count, std::memory_order_relaxed);
   stats_.likes.fetch_add(msg.count, std::memory_order_relaxed);
+  if (observer_) observer_->on_likes(msg.count);
   schedule_flush();
 }
 

@@ -19,6 +19,7 @@
 #include "chat/identity.hpp"
 #include "chat/member.hpp"
 #include "chat/moderator.hpp"
+#include "chat/room_observer.hpp"
 
 namespace chat {
 
@@ -36,7 +37,9 @@ struct RoomCounters {
 
 class Room : public std::enable_shared_from_this<Room> {
  public:
-  Room(boost::asio::any_io_executor executor, RoomInfo info, const ChatConfig& config, ChatStats& stats);
+  // `observer` (may be null) hears of every member's coming and going, comments and likes.
+  Room(boost::asio::any_io_executor executor, RoomInfo info, const ChatConfig& config, ChatStats& stats,
+       std::shared_ptr<RoomObserver> observer = nullptr);
 
   // `token` is handed back in the welcome so that the client can reconnect as the same user.
   void join(std::uint64_t member_id, std::weak_ptr<Member> member, Identity who, std::string token);
@@ -44,6 +47,9 @@ class Room : public std::enable_shared_from_this<Room> {
   void handle(std::uint64_t member_id, ClientMessage message);
   // Queues an event, already encoded, for every member in the next batch (used by other modules).
   void publish(std::string encoded_event);
+  // Sends a message at once, outside the batches, to the room's staff connections (host,
+  // operators): what only they should see, such as suggestions.
+  void send_to_staff(std::string encoded_message);
   // The host ended the room: members are told and disconnected; later joins are refused.
   void close();
 
@@ -76,6 +82,7 @@ class Room : public std::enable_shared_from_this<Room> {
   RoomInfo info_;
   const ChatConfig& config_;
   ChatStats& stats_;
+  std::shared_ptr<RoomObserver> observer_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   boost::asio::steady_timer flush_timer_;
   Moderator moderator_;

@@ -74,6 +74,18 @@ inline const Identity kOperator{"o_soy", "场控", Role::operator_};
 
 inline Identity viewer(const std::string& id) { return Identity{id, "nick_" + id, Role::viewer}; }
 
+// Writes down what the room tells its observer, as "enter v_a", "comment v_a 你好", "likes 3".
+class RecordingObserver : public RoomObserver {
+ public:
+  void on_enter(const Identity& who) override { heard.push_back("enter " + who.user_id); }
+  void on_leave(const Identity& who) override { heard.push_back("leave " + who.user_id); }
+  void on_comment(const Identity& who, const std::string& text) override {
+    heard.push_back("comment " + who.user_id + " " + text);
+  }
+  void on_likes(std::uint64_t count) override { heard.push_back("likes " + std::to_string(count)); }
+  std::vector<std::string> heard;
+};
+
 class RoomTest : public testing::Test {
  protected:
   RoomTest() {
@@ -86,7 +98,7 @@ class RoomTest : public testing::Test {
   Room& room() {
     if (!room_)
       room_ = std::make_shared<Room>(ioc_.get_executor(), RoomInfo{"soy", "低钠酱油试吃"}, config_,
-                                     stats_);
+                                     stats_, observer_);
     return *room_;
   }
 
@@ -123,6 +135,7 @@ class RoomTest : public testing::Test {
   boost::asio::io_context ioc_;
   ChatConfig config_;
   ChatStats stats_;
+  std::shared_ptr<RecordingObserver> observer_ = std::make_shared<RecordingObserver>();
   std::shared_ptr<Room> room_;
   std::vector<std::shared_ptr<FakeMember>> sessions_;
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "room_fixture.hpp"
 
 // Membership, fan-out, batching, history, publishing, counters and closing of a chat::Room.
@@ -296,6 +298,49 @@ TEST_F(RoomTest, ChatStatsCountBatchesAndDeliveries) {
   drain();
   EXPECT_EQ(stats_.batches.load(), batches + 1);
   EXPECT_EQ(stats_.deliveries.load(), deliveries + 2);
+}
+
+TEST_F(RoomTest, ObserverHearsComingsGoingsCommentsThatPassModerationAndLikes) {
+  auto a = joined(1, viewer("v_a"));
+  auto b = joined(2, viewer("v_b"));
+  chat(1, "你好");
+  chat(2, "傻逼");  // refused by moderation: not a comment
+  room().handle(1, LikeMsg{3});
+  room().leave(2);
+  drain();
+  end_session_without_leaving(a);
+  chat(2, "wake the room");  // b left: ignored; the flush that follows finds a gone
+  room().publish(R"({"type":"notice"})");
+  drain();
+  EXPECT_EQ(observer_->heard,
+            (std::vector<std::string>{"enter v_a", "enter v_b", "comment v_a 你好", "likes 3", "leave v_b", "leave v_a"}));
+}
+
+TEST_F(RoomTest, ObserverHearsEveryoneLeaveWhenTheRoomCloses) {
+  joined(1, viewer("v_a"));
+  joined(2, kHost);
+  room().close();
+  drain();
+  EXPECT_EQ(std::count(observer_->heard.begin(), observer_->heard.end(), "leave v_a"), 1);
+  EXPECT_EQ(std::count(observer_->heard.begin(), observer_->heard.end(), "leave h_soy"), 1);
+}
+
+TEST_F(RoomTest, StaffMessagesReachOnlyTheHostAndOperators) {
+  auto a = joined(1, viewer("v_a"));
+  auto host = joined(2, kHost);
+  auto op = joined(3, kOperator);
+  drain();
+  a->clear();
+  host->clear();
+  op->clear();
+  room().send_to_staff(R"({"type":"suggestion"})");
+  drain();
+  EXPECT_TRUE(a->frames.empty());
+  for (const auto& m : {host, op}) {
+    ASSERT_EQ(m->frames.size(), 1u);
+    EXPECT_EQ(m->frames[0], R"({"type":"suggestion"})");
+    EXPECT_FALSE(m->droppable_flags[0]);
+  }
 }
 
 }  // namespace

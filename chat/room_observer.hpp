@@ -1,0 +1,20 @@
+#pragma once
+// What a room tells the rest of the server about its audience (analytics listens): who came
+// and went, what passed moderation, likes. Called on the room's strand; must return at once.
+#include <cstdint>
+#include <string>
+
+#include "chat/identity.hpp"
+
+namespace chat {
+
+class RoomObserver {
+ public:
+  virtual ~RoomObserver() = default;
+  virtual void on_enter(const Identity& who) = 0;  // one connection joined
+  virtual void on_leave(const Identity& who) = 0;  // one connection left (or was dropped)
+  virtual void on_comment(const Identity& who, const std::string& text) = 0;
+  virtual void on_likes(std::uint64_t count) = 0;
+};
+
+}  // namespace chat
