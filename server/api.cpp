@@ -38,7 +38,7 @@ json::object keys_json(const Access& access, const RoomView& v) {
 
 Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
          const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files, const MediaFiles& media_files,
-         const CommerceApi& shop)
+         const CommerceApi& shop, const AnalyticsApi& analytics)
     : rooms_(rooms),
       access_(access),
       metrics_(metrics),
@@ -47,7 +47,8 @@ Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metric
       streams_(streams),
       files_(files),
       media_files_(media_files),
-      shop_(shop) {
+      shop_(shop),
+      analytics_(analytics) {
   using V = http::verb;
   routes_ = {
       {V::get, {"healthz"}, &Api::healthz},
@@ -56,7 +57,6 @@ Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metric
       {V::post, {"api", "rooms"}, &Api::create_room},
       {V::get, {"api", "rooms", ":"}, &Api::get_room},
       {V::post, {"api", "rooms", ":", "close"}, &Api::close_room},
-      {V::get, {"api", "rooms", ":", "stats"}, &Api::room_stats},
       {V::get, {"api", "rooms", ":", "keys"}, &Api::room_keys},
       {V::post, {"api", "rooms", ":", "keys", "stream", "rotate"}, &Api::rotate_stream_key},
       {V::get, {"api", "rooms", ":", "recordings"}, &Api::recordings},
@@ -67,7 +67,7 @@ void Api::handle(Request req, Respond respond) const {
   auto target = parse_target(req.target());
   if (!target) return respond(error_response(req, http::status::bad_request, "bad_target", "malformed request target"));
 
-  if (shop_.handle(req, *target, respond)) return;
+  if (shop_.handle(req, *target, respond) || analytics_.handle(req, *target, respond)) return;
   bool path_known = false;
   std::vector<std::string> params;
   for (const auto& route : routes_) {
@@ -169,19 +169,6 @@ void Api::close_room(Call& c, Respond& r) const {
     if (!v) return r(error_response(version, keep_alive, http::status::not_found, "not_found", "no such room"));
     r(json_response(version, keep_alive, http::status::ok, json::serialize(room_json(*v))));
   });
-}
-
-void Api::room_stats(Call& c, Respond& r) const {
-  const std::string& id = c.params[0];
-  auto v = rooms_.view(id);
-  if (!v) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
-  if (!authorize(c, r, id, {Role::host, Role::operator_})) return;
-  r(json_response(c.req, http::status::ok,
-                  json::serialize(json::object{{"room", id},
-                                               {"online", v->counters.online},
-                                               {"peak_online", v->counters.peak_online},
-                                               {"messages", v->counters.messages},
-                                               {"likes", v->counters.likes}})));
 }
 
 void Api::room_keys(Call& c, Respond& r) const {

@@ -7,6 +7,7 @@
 
 #include "chat/chat_stats.hpp"
 #include "server/access.hpp"
+#include "server/analytics_api.hpp"
 #include "server/commerce_api.hpp"
 #include "server/http_types.hpp"
 #include "server/media_files.hpp"
@@ -21,7 +22,7 @@ class Api {
  public:
   Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
       const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files, const MediaFiles& media_files,
-      const CommerceApi& shop);
+      const CommerceApi& shop, const AnalyticsApi& analytics);
 
   void handle(Request req, Respond respond) const;
   // More Prometheus text appended to /metrics (modules wired in by run_app).
@@ -46,7 +47,6 @@ class Api {
   void create_room(Call& c, Respond& r) const;
   void get_room(Call& c, Respond& r) const;
   void close_room(Call& c, Respond& r) const;
-  void room_stats(Call& c, Respond& r) const;
   void room_keys(Call& c, Respond& r) const;
   void rotate_stream_key(Call& c, Respond& r) const;
   void recordings(Call& c, Respond& r) const;
@@ -64,6 +64,7 @@ class Api {
   const StaticFiles& files_;
   const MediaFiles& media_files_;
   const CommerceApi& shop_;
+  const AnalyticsApi& analytics_;
   std::vector<Route> routes_;
   std::vector<std::function<std::string()>> metric_sections_;
 };

@@ -19,11 +19,14 @@
 
 #include "chat/chat_stats.hpp"
 #include "server/access.hpp"
+#include "server/analytics_api.hpp"
+#include "server/analytics_hub.hpp"
 #include "server/api.hpp"
 #include "server/commerce_api.hpp"
 #include "server/fulfilment_courier.hpp"
 #include "server/shop_events.hpp"
 #include "commerce/sqlite_store.hpp"
+#include "commerce/store_listeners.hpp"
 #include "server/listener.hpp"
 #include "server/metrics.hpp"
 #include "server/room_directory.hpp"
@@ -153,6 +156,27 @@ std::string render_shop_metrics(const CommerceApi& shop, const commerce::SqliteS
   return out;
 }
 
+std::string render_analytics_metrics(const AnalyticsHub& a) {
+  std::string out =
+      "# HELP livecart_analytics_events_total Audience and order events taken in by analytics.\n"
+      "# TYPE livecart_analytics_events_total counter\nlivecart_analytics_events_total " +
+      std::to_string(a.events()) +
+      "\n# HELP livecart_analytics_dropped_events_total Events that could not have happened, by reason.\n"
+      "# TYPE livecart_analytics_dropped_events_total counter\n";
+  for (std::size_t i = 1; i < analytics::kDropReasons; ++i) {
+    auto d = static_cast<analytics::Drop>(i);
+    out += "livecart_analytics_dropped_events_total{reason=\"" + std::string(analytics::to_string(d)) + "\"} " +
+           std::to_string(a.dropped(d)) + "\n";
+  }
+  out += "# HELP livecart_suggestions_total Suggestions raised (built-in and external).\n"
+         "# TYPE livecart_suggestions_total counter\nlivecart_suggestions_total " +
+         std::to_string(a.suggestions_raised()) +
+         "\n# HELP livecart_hot_words_dictionary_words Words of the hot-word dictionary (0 while it loads).\n"
+         "# TYPE livecart_hot_words_dictionary_words gauge\nlivecart_hot_words_dictionary_words " +
+         std::to_string(a.dictionary_words()) + "\n";
+  return out;
+}
+
 // Viewers see stock and flash-sale remainders at most this often; purchase notices less often.
 constexpr std::chrono::milliseconds kStockEventInterval{500};
 constexpr std::chrono::milliseconds kPurchaseNoticeInterval{3000};
@@ -225,6 +249,9 @@ int run_app(const Config& config) {
   SessionTracker tracker;
   RoomStore store((fs::path(config.data_dir) / "livecart.db").string());
   RoomDirectory rooms(ioc.get_executor(), store, config.chat, chat_stats);
+  commerce::SqliteStore shop_store((fs::path(config.data_dir) / "commerce.db").string());
+  AnalyticsHub analytics(ioc.get_executor(), rooms, shop_store);
+  rooms.set_observers([&analytics](const std::string& room) { return analytics.observe(room); });
   rooms.load();
   if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0, 0});
   StaticFiles files(config.web_dir);
@@ -248,18 +275,23 @@ int run_app(const Config& config) {
                                                            : media::OutputsFactory{});
   media::RtmpStats rtmp_stats;
   StreamGate gate(rooms, access, streams);
-  commerce::SqliteStore shop_store((fs::path(config.data_dir) / "commerce.db").string());
   ShopEvents shop_events(ioc.get_executor(), rooms, shop_store, kStockEventInterval, kPurchaseNoticeInterval);
-  shop_store.set_listener(&shop_events);
+  commerce::StoreListeners store_listeners;
+  store_listeners.add(&shop_events);
+  store_listeners.add(&analytics);
+  shop_store.set_listener(&store_listeners);
   if (config.demo) stock_demo_shop(shop_store);
   FulfilmentCourier courier(ioc.get_executor(), shop_store, FulfilmentConfig{});
   courier.start();
   CommerceApi shop(rooms, access, shop_store);
   shop.on_order_committed = [&courier] { courier.notify(); };
-  Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files, media_files, shop);
+  analytics.start();
+  AnalyticsApi analytics_api(rooms, access, analytics);
+  Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files, media_files, shop, analytics_api);
   api.add_metrics([&shop, &shop_store, &courier] { return render_shop_metrics(shop, shop_store, courier); });
+  api.add_metrics([&analytics] { return render_analytics_metrics(analytics); });
   WsAdmission admission(rooms, access, config.chat);
-  ConnectionContext ctx{config, metrics, tracker, api, admission, streams, media_files, shop};
+  ConnectionContext ctx{config, metrics, tracker, api, admission, streams, media_files, shop, analytics};
 
   auto listener = std::make_shared<Listener>(
       ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.http_port}, ctx);
@@ -273,6 +305,7 @@ int run_app(const Config& config) {
   StopOnSignal stop(ioc, *listener, *rtmp, tracker, config.shutdown_grace, [&] {
     courier.stop();
     shop_events.stop();
+    analytics.stop();
   });
 
   // Announced only now that the signal handlers are in place: a SIGTERM sent by whoever read

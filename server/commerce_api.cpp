@@ -119,15 +119,7 @@ bool CommerceApi::handle(const Request& req, const Target& target, const Respond
   return path_known;
 }
 
-std::optional<json::object> CommerceApi::body(const Call& c) const {
-  boost::system::error_code ec;
-  json::value v = json::parse(c.req.body(), ec);
-  if (ec || !v.is_object()) {
-    c.respond(error_response(c.req, http::status::bad_request, "bad_json", "the body must be a JSON object"));
-    return std::nullopt;
-  }
-  return std::move(v.get_object());
-}
+std::optional<json::object> CommerceApi::body(const Call& c) const { return json_body(c.req, c.respond); }
 
 std::optional<Principal> CommerceApi::staff(const Call& c, std::initializer_list<Role> roles) const {
   return authorize(access_, c.req, c.respond, c.room(), roles);

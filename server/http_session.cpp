@@ -84,7 +84,7 @@ void HttpSession::upgrade(Request req) {
   upgraded_ = true;
   stream_.expires_never();
   std::make_shared<WsSession>(stream_.release_socket(), ctx_.config, ctx_.metrics, ctx_.tracker,
-                              std::move(std::get<Admission>(decision)), ctx_.shop)
+                              std::move(std::get<Admission>(decision)), ctx_.shop, ctx_.analytics)
       ->run(std::move(req));
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+#include "server/analytics_hub.hpp"
 #include "server/api.hpp"
 #include "server/commerce_api.hpp"
 #include "server/config.hpp"
@@ -27,6 +28,7 @@ struct ConnectionContext {
   media::StreamHubs& streams;
   const MediaFiles& media_files;
   const CommerceApi& shop;
+  AnalyticsHub& analytics;
 };
 
 class HttpSession : public Closable, public std::enable_shared_from_this<HttpSession> {

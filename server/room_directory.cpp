@@ -22,7 +22,8 @@ RoomDirectory::RoomDirectory(asio::any_io_executor io, RoomStore& store, const c
 RoomDirectory::~RoomDirectory() { disk_.join(); }
 
 std::shared_ptr<chat::Room> RoomDirectory::make_room(const RoomRecord& record) const {
-  auto room = std::make_shared<chat::Room>(io_, chat::RoomInfo{record.id, record.title}, config_, stats_);
+  auto room = std::make_shared<chat::Room>(io_, chat::RoomInfo{record.id, record.title}, config_, stats_,
+                                           observers_ ? observers_(record.id) : nullptr);
   if (record.closed_at != 0) room->close();
   return room;
 }

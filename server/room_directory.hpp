@@ -33,6 +33,10 @@ class RoomDirectory {
   RoomDirectory(const RoomDirectory&) = delete;
   RoomDirectory& operator=(const RoomDirectory&) = delete;
 
+  // Who hears each room's audience (analytics): asked once per room made. Set before load().
+  using ObserverFactory = std::function<std::shared_ptr<chat::RoomObserver>(const std::string& room)>;
+  void set_observers(ObserverFactory factory) { observers_ = std::move(factory); }
+
   // Loads the stored rooms (at start, before serving).
   void load();
 
@@ -70,6 +74,7 @@ class RoomDirectory {
   RoomStore& store_;
   const chat::ChatConfig& config_;
   chat::ChatStats& stats_;
+  ObserverFactory observers_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> rooms_;
   boost::asio::thread_pool disk_{1};

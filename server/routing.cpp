@@ -1,6 +1,7 @@
 #include "server/routing.hpp"
 
 #include <boost/beast/http/field.hpp>
+#include <boost/json/parse.hpp>
 
 namespace server {
 
@@ -34,6 +35,16 @@ std::optional<Principal> authorize(const Access& access, const Request& req, con
     return std::nullopt;
   }
   return who;
+}
+
+std::optional<boost::json::object> json_body(const Request& req, const Respond& respond) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(req.body(), ec);
+  if (ec || !v.is_object()) {
+    respond(error_response(req, http::status::bad_request, "bad_json", "the body must be a JSON object"));
+    return std::nullopt;
+  }
+  return std::move(v.get_object());
 }
 
 }  // namespace server

@@ -33,8 +33,9 @@ std::variant<Admission, Response> WsAdmission::admit(const Request& req) const {
   auto target = parse_target(req.target());
   if (!target) return refuse(http::status::bad_request, "bad_target", "malformed request target");
   const auto& seg = target->segments;
-  if (seg.size() != 3 || seg[0] != "ws" || seg[1] != "rooms")
-    return refuse(http::status::not_found, "not_found", "WebSocket endpoint is /ws/rooms/{id}");
+  bool dashboard = seg.size() == 4 && seg[3] == "dashboard";
+  if ((seg.size() != 3 && !dashboard) || seg[0] != "ws" || seg[1] != "rooms")
+    return refuse(http::status::not_found, "not_found", "WebSocket endpoints are /ws/rooms/{id} and /ws/rooms/{id}/dashboard");
   const std::string& room_id = seg[2];
 
   auto room = rooms_.find(room_id);
@@ -54,13 +55,17 @@ std::variant<Admission, Response> WsAdmission::admit(const Request& req) const {
   std::string_view token = Access::bearer(req[http::field::authorization]);
   if (auto it = target->query.find("token"); token.empty() && it != target->query.end()) token = it->second;
 
-  Admission a{room, {}, {}};
+  Admission a{room, {}, {}, dashboard};
+  if (dashboard && token.empty())
+    return refuse(http::status::unauthorized, "unauthorized", "the dashboard needs an operator or host token");
   if (!token.empty()) {
     auto principal = access_.authenticate(token);
     if (!principal) return refuse(http::status::unauthorized, "unauthorized", "the token is not valid");
     if (principal->role != chat::Role::admin && principal->room != room_id)
       return refuse(http::status::forbidden, "forbidden", "the token is for another room");
     a.who = {principal->user_id, nick.value_or(principal->nick), principal->role};
+    if (dashboard && principal->role == chat::Role::viewer)
+      return refuse(http::status::forbidden, "forbidden", "the dashboard is for the room's operators and host");
     if (principal->role != chat::Role::viewer) {
       a.token = std::string(token);  // staff keep their key
       return a;

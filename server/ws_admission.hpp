@@ -1,6 +1,7 @@
 #pragma once
 // Decides whether a WebSocket upgrade to /ws/rooms/{id} may join, and as whom: a signed
 // token (room key or saved viewer token) or a new anonymous viewer with a generated nickname.
+// /ws/rooms/{id}/dashboard is the operator's stream: a host, operator or admin token only.
 #include <memory>
 #include <string>
 #include <variant>
@@ -18,6 +19,7 @@ struct Admission {
   std::shared_ptr<chat::Room> room;
   chat::Identity who;
   std::string token;  // handed to the client so that it can come back as the same user
+  bool dashboard = false;  // the operator's stream, not a member of the room's chat
 };
 
 class WsAdmission {

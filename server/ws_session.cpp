@@ -14,13 +14,14 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 
 WsSession::WsSession(asio::ip::tcp::socket&& socket, const Config& config, ServerMetrics& metrics,
-                     SessionTracker& tracker, Admission admission, const CommerceApi& shop)
+                     SessionTracker& tracker, Admission admission, const CommerceApi& shop, AnalyticsHub& analytics)
     : ws_(std::move(socket)),
       config_(config),
       metrics_(metrics),
       tracker_(tracker),
       admission_(std::move(admission)),
       shop_(shop),
+      analytics_(analytics),
       inbound_(config.session.inbound_per_second, config.session.inbound_burst) {
   metrics_.ws_connections.fetch_add(1, std::memory_order_relaxed);
 }
@@ -53,8 +54,12 @@ void WsSession::on_accept(beast::error_code ec) {
     close_after_drain({websocket::close_code::going_away, "server shutting down"});
     return;
   }
-  joined_ = true;
-  admission_.room->join(member_id_, weak_from_this(), admission_.who, std::move(admission_.token));
+  if (admission_.dashboard) {
+    analytics_.subscribe(admission_.room->info().id, weak_from_this());
+  } else {
+    joined_ = true;
+    admission_.room->join(member_id_, weak_from_this(), admission_.who, std::move(admission_.token));
+  }
   do_read();
 }
 
@@ -95,13 +100,18 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
 }
 
 void WsSession::on_text(std::string_view text) {
+  if (admission_.dashboard) return reply_error("read_only", "the dashboard stream takes no messages");
   auto parsed = chat::parse_client_message(text, config_.chat);
   if (auto* err = std::get_if<chat::ParseError>(&parsed)) {
-    // Not a chat message: perhaps one for the shop (buy, claim_coupon), answered by the store.
+    // Not a chat message: perhaps one for the shop (buy, claim_coupon), answered by the store,
+    // or an impression or click for analytics.
     auto reply = [self = shared_from_this()](std::string frame) {
       self->send(std::make_shared<const std::string>(std::move(frame)), false);
     };
-    if (err->code == "unknown_type" && shop_.handle_ws(text, admission_.who, admission_.room->info().id, reply)) return;
+    const std::string& room = admission_.room->info().id;
+    if (err->code == "unknown_type" &&
+        (shop_.handle_ws(text, admission_.who, room, reply) || analytics_.handle_ws(text, admission_.who, room, reply)))
+      return;
     return reply_error(err->code, err->message, err->ref);
   }
   admission_.room->handle(member_id_, std::move(std::get<chat::ClientMessage>(parsed)));

@@ -2,6 +2,8 @@
 // One viewer's WebSocket in a room: reads and parses its frames, hands them to the room, and
 // writes what the room sends through a bounded queue. Runs on its own strand. A consumer that
 // falls behind skips queued batches (newest wins); one that stalls is disconnected.
+// A dashboard session (/ws/rooms/{id}/dashboard) joins no chat: it receives the room's
+// analytics snapshots and suggestions through the same queue, and takes no messages.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -13,6 +15,7 @@
 
 #include "chat/member.hpp"
 #include "chat/rate_limiter.hpp"
+#include "server/analytics_hub.hpp"
 #include "server/commerce_api.hpp"
 #include "server/config.hpp"
 #include "server/http_types.hpp"
@@ -27,7 +30,7 @@ namespace websocket = boost::beast::websocket;
 class WsSession : public chat::Member, public Closable, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(boost::asio::ip::tcp::socket&& socket, const Config& config, ServerMetrics& metrics,
-            SessionTracker& tracker, Admission admission, const CommerceApi& shop);
+            SessionTracker& tracker, Admission admission, const CommerceApi& shop, AnalyticsHub& analytics);
   ~WsSession() override;
 
   // Completes the upgrade for `req` and joins the room.
@@ -62,6 +65,7 @@ class WsSession : public chat::Member, public Closable, public std::enable_share
   SessionTracker& tracker_;
   Admission admission_;
   const CommerceApi& shop_;
+  AnalyticsHub& analytics_;
   std::uint64_t member_id_ = 0;  // the tracker's id, also the room's handle for this member
   bool joined_ = false;
 

@@ -122,7 +122,7 @@ TEST_F(RoomsTest, StatsAreForStaffOnly) {
   auto stats = http_request(port(), "GET", "/api/rooms/r1/stats", "", room.at("operator_key").as_string());
   ASSERT_EQ(stats.status, 200);
   EXPECT_EQ(stats.json().at("online"), 1);
-  EXPECT_EQ(stats.json().at("likes"), 5);
+  EXPECT_EQ(stats.json().at("windows").at("broadcast").at("likes"), 5);
 }
 
 TEST_F(RoomsTest, ForgedTokenIsRefused) {

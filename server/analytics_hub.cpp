@@ -1,0 +1,299 @@
+#include "server/analytics_hub.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include "analytics/snapshot_json.hpp"
+#include "chat/events.hpp"
+
+namespace server {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+std::int64_t unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+constexpr std::size_t kMaxSkuBytes = 64;
+
+analytics::ProductInfo info_of(const commerce::Product& p) {
+  return {p.sku, p.title, p.tags, p.price_cents, p.stock, p.on_shelf};
+}
+
+}  // namespace
+
+struct AnalyticsHub::RoomState {
+  RoomState(asio::any_io_executor io, std::string id, const analytics::Dictionary& dictionary,
+            const AnalyticsSettings& s)
+      : id(std::move(id)),
+        strand(asio::make_strand(io)),
+        analytics(dictionary, unix_ms(), s.room),
+        board(s.suggestion_ttl_ms, s.suggestion_cooldown_ms) {}
+  std::string id;
+  asio::strand<asio::any_io_executor> strand;
+  analytics::RoomAnalytics analytics;
+  analytics::SuggestionBoard board;
+  std::vector<std::weak_ptr<chat::Member>> dashboards;
+  std::int64_t next_rules_ms = 0;
+};
+
+// Tells the hub what the room's chat saw; the staff's own comings and comments are not the
+// audience's and are left out.
+class HubObserver : public chat::RoomObserver {
+ public:
+  HubObserver(AnalyticsHub& hub, std::shared_ptr<AnalyticsHub::RoomState> room) : hub_(hub), room_(std::move(room)) {}
+  void on_enter(const chat::Identity& who) override {
+    if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Enter{who.user_id});
+  }
+  void on_leave(const chat::Identity& who) override {
+    if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Leave{who.user_id});
+  }
+  void on_comment(const chat::Identity& who, const std::string& text) override {
+    if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Comment{who.user_id, text});
+  }
+  void on_likes(std::uint64_t count) override {
+    hub_.record(room_, analytics::Like{static_cast<std::int64_t>(count)});
+  }
+
+ private:
+  AnalyticsHub& hub_;
+  std::shared_ptr<AnalyticsHub::RoomState> room_;
+};
+
+AnalyticsHub::AnalyticsHub(asio::any_io_executor io, const RoomDirectory& rooms, commerce::Store& store,
+                           AnalyticsSettings settings)
+    : io_(std::move(io)),
+      rooms_(rooms),
+      store_(store),
+      settings_(std::move(settings)),
+      timer_strand_(asio::make_strand(io_)),
+      timer_(timer_strand_) {}
+
+AnalyticsHub::~AnalyticsHub() {
+  if (loader_.joinable()) loader_.join();
+}
+
+std::shared_ptr<chat::RoomObserver> AnalyticsHub::observe(const std::string& room) {
+  std::shared_ptr<RoomState> r;
+  {
+    std::lock_guard lock(mutex_);
+    auto& slot = rooms_by_id_[room];
+    if (!slot) {
+      const analytics::Dictionary& d = dictionary_words_.load() > 0 ? *dictionary_ : empty_dictionary_;
+      slot = std::make_shared<RoomState>(io_, room, d, settings_);
+    }
+    r = slot;
+  }
+  load_catalog(r);
+  return std::make_shared<HubObserver>(*this, r);
+}
+
+std::shared_ptr<AnalyticsHub::RoomState> AnalyticsHub::find(const std::string& room) const {
+  std::lock_guard lock(mutex_);
+  auto it = rooms_by_id_.find(room);
+  return it == rooms_by_id_.end() ? nullptr : it->second;
+}
+
+void AnalyticsHub::load_catalog(const std::shared_ptr<RoomState>& r) {
+  store_.shelf(r->id, [r](commerce::Result<commerce::ShelfView> shelf) {
+    if (!shelf.ok()) return spdlog::warn("room {}: analytics has no catalogue: {}", r->id, shelf.error.message);
+    std::vector<analytics::ProductInfo> products;
+    for (const auto& p : shelf.value->products) products.push_back(info_of(p));
+    asio::post(r->strand, [r, products = std::move(products), pinned = shelf.value->pinned_sku] {
+      r->analytics.set_catalog(products, pinned);
+    });
+  });
+}
+
+void AnalyticsHub::record(const std::shared_ptr<RoomState>& r, analytics::Event e) {
+  asio::post(r->strand, [this, r, e = std::move(e)] {
+    events_.fetch_add(1, std::memory_order_relaxed);
+    auto d = r->analytics.record(e, unix_ms());
+    if (d != analytics::Drop::none) dropped_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
+  });
+}
+
+bool AnalyticsHub::handle_ws(std::string_view text, const chat::Identity& who, const std::string& room, Reply reply) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return false;
+  const auto& msg = v.get_object();
+  auto* type = msg.if_contains("type");
+  if (!type || !type->is_string()) return false;
+  bool click = type->get_string() == "click";
+  if (!click && type->get_string() != "impression") return false;
+  std::string ref;
+  if (auto* f = msg.if_contains("ref"); f && f->is_string() && f->get_string().size() <= 64) ref = f->get_string();
+
+  auto* sku = msg.if_contains("sku");
+  if (!sku || !sku->is_string() || sku->get_string().empty() || sku->get_string().size() > kMaxSkuBytes) {
+    reply(chat::encode_error({"bad_field", "'sku' must be a product's SKU (1-64 bytes)", ref}));
+    return true;
+  }
+  if (chat::is_staff(who.role)) return true;  // the host's own looks are not the audience's
+  auto r = find(room);
+  if (!r) return true;
+  std::string id = who.user_id, product(sku->get_string());
+  asio::post(r->strand, [this, r, click, id = std::move(id), product = std::move(product), ref = std::move(ref),
+                         reply = std::move(reply)] {
+    events_.fetch_add(1, std::memory_order_relaxed);
+    auto now = unix_ms();
+    auto d = click ? r->analytics.record(analytics::Click{id, product}, now)
+                   : r->analytics.record(analytics::Impression{id, product}, now);
+    if (d == analytics::Drop::none) return;
+    dropped_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
+    reply(chat::encode_error({std::string(analytics::to_string(d)),
+                              d == analytics::Drop::unknown_product ? "this room does not sell that product"
+                                                                    : "this event could not have happened",
+                              ref}));
+  });
+  return true;
+}
+
+void AnalyticsHub::on_committed(const commerce::RoomChanges& c) {
+  auto r = find(c.room);
+  if (!r) return;
+  std::vector<analytics::ProductInfo> products;
+  for (const auto& p : c.products) products.push_back(info_of(p));
+  std::optional<std::string> pinned;
+  if (c.pin_changed) pinned = c.pinned ? c.pinned->sku : std::string();
+  std::vector<analytics::OrderCreated> orders;
+  for (const auto& o : c.new_orders)
+    orders.push_back({o.id, o.user_id, o.sku, o.title, o.quantity, o.total_cents});
+  if (products.empty() && !pinned && orders.empty()) return;
+  asio::post(r->strand, [this, r, products = std::move(products), pinned = std::move(pinned), orders = std::move(orders)] {
+    for (const auto& p : products) r->analytics.update_product(p);
+    if (pinned) r->analytics.set_pinned(*pinned);
+    auto now = unix_ms();
+    // Orders are paid when they are committed (one-click purchase).
+    for (const auto& o : orders) {
+      for (analytics::Event e : {analytics::Event(o), analytics::Event(analytics::OrderPaid{o.order_id})}) {
+        events_.fetch_add(1, std::memory_order_relaxed);
+        auto d = r->analytics.record(e, now);
+        if (d != analytics::Drop::none) dropped_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  });
+}
+
+void AnalyticsHub::subscribe(const std::string& room, std::weak_ptr<chat::Member> dashboard) {
+  auto r = find(room);
+  if (!r) return;
+  asio::post(r->strand, [this, r, dashboard = std::move(dashboard)] {
+    auto m = dashboard.lock();
+    if (!m) return;
+    m->send(std::make_shared<const std::string>(snapshot_json(*r, unix_ms())), false);
+    r->dashboards.push_back(dashboard);
+  });
+}
+
+void AnalyticsHub::stats(const std::string& room, std::function<void(std::optional<std::string>)> done) {
+  auto r = find(room);
+  if (!r) return done(std::nullopt);
+  asio::post(r->strand, [this, r, done = std::move(done)] { done(snapshot_json(*r, unix_ms())); });
+}
+
+void AnalyticsHub::suggest(const std::string& room, analytics::Suggestion s, std::int64_t ttl_ms,
+                           std::function<void(std::optional<Posted>)> done) {
+  auto r = find(room);
+  if (!r) return done(std::nullopt);
+  asio::post(r->strand, [this, r, s = std::move(s), ttl_ms, done = std::move(done)]() mutable {
+    auto now = unix_ms();
+    r->board.expire(now);
+    std::optional<Posted> posted;
+    raise(*r, std::move(s), now, ttl_ms, &posted);
+    done(std::move(posted));
+  });
+}
+
+std::string AnalyticsHub::snapshot_json(RoomState& r, std::int64_t now) {
+  return json::serialize(analytics::to_json(r.id, r.analytics.snapshot(now), r.board.active()));
+}
+
+void AnalyticsHub::raise(RoomState& r, analytics::Suggestion s, std::int64_t now, std::int64_t ttl_ms,
+                         std::optional<Posted>* posted) {
+  auto raised = r.board.raise(std::move(s), now, ttl_ms);
+  if (!raised.suggestion) return;
+  if (posted) *posted = Posted{json::serialize(analytics::to_json(*raised.suggestion)), raised.created};
+  if (raised.created) announce(r, *raised.suggestion);
+}
+
+void AnalyticsHub::announce(RoomState& r, const analytics::Suggestion& s) {
+  raised_.fetch_add(1, std::memory_order_relaxed);
+  std::string frame = json::serialize(json::object{{"type", "suggestion"}, {"suggestion", analytics::to_json(s)}});
+  if (auto room = rooms_.find(r.id)) room->send_to_staff(frame);
+  auto shared = std::make_shared<const std::string>(std::move(frame));
+  for (const auto& d : r.dashboards)
+    if (auto m = d.lock()) m->send(shared, false);
+}
+
+void AnalyticsHub::start() {
+  loader_ = std::thread([this] { load_dictionary(); });
+  asio::post(timer_strand_, [this] { schedule(); });
+}
+
+void AnalyticsHub::stop() {
+  asio::post(timer_strand_, [this] {
+    stopped_ = true;
+    timer_.cancel();
+  });
+}
+
+void AnalyticsHub::load_dictionary() {
+  std::string error;
+  auto d = analytics::Dictionary::load(settings_.dictionary_path, error);
+  if (!d) {
+    spdlog::error("hot words: {} (comments are counted, their words are not; install python3-jieba)", error);
+    return;
+  }
+  dictionary_ = std::move(*d);
+  std::vector<std::shared_ptr<RoomState>> all;
+  {
+    std::lock_guard lock(mutex_);
+    dictionary_words_ = dictionary_->size();  // rooms made from now on start with it
+    for (const auto& [id, r] : rooms_by_id_) all.push_back(r);
+  }
+  for (auto& r : all) asio::post(r->strand, [this, r] { r->analytics.use_dictionary(*dictionary_); });
+  spdlog::info("hot words: {} dictionary words from {}", dictionary_->size(), settings_.dictionary_path);
+}
+
+void AnalyticsHub::schedule() {
+  if (stopped_) return;
+  timer_.expires_after(settings_.snapshot_every);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    std::vector<std::shared_ptr<RoomState>> all;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [id, r] : rooms_by_id_) all.push_back(r);
+    }
+    for (auto& r : all) asio::post(r->strand, [this, r] { tick(r); });
+    schedule();
+  });
+}
+
+void AnalyticsHub::tick(const std::shared_ptr<RoomState>& r) {
+  auto now = unix_ms();
+  std::erase_if(r->dashboards, [](const std::weak_ptr<chat::Member>& d) { return d.expired(); });
+  bool rules_due = now >= r->next_rules_ms;
+  if (!rules_due && r->dashboards.empty()) return;
+  auto snapshot = r->analytics.snapshot(now);
+  if (rules_due) {
+    r->next_rules_ms = now + settings_.rules_every.count();
+    r->board.expire(now);
+    auto room = rooms_.find(r->id);
+    if (room && !room->is_closed())
+      for (auto& s : analytics::evaluate_rules(snapshot, settings_.rules)) raise(*r, std::move(s), now, 0);
+  }
+  if (r->dashboards.empty()) return;
+  auto frame = std::make_shared<const std::string>(json::serialize(analytics::to_json(r->id, snapshot, r->board.active())));
+  for (const auto& d : r->dashboards)
+    if (auto m = d.lock()) m->send(frame, true);
+}
+
+}  // namespace server
