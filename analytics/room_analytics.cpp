@@ -83,6 +83,7 @@ RoomAnalytics::RoomAnalytics(const Dictionary& dictionary, std::int64_t started_
       started_at_ms_(started_at_ms),
       dictionary_(&dictionary),
       hot_words_(config.hot_words),
+      forget_check_at_(config.max_viewers),
       online_gauge_(kSecondsKept, 360),
       views_(kSecondsKept, 1),
       comments_(kSecondsKept, 360),
@@ -159,7 +160,25 @@ Drop RoomAnalytics::record(const Event& event, std::int64_t now_ms) {
 
 void RoomAnalytics::reach(Viewer& v, Step step, std::int64_t now) {
   // A step implies the ones before it (a click proves the card was seen).
-  for (std::size_t s = index(Step::impression); s <= index(step); ++s) v.step_ms[s] = std::max(v.step_ms[s], now);
+  for (std::size_t s = index(Step::impression); s <= index(step); ++s) {
+    v.step_ms[s] = std::max(v.step_ms[s], now);
+    auto bit = static_cast<std::uint8_t>(1u << s);
+    if (v.reached & bit) continue;
+    v.reached |= bit;
+    if (v.entered) ++funnel_[s];
+    if (s == index(Step::paid)) ++buyers_;
+  }
+}
+
+void RoomAnalytics::forget_gone_viewers(std::int64_t now) {
+  std::int64_t since = now - span_ms(Window::last_5_minutes);
+  std::erase_if(viewers_, [&](const auto& kv) {
+    const Viewer& v = kv.second;
+    return v.connections == 0 && v.left_ms < since &&
+           std::all_of(v.step_ms.begin(), v.step_ms.end(), [&](std::int64_t t) { return t < since; });
+  });
+  // Still over (the last minutes' audience is that large): look again only once it grows by a tenth.
+  forget_check_at_ = std::max(config_.max_viewers, viewers_.size() + viewers_.size() / 10);
 }
 
 RoomAnalytics::Touch& RoomAnalytics::touch(Viewer& v, std::uint32_t product) {
@@ -171,7 +190,13 @@ RoomAnalytics::Touch& RoomAnalytics::touch(Viewer& v, std::uint32_t product) {
 Drop RoomAnalytics::on(const Enter& e, std::int64_t now) {
   if (e.viewer.empty()) return Drop::bad_value;
   Viewer& v = viewers_[e.viewer];
-  v.entered = true;
+  if (!v.entered) {
+    v.entered = true;
+    ++unique_viewers_;
+    ++funnel_[index(Step::enter)];
+    for (std::size_t s = index(Step::impression); s < kSteps; ++s)
+      if (v.reached & (1u << s)) ++funnel_[s];  // bought through the API before entering
+  }
   if (v.connections++ > 0) return Drop::none;  // another tab: not another visit
   v.online_since = now;
   views_.add(now);
@@ -185,10 +210,13 @@ Drop RoomAnalytics::on(const Leave& e, std::int64_t now) {
   if (it == viewers_.end() || it->second.connections == 0) return Drop::leave_without_enter;
   Viewer& v = it->second;
   if (--v.connections > 0) return Drop::none;
-  v.watched_ms += std::max<std::int64_t>(now - v.online_since, 0);
+  std::int64_t visit = std::max<std::int64_t>(now - v.online_since, 0);
+  v.watched_ms += visit;
+  watched_ms_ += visit;
   v.left_ms = now;
   --online_;
   online_gauge_.set(now, online_);
+  if (viewers_.size() > forget_check_at_) forget_gone_viewers(now);
   return Drop::none;
 }
 
@@ -326,12 +354,18 @@ Snapshot RoomAnalytics::snapshot(std::int64_t now) {
 }
 
 void RoomAnalytics::scan_viewers(Snapshot& s, std::int64_t now) const {
-  std::int64_t watched = 0, entered = 0;
+  // The broadcast's totals are kept as they happen; the windows are counted from the viewers
+  // remembered (everyone active in the last five minutes is).
+  auto& all = s.windows[static_cast<std::size_t>(Window::broadcast)];
+  all.unique_viewers = unique_viewers_;
+  all.buyers = buyers_;
+  all.funnel = funnel_;
+  std::int64_t watching = 0;
   for (const auto& [id, v] : viewers_) {
-    for (std::size_t w = 0; w < kWindows; ++w) {
-      std::int64_t span = span_ms(static_cast<Window>(w));
-      std::int64_t since = span == 0 ? INT64_MIN + 1 : now - span;
-      auto& r = s.windows[w];
+    if (v.connections > 0) watching += std::max<std::int64_t>(now - v.online_since, 0);
+    for (auto w : {Window::last_minute, Window::last_5_minutes}) {
+      std::int64_t since = now - span_ms(w);
+      auto& r = s.windows[static_cast<std::size_t>(w)];
       if (v.step_ms[index(Step::paid)] >= since) ++r.buyers;
       if (!v.entered || (v.connections == 0 && v.left_ms < since)) continue;
       ++r.unique_viewers;
@@ -339,11 +373,8 @@ void RoomAnalytics::scan_viewers(Snapshot& s, std::int64_t now) const {
       for (std::size_t step = index(Step::impression); step < kSteps; ++step)
         if (v.step_ms[step] >= since) ++r.funnel[step];
     }
-    if (!v.entered) continue;
-    ++entered;
-    watched += v.watched_ms + (v.connections > 0 ? std::max<std::int64_t>(now - v.online_since, 0) : 0);
   }
-  s.avg_watch_ms = entered > 0 ? watched / entered : 0;
+  s.avg_watch_ms = unique_viewers_ > 0 ? (watched_ms_ + watching) / unique_viewers_ : 0;
 }
 
 void RoomAnalytics::fill_products(Snapshot& s, std::int64_t now) const {

@@ -4,8 +4,9 @@
 // per minute, orders, buyers, GMV and GPM, per-product impressions, clicks, orders, CTR and CVR,
 // the funnel enter → impression → click → order → paid, hot words, and the signals the
 // suggestion rules read. Windows: last minute, last five minutes, whole broadcast; series at
-// 1 s and 10 s for charts. Counters are bucketed (RollingCounter): memory grows with the
-// audience and the catalogue, never with the broadcast's length.
+// 1 s and 10 s for charts. Counters are bucketed (RollingCounter) and the broadcast's totals
+// kept as they happen: memory follows the audience of the last minutes (up to
+// AnalyticsConfig::max_viewers remembered) and the catalogue, never the broadcast's length.
 // No clock of its own (times are passed in); not thread-safe (one owner: the room's strand).
 #include <array>
 #include <cstdint>
@@ -32,6 +33,9 @@ struct AnalyticsConfig {
   std::size_t series_10s_points = 60;  // ten minutes
   std::size_t ranked_products = 50;
   std::size_t max_pending_orders = 100'000;  // created, not yet paid
+  // Viewers remembered one by one. Past this, viewers gone for more than five minutes are
+  // forgotten (the broadcast's totals keep them; one who comes back counts as new).
+  std::size_t max_viewers = 200'000;
   // Product titles and tags become words of the room's segmenter, this frequent.
   std::int64_t product_word_frequency = 2'000;
 };
@@ -170,6 +174,7 @@ class RoomAnalytics {
     std::int64_t watched_ms = 0;  // closed visits
     std::int64_t left_ms = INT64_MIN;
     std::array<std::int64_t, kSteps> step_ms{INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN};
+    std::uint8_t reached = 0;  // bit per Step, counted in the broadcast's funnel once
     std::vector<Touch> touches;
   };
   struct PendingOrder {
@@ -193,7 +198,8 @@ class RoomAnalytics {
   void add_product_words(const ProductInfo& p);
   void rebuild_segmenter();
   void refresh_hot_word_products();
-  static void reach(Viewer& v, Step step, std::int64_t now);
+  void reach(Viewer& v, Step step, std::int64_t now);
+  void forget_gone_viewers(std::int64_t now);
   static Touch& touch(Viewer& v, std::uint32_t product);
   [[nodiscard]] std::vector<std::pair<std::string, std::int64_t>> top_phrases(
       const std::vector<std::pair<std::string, RollingCounter>>& counters, std::int64_t now) const;
@@ -214,8 +220,14 @@ class RoomAnalytics {
 
   std::unordered_map<std::string, Viewer> viewers_;
   std::unordered_map<std::int64_t, PendingOrder> pending_orders_;
+  std::size_t forget_check_at_;  // viewers_.size() that next triggers forget_gone_viewers
   std::int64_t online_ = 0;
   std::int64_t peak_online_ = 0;
+  // The broadcast's totals, kept as they happen (viewers may be forgotten later).
+  std::int64_t unique_viewers_ = 0;
+  std::int64_t buyers_ = 0;
+  std::array<std::int64_t, kSteps> funnel_{};
+  std::int64_t watched_ms_ = 0;  // closed visits
   std::int64_t mic_links_active_ = 0;
   std::int64_t mic_links_ = 0;
 

@@ -241,5 +241,28 @@ TEST_F(RoomAnalyticsTest, MemoryDoesNotGrowWithTheBroadcastsLength) {
   EXPECT_EQ(s.products.size(), 3u);
 }
 
+TEST(RoomAnalyticsMemoryTest, ViewersGoneForMinutesAreForgottenPastTheBoundButStillCounted) {
+  AnalyticsConfig config;
+  config.max_viewers = 10;
+  RoomAnalytics room(kNoWords, kT0, config);
+  room.set_catalog({{"soy", "低钠酱油", {}, 1990, 100, true}}, "soy");
+  for (int i = 0; i < 30; ++i) {
+    std::string id = "early" + std::to_string(i);
+    room.record(Enter{id}, kT0);
+    room.record(Click{id, "soy"}, kT0);
+    room.record(Leave{id}, kT0 + 10 * kSecond);
+  }
+  EXPECT_EQ(room.viewers_tracked(), 30u) << "nobody has been gone five minutes yet";
+  // Nobody could be forgotten at the first leaves: the next look waits for a tenth more viewers.
+  for (int i = 0; i < 4; ++i) room.record(Enter{"late" + std::to_string(i)}, kT0 + 6 * kMinute);
+  room.record(Leave{"late0"}, kT0 + 6 * kMinute + kSecond);
+  EXPECT_EQ(room.viewers_tracked(), 4u);
+  auto s = room.snapshot(kT0 + 6 * kMinute + kSecond);
+  EXPECT_EQ(s.windows[kAll].unique_viewers, 34);
+  EXPECT_EQ(s.windows[kAll].funnel[static_cast<std::size_t>(Step::click)], 30);
+  EXPECT_EQ(s.windows[kMin].unique_viewers, 4);
+  EXPECT_EQ(s.avg_watch_ms, (30 * 10 * kSecond + kSecond + 3 * kSecond) / 34);
+}
+
 }  // namespace
 }  // namespace analytics
