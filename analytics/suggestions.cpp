@@ -107,10 +107,10 @@ void purchase_questions(const Snapshot& s, const RuleConfig& c, std::vector<Sugg
   const auto& g = s.signals;
   if (!rising(g.questions_last_minute, g.questions_previous_minute, c.min_questions, c.rise)) return;
   const ProductReport* pinned = find_product(s, s.pinned_sku);
-  std::string what = pinned ? "「" + pinned->title + "」" + yuan(pinned->price_cents) + "，" : "";
+  std::string price = pinned ? "报一下「" + pinned->title + "」的价格（" + yuan(pinned->price_cents) + "）" : "报一下价格";
   auto sug = make("purchase_questions", "purchase_questions", Severity::warning,
-                  "一分钟内 " + std::to_string(g.questions_last_minute) + " 条弹幕在问价格和怎么买：报价（" + what +
-                      "）并把购买链接挂出来",
+                  "一分钟内 " + std::to_string(g.questions_last_minute) + " 条弹幕在问价格和怎么买：" + price +
+                      "，并把购买链接挂出来",
                   pinned ? pinned->sku : std::string());
   sug.evidence = {{"last_minute", g.questions_last_minute},
                   {"previous_minute", g.questions_previous_minute},
