@@ -220,34 +220,36 @@ Drop RoomAnalytics::on(const Leave& e, std::int64_t now) {
   return Drop::none;
 }
 
-Drop RoomAnalytics::on(const Impression& e, std::int64_t now) {
-  auto p = product_by_sku_.find(e.sku);
+Drop RoomAnalytics::look(const std::string& viewer, const std::string& sku, Look& out) {
+  auto p = product_by_sku_.find(sku);
   if (p == product_by_sku_.end() || !products_[p->second].info.on_shelf) return Drop::unknown_product;
-  auto it = viewers_.find(e.viewer);
+  auto it = viewers_.find(viewer);
   if (it == viewers_.end() || it->second.connections == 0) return Drop::not_in_room;
-  Touch& t = touch(it->second, p->second);
-  if (recent(t.impression_ms, now, config_.repeat_ms)) return Drop::none;  // the same look
-  t.impression_ms = now;
-  products_[p->second].impressions.add(now);
-  reach(it->second, Step::impression, now);
+  out = {&it->second, &products_[p->second], &touch(it->second, p->second)};
+  return Drop::none;
+}
+
+Drop RoomAnalytics::on(const Impression& e, std::int64_t now) {
+  Look l;
+  if (auto d = look(e.viewer, e.sku, l); d != Drop::none) return d;
+  if (recent(l.touch->impression_ms, now, config_.repeat_ms)) return Drop::none;  // the same look
+  l.touch->impression_ms = now;
+  l.product->impressions.add(now);
+  reach(*l.viewer, Step::impression, now);
   return Drop::none;
 }
 
 Drop RoomAnalytics::on(const Click& e, std::int64_t now) {
-  auto p = product_by_sku_.find(e.sku);
-  if (p == product_by_sku_.end() || !products_[p->second].info.on_shelf) return Drop::unknown_product;
-  auto it = viewers_.find(e.viewer);
-  if (it == viewers_.end() || it->second.connections == 0) return Drop::not_in_room;
-  Touch& t = touch(it->second, p->second);
-  if (recent(t.click_ms, now, config_.repeat_ms)) return Drop::none;
-  auto& product = products_[p->second];
-  if (!recent(t.impression_ms, now, config_.repeat_ms)) {  // clicked before its card was reported: it was seen
-    t.impression_ms = now;
-    product.impressions.add(now);
+  Look l;
+  if (auto d = look(e.viewer, e.sku, l); d != Drop::none) return d;
+  if (recent(l.touch->click_ms, now, config_.repeat_ms)) return Drop::none;
+  if (!recent(l.touch->impression_ms, now, config_.repeat_ms)) {  // clicked before its card was reported: it was seen
+    l.touch->impression_ms = now;
+    l.product->impressions.add(now);
   }
-  t.click_ms = now;
-  product.clicks.add(now);
-  reach(it->second, Step::click, now);
+  l.touch->click_ms = now;
+  l.product->clicks.add(now);
+  reach(*l.viewer, Step::click, now);
   return Drop::none;
 }
 

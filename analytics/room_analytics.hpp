@@ -183,6 +183,13 @@ class RoomAnalytics {
     Cents total_cents;
   };
 
+  struct Look {  // what an impression or click is about
+    Viewer* viewer = nullptr;
+    ProductState* product = nullptr;
+    Touch* touch = nullptr;
+  };
+  Drop look(const std::string& viewer, const std::string& sku, Look& out);
+
   Drop on(const Enter& e, std::int64_t now);
   Drop on(const Leave& e, std::int64_t now);
   Drop on(const Impression& e, std::int64_t now);

@@ -118,17 +118,11 @@ void AnalyticsHub::record(const std::shared_ptr<RoomState>& r, analytics::Event 
   });
 }
 
-bool AnalyticsHub::handle_ws(std::string_view text, const chat::Identity& who, const std::string& room, Reply reply) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return false;
-  const auto& msg = v.get_object();
-  auto* type = msg.if_contains("type");
-  if (!type || !type->is_string()) return false;
-  bool click = type->get_string() == "click";
-  if (!click && type->get_string() != "impression") return false;
-  std::string ref;
-  if (auto* f = msg.if_contains("ref"); f && f->is_string() && f->get_string().size() <= 64) ref = f->get_string();
+bool AnalyticsHub::handle_ws(const WsMessage& m, const chat::Identity& who, const std::string& room, Reply reply) {
+  bool click = m.type == "click";
+  if (!click && m.type != "impression") return false;
+  const auto& msg = m.body;
+  std::string ref = m.ref;
 
   auto* sku = msg.if_contains("sku");
   if (!sku || !sku->is_string() || sku->get_string().empty() || sku->get_string().size() > kMaxSkuBytes) {

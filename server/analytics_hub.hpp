@@ -28,6 +28,7 @@
 #include "chat/room_observer.hpp"
 #include "commerce/store.hpp"
 #include "server/room_directory.hpp"
+#include "server/ws_message.hpp"
 
 namespace server {
 
@@ -60,7 +61,7 @@ class AnalyticsHub : public commerce::StoreListener {
   // {"type":"impression"|"click","sku":…} from a room's WebSocket. False when the text is not
   // one of them (the caller reports it). Taken events get no answer; a malformed or impossible
   // one gets an error frame.
-  bool handle_ws(std::string_view text, const chat::Identity& who, const std::string& room, Reply reply);
+  bool handle_ws(const WsMessage& message, const chat::Identity& who, const std::string& room, Reply reply);
 
   void on_committed(const commerce::RoomChanges& changes) override;
 

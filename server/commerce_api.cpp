@@ -402,17 +402,11 @@ void CommerceApi::set_order_status(Call& c) const {
   });
 }
 
-bool CommerceApi::handle_ws(std::string_view text, const chat::Identity& who, const std::string& room, Reply reply) const {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return false;
-  const auto& msg = v.get_object();
-  auto* type = msg.if_contains("type");
-  if (!type || !type->is_string()) return false;
-  std::string ref;
-  if (auto* r = msg.if_contains("ref"); r && r->is_string() && r->get_string().size() <= 64) ref = r->get_string();
+bool CommerceApi::handle_ws(const WsMessage& m, const chat::Identity& who, const std::string& room, Reply reply) const {
+  const auto& msg = m.body;
+  const std::string& ref = m.ref;
 
-  if (type->get_string() == "buy") {
+  if (m.type == "buy") {
     commerce::PurchaseRequest r;
     auto e = commerce::from_json(msg, r);
     r.room = room;
@@ -428,7 +422,7 @@ bool CommerceApi::handle_ws(std::string_view text, const chat::Identity& who, co
     });
     return true;
   }
-  if (type->get_string() == "claim_coupon") {
+  if (m.type == "claim_coupon") {
     auto* coupon = msg.if_contains("coupon");
     if (!coupon || !coupon->is_string()) {
       reply(json::serialize(ws_frame("coupon_result", ref, {{"outcome", "invalid"}, {"message", "'coupon' must be a coupon id"}})));

@@ -17,6 +17,7 @@
 #include "server/http_types.hpp"
 #include "server/room_directory.hpp"
 #include "server/target.hpp"
+#include "server/ws_message.hpp"
 
 namespace server {
 
@@ -30,7 +31,7 @@ class CommerceApi {
   using Reply = std::function<void(std::string frame)>;
   // A shop message from a room's WebSocket: {"type":"buy",…} or {"type":"claim_coupon",…}.
   // False when the text is not one (the caller reports it); otherwise one frame goes to `reply`.
-  bool handle_ws(std::string_view text, const chat::Identity& who, const std::string& room, Reply reply) const;
+  bool handle_ws(const WsMessage& message, const chat::Identity& who, const std::string& room, Reply reply) const;
 
   // Called once an order is committed (the server wakes the fulfilment courier with it).
   std::function<void()> on_order_committed;

@@ -109,9 +109,11 @@ void WsSession::on_text(std::string_view text) {
       self->send(std::make_shared<const std::string>(std::move(frame)), false);
     };
     const std::string& room = admission_.room->info().id;
-    if (err->code == "unknown_type" &&
-        (shop_.handle_ws(text, admission_.who, room, reply) || analytics_.handle_ws(text, admission_.who, room, reply)))
-      return;
+    if (err->code == "unknown_type") {
+      auto m = parse_ws_message(text);
+      if (m && (shop_.handle_ws(*m, admission_.who, room, reply) || analytics_.handle_ws(*m, admission_.who, room, reply)))
+        return;
+    }
     return reply_error(err->code, err->message, err->ref);
   }
   admission_.room->handle(member_id_, std::move(std::get<chat::ClientMessage>(parsed)));
