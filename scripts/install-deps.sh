@@ -13,7 +13,13 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg
   python3-jieba  # its dict.txt: the dictionary for comment hot words (analytics/)
+  chromium fonts-noto-cjk  # the browser tests of the pages (tests/web), with Chinese glyphs
 )
+# Node.js and npm build the pages (web/): Debian's nodejs and npm, unless a node with npm is
+# already there (e.g. a NodeSource nodejs, which bundles npm and conflicts with Debian's).
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -63,6 +63,15 @@ Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metric
   };
 }
 
+// The pages are one file each, whatever room they show: /r/{room} (viewers), /host/{room} (the
+// host console), /dashboard and /dashboard/{room} (operators). They read the room from the address.
+std::optional<std::string> Api::page_file(const std::vector<std::string>& segments) {
+  if (segments.size() == 2 && segments[0] == "r") return "/viewer.html";
+  if (segments.size() == 2 && segments[0] == "host") return "/host.html";
+  if ((segments.size() == 1 || segments.size() == 2) && segments[0] == "dashboard") return "/dashboard.html";
+  return std::nullopt;
+}
+
 void Api::handle(Request req, Respond respond) const {
   auto target = parse_target(req.target());
   if (!target) return respond(error_response(req, http::status::bad_request, "bad_target", "malformed request target"));
@@ -82,7 +91,7 @@ void Api::handle(Request req, Respond respond) const {
     return respond(error_response(req, http::status::method_not_allowed, "method_not_allowed",
                                   "this method is not allowed here"));
   if (req.method() == http::verb::get || req.method() == http::verb::head) {
-    if (auto file = files_.serve(req, target->path)) return respond(std::move(*file));
+    if (auto file = files_.serve(req, page_file(target->segments).value_or(target->path))) return respond(std::move(*file));
   }
   respond(error_response(req, http::status::not_found, "not_found", "no such resource"));
 }

@@ -51,6 +51,7 @@ class Api {
   void rotate_stream_key(Call& c, Respond& r) const;
   void recordings(Call& c, Respond& r) const;
 
+  [[nodiscard]] static std::optional<std::string> page_file(const std::vector<std::string>& segments);
   // Answers 401/403 itself and returns nullopt when the caller may not act on `room`.
   std::optional<Principal> authorize(const Call& c, Respond& r, std::string_view room,
                                      std::initializer_list<chat::Role> roles) const;

@@ -1,0 +1,100 @@
+// What every browser test needs: the real livecart binary on free ports, Debian's Chromium
+// driven by playwright-core (kept off the network), pages that record their console errors,
+// and screenshots kept as test artefacts. Waits are for events, with deadlines; no sleeps.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const { chromium } = await import(new URL('../../web/node_modules/playwright-core/index.mjs', import.meta.url));
+
+export const ADMIN_TOKEN = 'web-test-admin-token-0123456789';
+const BINARY = process.env.LIVECART_BINARY;
+const ARTIFACTS = process.env.LIVECART_ARTIFACTS || join(tmpdir(), 'livecart-web-artifacts');
+
+// Starts `livecart` with a fresh data dir; resolves once it prints its ports.
+export async function startServer(args = []) {
+  if (!BINARY) throw new Error('LIVECART_BINARY is not set (ctest sets it)');
+  const dataDir = mkdtempSync(join(tmpdir(), 'livecart-web-'));
+  const child = spawn(BINARY, ['--http-port', '0', '--rtmp-port', '0', '--data-dir', dataDir, '--admin-token', ADMIN_TOKEN,
+    '--log-level', 'warn', '--threads', '2', '--no-record', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ports = await new Promise((resolve, reject) => {
+    const found = {};
+    const timer = setTimeout(() => reject(new Error('the server did not start in 60 s')), 60_000);
+    child.on('exit', (code) => reject(new Error(`the server exited (${code}) before starting`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /^(http|rtmp)_port=(\d+)$/.exec(line);
+      if (m) found[m[1]] = Number(m[2]);
+      if (found.http && found.rtmp) { clearTimeout(timer); resolve(found); }
+    });
+  });
+  const base = `http://127.0.0.1:${ports.http}`;
+  return {
+    base,
+    port: ports.http,
+    rtmpPort: ports.rtmp,
+    dataDir,
+    // An API call as `token` (the admin's by default): {status, body}.
+    async api(path, { method = 'GET', body, token = ADMIN_TOKEN } = {}) {
+      const res = await fetch(base + path, {
+        method, headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    },
+    // Stops it with SIGTERM and resolves with its exit code.
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const code = await new Promise((resolve) => {
+        const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.on('exit', (c, sig) => { clearTimeout(kill); resolve(c ?? 128); });
+        child.kill('SIGTERM');
+      });
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+// Flags that keep Chromium headless, sandbox-free (root in CI) and off the network.
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-default-apps', '--disable-extensions',
+  '--metrics-recording-only', '--no-default-browser-check', '--mute-audio', '--autoplay-policy=no-user-gesture-required',
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+];
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
+// A page in a fresh browser context (its own storage, like another person's phone), with
+// every console error and uncaught exception recorded in `errors`.
+export async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, mobile = false } = {}) {
+  const context = await browser.newContext(mobile
+    ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' }
+    : { viewport, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
+  page.on('pageerror', (err) => errors.push(`exception: ${err.message}`));
+  page.on('requestfailed', (req) => {
+    // A WebSocket or media request cut by the test closing the page is not the page's error.
+    if (!/net::ERR_ABORTED/.test(req.failure()?.errorText || '')) errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+  });
+  await page.goto(url);
+  return { page, errors, context };
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
