@@ -11,6 +11,8 @@ const { chromium } = await import(new URL('../../web/node_modules/playwright-cor
 
 export const ADMIN_TOKEN = 'web-test-admin-token-0123456789';
 const BINARY = process.env.LIVECART_BINARY;
+// The pages to serve; by default the binary's own (the bundle its build made).
+const WEB_DIR = process.env.LIVECART_WEB_DIR;
 const ARTIFACTS = process.env.LIVECART_ARTIFACTS || join(tmpdir(), 'livecart-web-artifacts');
 
 // Starts `livecart` with a fresh data dir; resolves once it prints its ports.
@@ -18,7 +20,8 @@ export async function startServer(args = []) {
   if (!BINARY) throw new Error('LIVECART_BINARY is not set (ctest sets it)');
   const dataDir = mkdtempSync(join(tmpdir(), 'livecart-web-'));
   const child = spawn(BINARY, ['--http-port', '0', '--rtmp-port', '0', '--data-dir', dataDir, '--admin-token', ADMIN_TOKEN,
-    '--log-level', 'warn', '--threads', '2', '--no-record', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--log-level', 'warn', '--threads', '2', '--no-record', ...(WEB_DIR ? ['--web-dir', WEB_DIR] : []), ...args],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
   const ports = await new Promise((resolve, reject) => {
     const found = {};
     const timer = setTimeout(() => reject(new Error('the server did not start in 60 s')), 60_000);
