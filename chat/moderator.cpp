@@ -33,7 +33,7 @@ Verdict Moderator::check_chat(const Identity& who, std::string_view text, Clock:
     return {Rejection::too_long,
             "message is longer than " + std::to_string(config_.max_message_chars) + " characters",
             {}};
-  if (!banned_words_.find_in(text).empty())
+  if (!banned_words_.find_in(text).empty() || !room_words_.find_in(text).empty())
     return {Rejection::banned_word, "message contains a banned word", {}};
   if (is_staff(who.role)) return {};
 

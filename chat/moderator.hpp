@@ -44,6 +44,9 @@ class Moderator {
   void ban(const std::string& user_id);
   [[nodiscard]] bool is_banned(const std::string& user_id) const;
 
+  // The room's own banned words, on top of the node's list (ChatConfig::banned_words).
+  void set_room_words(const std::vector<std::string>& words) { room_words_ = BannedWords(words); }
+
   void set_slow_mode(std::chrono::seconds interval);
   [[nodiscard]] std::chrono::seconds slow_mode() const { return slow_mode_; }
 
@@ -54,6 +57,7 @@ class Moderator {
  private:
   const ChatConfig& config_;
   BannedWords banned_words_;
+  BannedWords room_words_;
   std::chrono::seconds slow_mode_{0};
   std::unordered_map<std::string, RateLimiter> rate_;
   std::unordered_map<std::string, Clock::time_point> last_message_;

@@ -70,6 +70,10 @@ void Room::publish(std::string encoded_event) {
   });
 }
 
+void Room::set_banned_words(std::vector<std::string> words) {
+  asio::post(strand_, [self = shared_from_this(), words = std::move(words)] { self->moderator_.set_room_words(words); });
+}
+
 void Room::send_to_staff(std::string encoded_message) {
   asio::post(strand_, [self = shared_from_this(), m = std::move(encoded_message)]() mutable {
     auto frame = std::make_shared<const std::string>(std::move(m));

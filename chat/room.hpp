@@ -50,6 +50,8 @@ class Room : public std::enable_shared_from_this<Room> {
   // Sends a message at once, outside the batches, to the room's staff connections (host,
   // operators): what only they should see, such as suggestions.
   void send_to_staff(std::string encoded_message);
+  // The room's own banned words (moderation adds them to the node's list).
+  void set_banned_words(std::vector<std::string> words);
   // The host ended the room: members are told and disconnected; later joins are refused.
   void close();
 

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 
@@ -60,6 +62,8 @@ Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metric
       {V::get, {"api", "rooms", ":", "keys"}, &Api::room_keys},
       {V::post, {"api", "rooms", ":", "keys", "stream", "rotate"}, &Api::rotate_stream_key},
       {V::get, {"api", "rooms", ":", "recordings"}, &Api::recordings},
+      {V::get, {"api", "rooms", ":", "banned-words"}, &Api::banned_words},
+      {V::put, {"api", "rooms", ":", "banned-words"}, &Api::set_banned_words},
   };
 }
 
@@ -153,7 +157,7 @@ void Api::create_room(Call& c, Respond& r) const {
                             "'title' must be at most 100 characters with no control characters"));
   if (title.empty()) title = "直播间 " + id;
 
-  rooms_.create(RoomRecord{id, title, 0, 0, 0},
+  rooms_.create(RoomRecord{id, title, 0, 0, 0, {}},
                 [this, version = c.req.version(), keep_alive = c.req.keep_alive(), r](CreateError err,
                                                                                      std::optional<RoomView> v) {
                   if (err == CreateError::exists)
@@ -186,6 +190,47 @@ void Api::room_keys(Call& c, Respond& r) const {
   if (!v) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
   if (!authorize(c, r, id, {Role::host})) return;
   r(json_response(c.req, http::status::ok, json::serialize(keys_json(access_, *v))));
+}
+
+void Api::banned_words(Call& c, Respond& r) const {
+  const std::string& id = c.params[0];
+  auto v = rooms_.view(id);
+  if (!v) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
+  if (!authorize(c, r, id, {Role::host, Role::operator_})) return;
+  json::array words(v->record.banned_words.begin(), v->record.banned_words.end());
+  r(json_response(c.req, http::status::ok, json::serialize(json::object{{"room", id}, {"words", std::move(words)}})));
+}
+
+void Api::set_banned_words(Call& c, Respond& r) const {
+  const std::string& id = c.params[0];
+  if (!rooms_.view(id)) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
+  if (!authorize(c, r, id, {Role::host, Role::operator_})) return;
+  auto body = json_body(c.req, r);
+  if (!body) return;
+  auto* list = body->if_contains("words");
+  if (!list || !list->is_array() || list->get_array().size() > kMaxRoomBannedWords)
+    return r(error_response(c.req, http::status::bad_request, "bad_field",
+                            "'words' must be an array of at most " + std::to_string(kMaxRoomBannedWords) + " words"));
+  std::vector<std::string> words;
+  for (const auto& w : list->get_array()) {
+    bool ok = w.is_string() && chat::is_valid_utf8(w.get_string()) && !chat::has_control_chars(w.get_string()) &&
+              !chat::is_blank(w.get_string()) && chat::code_point_count(w.get_string()) <= kMaxBannedWordChars;
+    if (!ok)
+      return r(error_response(c.req, http::status::bad_request, "bad_field",
+                              "each word must be 1-" + std::to_string(kMaxBannedWordChars) + " printable characters"));
+    std::string word(w.get_string());
+    if (std::find(words.begin(), words.end(), word) == words.end()) words.push_back(std::move(word));
+  }
+  using E = RoomDirectory::UpdateError;
+  rooms_.set_banned_words(id, std::move(words), [version = c.req.version(), keep_alive = c.req.keep_alive(), r](
+                                                    E err, std::optional<RoomView> v) {
+    if (err == E::not_found) return r(error_response(version, keep_alive, http::status::not_found, "not_found", "no such room"));
+    if (err == E::storage)
+      return r(error_response(version, keep_alive, http::status::internal_server_error, "storage", "could not store the words"));
+    json::array list(v->record.banned_words.begin(), v->record.banned_words.end());
+    r(json_response(version, keep_alive, http::status::ok,
+                    json::serialize(json::object{{"room", v->record.id}, {"words", std::move(list)}})));
+  });
 }
 
 void Api::rotate_stream_key(Call& c, Respond& r) const {

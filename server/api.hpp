@@ -50,6 +50,11 @@ class Api {
   void room_keys(Call& c, Respond& r) const;
   void rotate_stream_key(Call& c, Respond& r) const;
   void recordings(Call& c, Respond& r) const;
+  void banned_words(Call& c, Respond& r) const;
+  void set_banned_words(Call& c, Respond& r) const;
+
+  static constexpr std::size_t kMaxRoomBannedWords = 500;
+  static constexpr std::size_t kMaxBannedWordChars = 20;
 
   [[nodiscard]] static std::optional<std::string> page_file(const std::vector<std::string>& segments);
   // Answers 401/403 itself and returns nullopt when the caller may not act on `room`.

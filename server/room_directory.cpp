@@ -24,6 +24,7 @@ RoomDirectory::~RoomDirectory() { disk_.join(); }
 std::shared_ptr<chat::Room> RoomDirectory::make_room(const RoomRecord& record) const {
   auto room = std::make_shared<chat::Room>(io_, chat::RoomInfo{record.id, record.title}, config_, stats_,
                                            observers_ ? observers_(record.id) : nullptr);
+  if (!record.banned_words.empty()) room->set_banned_words(record.banned_words);
   if (record.closed_at != 0) room->close();
   return room;
 }
@@ -127,6 +128,30 @@ void RoomDirectory::rotate_stream_key(const std::string& id, RotateHandler done)
     lock.unlock();
     spdlog::info("room {}: stream key rotated (generation {})", id, next);
     done(RotateError::none, std::move(v));
+  });
+}
+
+void RoomDirectory::set_banned_words(const std::string& id, std::vector<std::string> words,
+                                     std::function<void(UpdateError, std::optional<RoomView>)> done) {
+  asio::post(disk_, [this, id, words = std::move(words), done = std::move(done)]() mutable {
+    {
+      std::lock_guard lock(mutex_);
+      auto it = rooms_.find(id);
+      if (it == rooms_.end() || it->second.pending) return done(UpdateError::not_found, std::nullopt);
+    }
+    try {
+      store_.set_banned_words(id, words);
+    } catch (const std::exception& e) {
+      spdlog::error("room {}: cannot store its banned words: {}", id, e.what());
+      return done(UpdateError::storage, std::nullopt);
+    }
+    std::unique_lock lock(mutex_);
+    auto it = rooms_.find(id);
+    it->second.record.banned_words = words;
+    it->second.room->set_banned_words(std::move(words));
+    RoomView v = view_of(it->second);
+    lock.unlock();
+    done(UpdateError::none, std::move(v));
   });
 }
 

@@ -56,6 +56,11 @@ class RoomDirectory {
   // thread): from then on only the new key publishes. A broadcast already live goes on.
   void rotate_stream_key(const std::string& id, RotateHandler done);
 
+  // Replaces the room's own banned words, durable before `done` (called on the disk thread).
+  enum class UpdateError { none, not_found, storage };
+  void set_banned_words(const std::string& id, std::vector<std::string> words,
+                        std::function<void(UpdateError, std::optional<RoomView>)> done);
+
   [[nodiscard]] std::shared_ptr<chat::Room> find(const std::string& id) const;
   [[nodiscard]] std::optional<RoomView> view(const std::string& id) const;
   // Newest first.

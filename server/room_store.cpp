@@ -18,6 +18,20 @@ struct Statement {
   sqlite3_stmt* stmt = nullptr;
 };
 
+// Banned words are stored one per line (a word is printable: it holds no line break).
+std::string join_lines(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += w + "\n";
+  return out;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) out.push_back(text.substr(start, nl - start));
+  return out;
+}
+
 std::string column_text(sqlite3_stmt* stmt, int i) {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
   return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))) : std::string{};
@@ -37,10 +51,12 @@ RoomStore::RoomStore(const std::string& path) {
   exec("CREATE TABLE IF NOT EXISTS rooms ("
        " id TEXT PRIMARY KEY, title TEXT NOT NULL,"
        " created_at INTEGER NOT NULL, closed_at INTEGER NOT NULL DEFAULT 0,"
-       " stream_key_generation INTEGER NOT NULL DEFAULT 0)");
+       " stream_key_generation INTEGER NOT NULL DEFAULT 0, banned_words TEXT NOT NULL DEFAULT '')");
   // Files written before key rotation existed: every room is at generation 0, its first key.
   if (!has_column("rooms", "stream_key_generation"))
     exec("ALTER TABLE rooms ADD COLUMN stream_key_generation INTEGER NOT NULL DEFAULT 0");
+  // ... and before rooms had banned words of their own: none.
+  if (!has_column("rooms", "banned_words")) exec("ALTER TABLE rooms ADD COLUMN banned_words TEXT NOT NULL DEFAULT ''");
 }
 
 bool RoomStore::has_column(const char* table, const char* column) {
@@ -61,22 +77,23 @@ void RoomStore::exec(const char* sql) {
 
 std::vector<RoomRecord> RoomStore::load_all() {
   Statement s(db_.get(),
-              "SELECT id, title, created_at, closed_at, stream_key_generation FROM rooms ORDER BY created_at, id");
+              "SELECT id, title, created_at, closed_at, stream_key_generation, banned_words FROM rooms ORDER BY created_at, id");
   std::vector<RoomRecord> rooms;
   while (sqlite3_step(s.stmt) == SQLITE_ROW)
     rooms.push_back({column_text(s.stmt, 0), column_text(s.stmt, 1), sqlite3_column_int64(s.stmt, 2),
-                     sqlite3_column_int64(s.stmt, 3), sqlite3_column_int64(s.stmt, 4)});
+                     sqlite3_column_int64(s.stmt, 3), sqlite3_column_int64(s.stmt, 4), split_lines(column_text(s.stmt, 5))});
   return rooms;
 }
 
 bool RoomStore::insert(const RoomRecord& room) {
   Statement s(db_.get(),
-              "INSERT INTO rooms (id, title, created_at, closed_at, stream_key_generation) VALUES (?, ?, ?, ?, ?)");
+              "INSERT INTO rooms (id, title, created_at, closed_at, stream_key_generation, banned_words) VALUES (?, ?, ?, ?, ?, ?)");
   s.bind(1, room.id);
   s.bind(2, room.title);
   s.bind(3, room.created_at);
   s.bind(4, room.closed_at);
   s.bind(5, room.stream_key_generation);
+  s.bind(6, join_lines(room.banned_words));
   int rc = sqlite3_step(s.stmt);
   if (rc == SQLITE_CONSTRAINT) return false;
   if (rc != SQLITE_DONE) throw std::runtime_error(std::string("sqlite insert room: ") + sqlite3_errmsg(db_.get()));
@@ -97,6 +114,14 @@ void RoomStore::set_stream_key_generation(const std::string& id, std::int64_t ge
   s.bind(2, id);
   if (sqlite3_step(s.stmt) != SQLITE_DONE)
     throw std::runtime_error(std::string("sqlite rotate stream key: ") + sqlite3_errmsg(db_.get()));
+}
+
+void RoomStore::set_banned_words(const std::string& id, const std::vector<std::string>& words) {
+  Statement s(db_.get(), "UPDATE rooms SET banned_words = ? WHERE id = ?");
+  s.bind(1, join_lines(words));
+  s.bind(2, id);
+  if (sqlite3_step(s.stmt) != SQLITE_DONE)
+    throw std::runtime_error(std::string("sqlite banned words: ") + sqlite3_errmsg(db_.get()));
 }
 
 }  // namespace server

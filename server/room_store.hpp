@@ -18,6 +18,8 @@ struct RoomRecord {
   std::int64_t closed_at = 0;   // 0: open
   // Bumped when the host rotates the stream key; the key is derived from it (Access::stream_key).
   std::int64_t stream_key_generation = 0;
+  // The room's own banned words, on top of the node's list.
+  std::vector<std::string> banned_words{};
 };
 
 class RoomStore {
@@ -30,6 +32,7 @@ class RoomStore {
   [[nodiscard]] bool insert(const RoomRecord& room);
   void mark_closed(const std::string& id, std::int64_t closed_at);
   void set_stream_key_generation(const std::string& id, std::int64_t generation);
+  void set_banned_words(const std::string& id, const std::vector<std::string>& words);
 
  private:
   void exec(const char* sql);

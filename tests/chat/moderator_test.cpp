@@ -49,6 +49,15 @@ class ModeratorTest : public testing::Test {
 
 TEST_F(ModeratorTest, AcceptsAnOrdinaryMessage) { EXPECT_TRUE(check(viewer_, "还有货吗？").ok()); }
 
+TEST_F(ModeratorTest, TheRoomsOwnBannedWordsAddToTheNodesList) {
+  moderator_.set_room_words({"加微信"});
+  EXPECT_EQ(check(viewer_, "想要的加微信 123").rejection, Rejection::banned_word);
+  EXPECT_EQ(check(other_viewer_, "傻逼").rejection, Rejection::banned_word) << "the node's list still applies";
+  EXPECT_EQ(check(host_, "别加微信，小心骗子").rejection, Rejection::banned_word) << "staff too";
+  moderator_.set_room_words({});
+  EXPECT_TRUE(check(viewer_, "加微信").ok()) << "replaced, not added to";
+}
+
 TEST_F(ModeratorTest, RejectsEmptyAndBlankText) {
   for (std::string text : {"", " ", "   ", "\t", "\n", " \t\n "}) {
     auto v = check(viewer_, text);

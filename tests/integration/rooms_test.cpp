@@ -186,5 +186,53 @@ TEST_F(RoomsTest, RoomsAndKeysSurviveARestart) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(RoomsTest, TheHostBansWordsInItsRoomAndTheyStayBannedAfterARestart) {
+  std::string dir = make_temp_dir();
+  server_ = std::make_unique<ServerProcess>(std::vector<std::string>{}, dir);
+  auto room = create_room("bw");
+  create_room("other");
+  std::string host_key(room.at("host_key").as_string()), operator_key(room.at("operator_key").as_string());
+  auto put = http_request(port(), "PUT", "/api/rooms/bw/banned-words", R"({"words":["私信我","代购","私信我"]})", host_key);
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.json().at("words"), (json::array{"私信我", "代购"})) << "duplicates kept once";
+  auto viewer = join("bw");
+  ASSERT_TRUE(viewer);
+  viewer->send_json(chat_msg("想要的私 信我"));
+  EXPECT_TRUE(viewer->wait_for(is_error("banned_word")));
+  auto elsewhere = join("other");
+  elsewhere->send_json(chat_msg("私信我"));
+  EXPECT_TRUE(elsewhere->wait_for(is_chat("私信我"))) << "another room's words do not apply";
+
+  ASSERT_EQ(server_->stop(), 0);
+  server_ = std::make_unique<ServerProcess>(std::vector<std::string>{}, dir);
+  auto got = http_request(port(), "GET", "/api/rooms/bw/banned-words", "", operator_key);
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(got.json().at("words"), (json::array{"私信我", "代购"}));
+  auto again = join("bw");
+  again->send_json(chat_msg("代购找我"));
+  EXPECT_TRUE(again->wait_for(is_error("banned_word")));
+  server_.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(RoomsTest, BadBannedWordListsAreRefused) {
+  auto room = create_room("bw");
+  std::string host_key(room.at("host_key").as_string());
+  for (const char* body : {R"({"words":"加微信"})", R"({"words":[1,2]})", R"({"words":[""]})", R"({"words":["   "]})",
+                           R"({"words":["123456789012345678901"]})", R"({"words":["ab"]})", R"({})", "not json"}) {
+    auto res = http_request(port(), "PUT", "/api/rooms/bw/banned-words", body, host_key);
+    EXPECT_EQ(res.status, 400) << body << " → " << res.body;
+  }
+  json::array many;
+  for (int i = 0; i < 501; ++i) many.push_back(json::value("w" + std::to_string(i)));
+  EXPECT_EQ(http_request(port(), "PUT", "/api/rooms/bw/banned-words", json::serialize(json::object{{"words", many}}), host_key).status, 400);
+  auto viewer = join("bw");
+  std::string viewer_token(viewer->welcome().at("token").as_string());
+  EXPECT_EQ(http_request(port(), "PUT", "/api/rooms/bw/banned-words", R"({"words":[]})", viewer_token).status, 403);
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/bw/banned-words").status, 401);
+  EXPECT_EQ(http_request(port(), "PUT", "/api/rooms/nope/banned-words", R"({"words":[]})", kAdminToken).status, 404);
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/bw/banned-words", "", host_key).json().at("words"), json::array{});
+}
+
 }  // namespace
 }  // namespace testing_support

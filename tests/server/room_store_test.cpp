@@ -147,8 +147,25 @@ TEST_F(RoomStoreTest, FileFromBeforeKeyRotationIsUpgradedInPlace) {
   ASSERT_EQ(rooms.size(), 1u);
   EXPECT_EQ(rooms[0].title, "老直播间");
   EXPECT_EQ(rooms[0].stream_key_generation, 0) << "old rooms keep their first key";
+  EXPECT_TRUE(rooms[0].banned_words.empty()) << "and no banned words of their own";
   store.set_stream_key_generation("old", 1);
-  EXPECT_EQ(RoomStore(db_path()).load_all()[0].stream_key_generation, 1);
+  store.set_banned_words("old", {"假货"});
+  auto reopened = RoomStore(db_path()).load_all();
+  EXPECT_EQ(reopened[0].stream_key_generation, 1);
+  EXPECT_EQ(reopened[0].banned_words, std::vector<std::string>{"假货"});
+}
+
+TEST_F(RoomStoreTest, BannedWordsAreStoredAndReloadedInOrder) {
+  {
+    RoomStore store(db_path());
+    ASSERT_TRUE(store.insert({"a", "t", 1, 0, 0, {"微信", "加我"}}));
+    ASSERT_TRUE(store.insert({"b", "t", 2, 0, 0}));
+    store.set_banned_words("b", {"代购", "假货", "VX 号"});
+  }
+  auto rooms = RoomStore(db_path()).load_all();
+  ASSERT_EQ(rooms.size(), 2u);
+  EXPECT_EQ(rooms[0].banned_words, (std::vector<std::string>{"微信", "加我"}));
+  EXPECT_EQ(rooms[1].banned_words, (std::vector<std::string>{"代购", "假货", "VX 号"}));
 }
 
 TEST_F(RoomStoreTest, OpeningAnUnreachablePathThrows) {
