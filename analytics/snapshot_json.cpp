@@ -26,8 +26,9 @@ json::array funnel_json(const WindowReport& w) {
   for (std::size_t i = 0; i < kSteps; ++i) {
     json::object step{{"step", to_string(static_cast<Step>(i))}, {"viewers", w.funnel[i]}};
     // Of the step before, and of those who entered.
-    step["rate"] = i == 0 ? json::value(nullptr) : json::value(ratio(w.funnel[i], w.funnel[i - 1]));
-    step["of_entered"] = ratio(w.funnel[i], w.funnel[0]);
+    // null where there is nothing to divide by: "no one got this far" is not "0 %".
+    step["rate"] = i == 0 || w.funnel[i - 1] == 0 ? json::value(nullptr) : json::value(ratio(w.funnel[i], w.funnel[i - 1]));
+    step["of_entered"] = w.funnel[0] == 0 ? json::value(nullptr) : json::value(ratio(w.funnel[i], w.funnel[0]));
     out.push_back(std::move(step));
   }
   return out;

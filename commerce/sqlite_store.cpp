@@ -181,7 +181,8 @@ void SqliteStore::load() {
 }
 
 void SqliteStore::set_listener(StoreListener* listener) {
-  std::lock_guard lock(state_mutex_);
+  // Waits for a notification in progress: once this returns, the old listener is not called.
+  std::lock_guard lock(listener_mutex_);
   listener_ = listener;
 }
 
@@ -215,10 +216,8 @@ void SqliteStore::commit_batch(std::deque<Task>& batch) {
   completions.reserve(batch.size());
   std::vector<RoomChanges> changes;
   bool written = true;
-  StoreListener* listener = nullptr;
   {
     std::lock_guard lock(state_mutex_);
-    listener = listener_;
     try {
       exec("BEGIN IMMEDIATE");
     } catch (const std::exception& e) {
@@ -264,8 +263,10 @@ void SqliteStore::commit_batch(std::deque<Task>& batch) {
   }
   for (auto& complete : completions)
     if (complete) complete(written);
-  if (written && listener)
-    for (const auto& c : changes) listener->on_committed(c);
+  if (!written) return;
+  std::lock_guard lock(listener_mutex_);
+  if (listener_)
+    for (const auto& c : changes) listener_->on_committed(c);
 }
 
 bool SqliteStore::write_changes(Shop& shop, const ShopChanges& c, RoomChanges& out) {

@@ -106,6 +106,7 @@ class SqliteStore final : public Store {
   std::uint64_t operations_ = 0;
   int fail_commits_ = 0;
   std::atomic<std::uint64_t> quick_refusals_{0};
+  std::mutex listener_mutex_;  // held while listener_ is told (set_listener waits for it)
   StoreListener* listener_ = nullptr;
 
   std::mutex queue_mutex_;

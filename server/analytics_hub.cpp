@@ -277,17 +277,27 @@ void AnalyticsHub::tick(const std::shared_ptr<RoomState>& r) {
   bool rules_due = now >= r->next_rules_ms;
   if (!rules_due && r->dashboards.empty()) return;
   auto snapshot = r->analytics.snapshot(now);
+  auto room = rooms_.find(r->id);
+  bool closed = !room || room->is_closed();
   if (rules_due) {
     r->next_rules_ms = now + settings_.rules_every.count();
     r->board.expire(now);
-    auto room = rooms_.find(r->id);
-    if (room && !room->is_closed())
+    if (!closed)
       for (auto& s : analytics::evaluate_rules(snapshot, settings_.rules)) raise(*r, std::move(s), now, 0);
   }
   if (r->dashboards.empty()) return;
   auto frame = std::make_shared<const std::string>(json::serialize(analytics::to_json(r->id, snapshot, r->board.active())));
-  for (const auto& d : r->dashboards)
-    if (auto m = d.lock()) m->send(frame, true);
+  // The room has ended: its dashboards get the last snapshot, then room_closed and close 1000.
+  auto ended = closed ? std::make_shared<const std::string>(chat::encode_room_closed()) : nullptr;
+  for (const auto& d : r->dashboards) {
+    auto m = d.lock();
+    if (!m) continue;
+    m->send(frame, !closed);
+    if (!closed) continue;
+    m->send(ended, false);
+    m->kick(chat::CloseReason::room_closed);
+  }
+  if (closed) r->dashboards.clear();
 }
 
 }  // namespace server

@@ -280,6 +280,12 @@ int run_app(const Config& config) {
   store_listeners.add(&shop_events);
   store_listeners.add(&analytics);
   shop_store.set_listener(&store_listeners);
+  // However run_app ends (a port already taken throws), the store stops telling its listeners
+  // before they are destroyed: this is destroyed first.
+  struct DetachListener {
+    commerce::Store& store;
+    ~DetachListener() { store.set_listener(nullptr); }
+  } detach_listener{shop_store};
   if (config.demo) stock_demo_shop(shop_store);
   FulfilmentCourier courier(ioc.get_executor(), shop_store, FulfilmentConfig{});
   courier.start();
@@ -337,7 +343,6 @@ int run_app(const Config& config) {
   ioc.run();
   for (auto& t : threads) t.join();
   demo_source.reset();
-  shop_store.set_listener(nullptr);  // the store finishes its queue with no one left to tell
   if (live_media) live_media->stop();  // live rooms' files are finished (playlist end, MP4 index)
   spdlog::info("stopped");
   return 0;

@@ -219,6 +219,17 @@ TEST_F(AnalyticsTest, HotWordsNameTheRoomsProducts) {
   EXPECT_EQ(top.at("skus").as_array(), json::array{"mgc"});
 }
 
+TEST_F(AnalyticsTest, TheDashboardStreamEndsWhenTheRoomCloses) {
+  auto ops = dashboard(operator_key_);
+  ASSERT_TRUE(ops);
+  ASSERT_TRUE(ops->wait_type("snapshot"));
+  ASSERT_EQ(host("POST", "/close").status, 200);
+  EXPECT_TRUE(ops->wait_type("room_closed", 15s));
+  EXPECT_EQ(ops->wait_closed(15s), 1000);
+  auto stats = http_request(port(), "GET", "/api/rooms/show/stats", "", operator_key_);
+  EXPECT_EQ(stats.status, 200) << "the ended broadcast's figures stay readable";
+}
+
 TEST_F(AnalyticsTest, AnOperatorsModelPostsSuggestionsShownWithTheirSource) {
   auto host_ws = join("show", "token=" + host_key_);
   auto ops = dashboard(operator_key_);
