@@ -1,0 +1,52 @@
+// A bottom sheet (one at a time): the shelf, a product's details, an order, the nickname.
+// `build` makes its content and is called again by refresh() when what it shows changes.
+import { el } from '../common/dom.js';
+import { icon } from './icons.js';
+
+export class Sheet {
+  constructor(root) {
+    this.backdrop = el('div', { class: 'backdrop', hidden: true, onclick: () => this.close() });
+    this.body = el('div', { class: 'sheet-body' });
+    this.closeButton = el('button', { type: 'button', class: 'sheet-close', 'aria-label': '×', onclick: () => this.close() }, icon('close'));
+    this.panel = el('section', { class: 'sheet', hidden: true, role: 'dialog', 'aria-modal': 'true' }, this.closeButton, this.body);
+    root.append(this.backdrop, this.panel);
+    this.kind = '';
+    this.build = null;
+    this.onClose = null;
+    document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && this.kind) this.close(); });
+  }
+
+  get isOpen() { return !!this.kind; }
+
+  open(kind, build, { onClose = null } = {}) {
+    if (this.kind && this.onClose) this.onClose();
+    this.kind = kind;
+    this.build = build;
+    this.onClose = onClose;
+    this.panel.className = `sheet sheet-${kind}`;
+    this.refresh();
+    this.backdrop.hidden = false;
+    this.panel.hidden = false;
+  }
+
+  refresh() {
+    if (!this.build) return;
+    const scroller = this.body.querySelector('.detail-scroll') || this.body;
+    const top = scroller.scrollTop;
+    this.body.replaceChildren(this.build());
+    const again = this.body.querySelector('.detail-scroll') || this.body;
+    again.scrollTop = top;
+  }
+
+  close() {
+    if (!this.kind) return;
+    const cb = this.onClose;
+    this.kind = '';
+    this.build = null;
+    this.onClose = null;
+    this.backdrop.hidden = true;
+    this.panel.hidden = true;
+    this.body.replaceChildren();
+    if (cb) cb();
+  }
+}
