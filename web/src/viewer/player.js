@@ -3,9 +3,8 @@
 // A room that is not live is 'offline' and tried again by itself; a stream that ends or stalls
 // is reopened. States: 'loading', 'playing', 'offline', 'blocked' (autoplay refused: the page
 // asks for a tap), 'unsupported', 'stopped'.
-const RETRY_FIRST_MS = 2000;
+const RETRY_FIRST_MS = 1000; // after a stream ends, an error, or "not live": look again, backing off
 const RETRY_MAX_MS = 10000;
-const REOPEN_MS = 1000;      // after a stream ends or a network error: look again soon
 const STALL_MS = 8000;       // playing, but the picture has not moved for this long: reopen
 const WATCHDOG_MS = 2000;
 
@@ -41,8 +40,8 @@ export class LivePlayer {
     video.addEventListener('timeupdate', () => {
       if (video.currentTime !== this.lastTime) { this.lastTime = video.currentTime; this.lastProgressAt = Date.now(); }
     });
-    video.addEventListener('ended', () => { if (this.engine !== 'flv') this.reopen(REOPEN_MS); });
-    video.addEventListener('error', () => { if (this.engine === 'native') this.reopen(REOPEN_MS); });
+    video.addEventListener('ended', () => { if (this.engine !== 'flv') this.retry(); });
+    video.addEventListener('error', () => { if (this.engine === 'native') this.retry(); });
     this.watchdog = null;
   }
 
@@ -86,7 +85,7 @@ export class LivePlayer {
       if (engine === 'flv') await this.openFlv(gen);
       else await this.openHls(gen, engine);
     } catch {
-      if (gen === this.gen) this.reopen(REOPEN_MS);
+      if (gen === this.gen) this.retry();
     }
   }
 
@@ -117,10 +116,10 @@ export class LivePlayer {
     player.on(mpegts.Events.ERROR, (type, detail, info) => {
       if (gen !== this.gen) return;
       if (detail === mpegts.ErrorDetails.NETWORK_STATUS_CODE_INVALID && info?.code === 404) this.offline();
-      else this.reopen(REOPEN_MS);
+      else this.retry();
     });
     // The publisher stopped: the FLV body ended. Look again (a blip, or a new broadcast).
-    player.on(mpegts.Events.LOADING_COMPLETE, () => { if (gen === this.gen) this.reopen(REOPEN_MS); });
+    player.on(mpegts.Events.LOADING_COMPLETE, () => { if (gen === this.gen) this.retry(); });
     player.attachMediaElement(this.video);
     player.load();
     this.play();
@@ -147,7 +146,7 @@ export class LivePlayer {
     hls.on(Hls.Events.ERROR, (_, data) => {
       if (gen !== this.gen || !data.fatal) return;
       if (data.response?.code === 404) this.offline();
-      else this.reopen(REOPEN_MS);
+      else this.retry();
     });
     hls.on(Hls.Events.MANIFEST_PARSED, () => { if (gen === this.gen) this.play(); });
     hls.loadSource(url);
@@ -157,15 +156,15 @@ export class LivePlayer {
   offline() {
     this.teardown();
     this.setState('offline');
-    this.reopen(this.retryDelay);
-    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+    this.retry();
   }
 
-  reopen(delay) {
+  retry() {
     if (this.state === 'stopped') return;
     clearTimeout(this.retryTimer);
     this.gen += 1; // events of the stream being replaced no longer count
-    this.retryTimer = setTimeout(() => this.open(), delay);
+    this.retryTimer = setTimeout(() => this.open(), this.retryDelay);
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
   }
 
   checkStall() {
