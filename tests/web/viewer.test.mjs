@@ -68,6 +68,7 @@ test('the viewer page plays the demo stream over HTTP-FLV, muted with a tap to u
   const { page, errors, context } = await openPage(browser, `${server.base}/r/demo`, MOBILE);
   await videoPlays(page);
   assert.equal(await page.locator('#stage').getAttribute('data-state'), 'playing');
+  assert.equal(await page.locator('#stage').getAttribute('data-engine'), 'flv', 'mpegts.js plays HTTP-FLV');
   await page.locator('#live-badge').waitFor();
   assert.match(await page.locator('#room-title').innerText(), /低钠酱油试吃直播间/);
   assert.equal(await page.evaluate(() => document.querySelector('#video').muted), true, 'autoplay starts muted');
@@ -82,6 +83,7 @@ test('the viewer page plays the demo stream over HTTP-FLV, muted with a tap to u
 test('the page plays HLS through hls.js where FLV is not used (here on a desktop screen)', async () => {
   const { page, errors, context } = await openPage(browser, `${server.base}/r/demo?player=hls`);
   await videoPlays(page);
+  assert.equal(await page.locator('#stage').getAttribute('data-engine'), 'hls');
   await joined(page);
   await page.locator('#pinned .title', { hasText: '低钠酱油' }).waitFor({ timeout: SLOW });
   await screenshot(page, 'viewer-desktop');
@@ -298,7 +300,9 @@ test('a room that is not live waits, then plays by itself when the host goes liv
     '-t', '60', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p',
     '-f', 'flv', `rtmp://127.0.0.1:${server.rtmpPort}/live/soon?key=${made.body.stream_key}`], { stdio: 'ignore' });
   try {
+    // A video-only encoder: the FLV header still announces audio; the page must not wait for it.
     await videoPlays(page);
+    assert.equal(await page.locator('#stage').getAttribute('data-engine'), 'flv');
   } finally {
     ffmpeg.kill('SIGINT');
   }

@@ -276,7 +276,7 @@ async function boot() {
 
 function openNick() {
   const input = el('input', {
-    class: 'nick-input', maxlength: '20', value: store.get(NICK_KEY) || me?.nick || '', placeholder: t('v.nick_placeholder'),
+    class: 'nick-input', maxlength: '20', value: store.get(NICK_KEY) || '', placeholder: me?.nick || t('v.nick_placeholder'),
     enterkeyhint: 'done',
   });
   const form = el('form', { class: 'nick-form', autocomplete: 'off' },

@@ -6,6 +6,7 @@
 const RETRY_FIRST_MS = 1000; // after a stream ends, an error, or "not live": look again, backing off
 const RETRY_MAX_MS = 10000;
 const STALL_MS = 8000;       // playing, but the picture has not moved for this long: reopen
+const LOAD_MS = 15000;       // opened, but no picture after this long: reopen
 const WATCHDOG_MS = 2000;
 
 let mpegtsModule = null;
@@ -32,6 +33,7 @@ export class LivePlayer {
     this.retryDelay = RETRY_FIRST_MS;
     this.lastTime = -1;
     this.lastProgressAt = 0;
+    this.audio = undefined;    // false once the stream's metadata shows no audio
     video.muted = true;
     video.playsInline = true;
     video.autoplay = true;
@@ -81,6 +83,7 @@ export class LivePlayer {
     this.engine = engine;
     if (engine === 'unsupported') { this.setState('unsupported'); return; }
     this.lastProgressAt = Date.now();
+    this.openedAt = Date.now();
     try {
       if (engine === 'flv') await this.openFlv(gen);
       else await this.openHls(gen, engine);
@@ -96,7 +99,7 @@ export class LivePlayer {
     if (this.wanted === 'native') return nativeHls ? 'native' : 'unsupported';
     if (mse) {
       const mpegts = await loadMpegts();
-      if (mpegts.getFeatureList().mseLiveFlvPlayback) return 'flv';
+      if (mpegts.getFeatureList().mseLivePlayback) return 'flv';
     }
     if (nativeHls) return 'native';
     return mse ? 'hls' : 'unsupported';
@@ -105,8 +108,10 @@ export class LivePlayer {
   async openFlv(gen) {
     const mpegts = await loadMpegts();
     if (gen !== this.gen) return;
+    const source = { type: 'flv', isLive: true, url: `/live/${encodeURIComponent(this.room)}.flv` };
+    if (this.audio === false) source.hasAudio = false;
     const player = mpegts.createPlayer(
-      { type: 'flv', isLive: true, url: `/live/${encodeURIComponent(this.room)}.flv` },
+      source,
       {
         enableStashBuffer: false, lazyLoad: false, autoCleanupSourceBuffer: true,
         liveBufferLatencyChasing: true, liveBufferLatencyMaxLatency: 2, liveBufferLatencyMinRemain: 0.5,
@@ -117,6 +122,17 @@ export class LivePlayer {
       if (gen !== this.gen) return;
       if (detail === mpegts.ErrorDetails.NETWORK_STATUS_CODE_INVALID && info?.code === 404) this.offline();
       else this.retry();
+    });
+    // The FLV header always announces audio, and mpegts.js then waits for an audio track that a
+    // video-only encoder never sends. The stream's metadata tells: reopen without audio.
+    player.on(mpegts.Events.METADATA_ARRIVED, (meta) => {
+      if (gen !== this.gen || !meta || typeof meta !== 'object') return;
+      const audio = 'audiocodecid' in meta || 'audiodatarate' in meta || 'stereo' in meta;
+      if (audio === (this.audio !== false)) return;
+      this.audio = audio ? undefined : false;
+      this.gen += 1;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.open(), 0);
     });
     // The publisher stopped: the FLV body ended. Look again (a blip, or a new broadcast).
     player.on(mpegts.Events.LOADING_COMPLETE, () => { if (gen === this.gen) this.retry(); });
@@ -164,10 +180,12 @@ export class LivePlayer {
     clearTimeout(this.retryTimer);
     this.gen += 1; // events of the stream being replaced no longer count
     this.retryTimer = setTimeout(() => this.open(), this.retryDelay);
+    this.openedAt = Date.now() + this.retryDelay; // the load timeout counts from the next open
     this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
   }
 
   checkStall() {
+    if (this.state === 'loading' && this.engine && Date.now() - this.openedAt > LOAD_MS) { this.retry(); return; }
     if (this.state !== 'playing' || this.video.paused) return;
     if (Date.now() - this.lastProgressAt > STALL_MS) {
       this.setState('loading');

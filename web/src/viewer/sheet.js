@@ -1,13 +1,14 @@
 // A bottom sheet (one at a time): the shelf, a product's details, an order, the nickname.
 // `build` makes its content and is called again by refresh() when what it shows changes.
 import { el } from '../common/dom.js';
+import { t } from '../common/i18n.js';
 import { icon } from './icons.js';
 
 export class Sheet {
   constructor(root) {
     this.backdrop = el('div', { class: 'backdrop', hidden: true, onclick: () => this.close() });
     this.body = el('div', { class: 'sheet-body' });
-    this.closeButton = el('button', { type: 'button', class: 'sheet-close', 'aria-label': '×', onclick: () => this.close() }, icon('close'));
+    this.closeButton = el('button', { type: 'button', class: 'sheet-close', onclick: () => this.close() }, icon('close'));
     this.panel = el('section', { class: 'sheet', hidden: true, role: 'dialog', 'aria-modal': 'true' }, this.closeButton, this.body);
     root.append(this.backdrop, this.panel);
     this.kind = '';
@@ -24,6 +25,7 @@ export class Sheet {
     this.build = build;
     this.onClose = onClose;
     this.panel.className = `sheet sheet-${kind}`;
+    this.closeButton.setAttribute('aria-label', t('v.close'));
     this.refresh();
     this.backdrop.hidden = false;
     this.panel.hidden = false;

@@ -225,7 +225,13 @@ export class ShopView {
 
   onOrderResult(m) { this.purchases.onOrderResult(m); }
   onCouponResult(m) { this.coupons.onCouponResult(m); }
-  onError(m) { return this.purchases.onError(m); }
+  onError(m) {
+    if (m.ref && this.coupons.asked.has(m.ref)) {   // a claim refused as a frame (rate limited)
+      this.coupons.onCouponResult({ ref: m.ref, outcome: m.code });
+      return true;
+    }
+    return this.purchases.onError(m);
+  }
 
   purchased(attempt, r) {
     const title = this.shop.product(attempt.sku)?.title || '';
@@ -257,6 +263,7 @@ export class ShopView {
 
   claimed(outcome) {
     if (outcome === 'ok') this.toast(t('p.claim_ok'));
+    else if (outcome === 'rate_limited') this.toast(t('e.rate_limited'), 'warn');
     else if (outcome === 'conflict') this.toast(t('p.claim_gone'), 'warn');
     else this.toast(t('p.claim_invalid'), 'warn');
   }

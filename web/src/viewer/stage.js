@@ -61,6 +61,7 @@ export class Stage {
     const s = this.state;
     const playing = s === 'playing';
     this.stage.dataset.state = s;
+    if (this.player?.engine) this.stage.dataset.engine = this.player.engine;
     this.cover.hidden = playing || s === 'blocked' || s === 'stopped';
     this.live.hidden = !playing;
     const texts = {

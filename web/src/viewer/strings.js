@@ -12,6 +12,7 @@ define({
   'v.to_home': ['去首页看看', 'Go to the home page'],
   'v.load_failed': ['网络不太好，没能打开直播间', 'Could not open the room: the network is poor'],
   'v.retry': ['重新加载', 'Reload'],
+  'v.close': ['关闭', 'Close'],
   'v.banned': ['你已被移出直播间', 'You were removed from this room'],
   'v.refused': ['暂时无法进入直播间，正在重试…', 'Cannot join the room now, retrying…'],
 
