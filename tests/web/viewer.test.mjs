@@ -72,10 +72,11 @@ test('the viewer page plays the demo stream over HTTP-FLV, muted with a tap to u
   await page.locator('#live-badge').waitFor();
   assert.match(await page.locator('#room-title').innerText(), /低钠酱油试吃直播间/);
   assert.equal(await page.evaluate(() => document.querySelector('#video').muted), true, 'autoplay starts muted');
-  await page.locator('#unmute', { hasText: '点击开启声音' }).click();
-  await page.waitForFunction(() => !document.querySelector('#video').muted);
   await joined(page);
   await screenshot(page, 'viewer-live');
+  await page.locator('#unmute', { hasText: '点击开启声音' }).click();
+  await page.waitForFunction(() => !document.querySelector('#video').muted);
+  assert.equal((await page.locator('#unmute').innerText()).trim(), '', 'unmuted: only the speaker icon stays');
   assert.deepEqual(errors, []);
   await closeAll(context);
 });
@@ -112,6 +113,13 @@ test('two viewers chat with each other, with a nickname, and likes add up', asyn
   await b.page.locator('#text').fill('刚下单了，很划算');
   await b.page.locator('#send').click();
   await a.page.locator('.msg', { hasText: '刚下单了，很划算' }).waitFor({ timeout: SLOW });
+
+  // A refused message is told kindly and comes back to the input.
+  await b.page.locator('#text').fill('加微信私聊');
+  await b.page.locator('#text').press('Enter');
+  await b.page.locator('.toast', { hasText: '不当词语' }).waitFor({ timeout: SLOW });
+  assert.equal(await b.page.locator('#text').inputValue(), '加微信私聊');
+  await b.page.locator('#text').fill('');
 
   // Six quick taps: they float hearts at once and reach the room as at most one frame per 500 ms.
   const before = await a.page.evaluate(() => Number(document.querySelector('#likes-total').textContent.replace(/\D/g, '')));
@@ -214,9 +222,10 @@ test('a sold-out product says 已售罄 to the viewer who came second', async ()
   for (const { page } of [a, b]) await page.locator('#pinned .title', { hasText: '散养土鸡蛋' }).waitFor({ timeout: SLOW });
   assert.match(await a.page.locator('#pinned .money').innerText(), /¥35\.80/);
 
-  // Both tap at once. (force: the second tap may land on a button that the first buyer's
-  // stock event has already turned into 已售罄, which is disabled.)
-  await Promise.all([a.page.locator('#pinned .buy').click({ force: true }), b.page.locator('#pinned .buy').click({ force: true })]);
+  // Both tap at once. (A dispatched click: the second tap may land on a button that the first
+  // buyer's stock event has already turned into 已售罄, which is disabled and takes no click.)
+  const buy = (page) => page.locator('#pinned .buy[data-sku="eggs-last"]').dispatchEvent('click');
+  await Promise.all([buy(a.page), buy(b.page)]);
   // One of them bought the last one; the other is told it is sold out.
   const winner = await Promise.race([
     a.page.locator('.order-ok .order-number').waitFor({ timeout: SLOW }).then(() => a),

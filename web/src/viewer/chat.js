@@ -85,7 +85,7 @@ export class Chat {
     const role = has(ROLES, e.user.role) ? e.user.role : '';
     return el('li', { class: `msg${mine ? ' mine' : ''}${role ? ' staff' : ''}`, dataset: { id: String(e.id) } },
       role ? el('span', { class: `role ${role}` }, t(ROLES[role])) : null,
-      el('span', { class: 'who' }, `${e.user.nick}${mine ? t('v.you') : ''}`),
+      el('span', { class: 'who' }, e.user.nick),
       el('span', { class: 'text' }, e.text));
   }
 

@@ -1,8 +1,11 @@
 // A bottom sheet (one at a time): the shelf, a product's details, an order, the nickname.
-// `build` makes its content and is called again by refresh() when what it shows changes.
+// `build` makes its content and is called again by refresh() when what it shows changes; the
+// new content is morphed into the old (scroll position and buttons under a finger stay), then
+// `rendered(body)` runs.
 import { el } from '../common/dom.js';
 import { t } from '../common/i18n.js';
 import { icon } from './icons.js';
+import { morph } from './morph.js';
 
 export class Sheet {
   constructor(root) {
@@ -19,13 +22,15 @@ export class Sheet {
 
   get isOpen() { return !!this.kind; }
 
-  open(kind, build, { onClose = null } = {}) {
+  open(kind, build, { onClose = null, rendered = null } = {}) {
     if (this.kind && this.onClose) this.onClose();
     this.kind = kind;
     this.build = build;
     this.onClose = onClose;
+    this.rendered = rendered;
     this.panel.className = `sheet sheet-${kind}`;
     this.closeButton.setAttribute('aria-label', t('v.close'));
+    this.body.replaceChildren();
     this.refresh();
     this.backdrop.hidden = false;
     this.panel.hidden = false;
@@ -33,11 +38,10 @@ export class Sheet {
 
   refresh() {
     if (!this.build) return;
-    const scroller = this.body.querySelector('.detail-scroll') || this.body;
-    const top = scroller.scrollTop;
-    this.body.replaceChildren(this.build());
-    const again = this.body.querySelector('.detail-scroll') || this.body;
-    again.scrollTop = top;
+    const fresh = this.build();
+    if (this.body.firstChild) morph(this.body.firstChild, fresh);
+    else this.body.append(fresh);
+    if (this.rendered) this.rendered(this.body);
   }
 
   close() {
@@ -46,6 +50,7 @@ export class Sheet {
     this.kind = '';
     this.build = null;
     this.onClose = null;
+    this.rendered = null;
     this.backdrop.hidden = true;
     this.panel.hidden = true;
     this.body.replaceChildren();

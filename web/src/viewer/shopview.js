@@ -7,6 +7,7 @@ import { yuan } from '../common/format.js';
 import { t } from '../common/i18n.js';
 import { store } from '../common/store.js';
 import { Coupons } from './coupons.js';
+import { morphChildren } from './morph.js';
 import { icon } from './icons.js';
 import { Purchases } from './purchases.js';
 import { Reporter, visibilityWatcher } from './reporter.js';
@@ -124,7 +125,7 @@ export class ShopView {
     this.card.hidden = !offer;
     if (offer) {
       this.card.dataset.sku = sku;
-      this.card.replaceChildren(...pinnedCard(offer, this.ctx(this.pinAppearance)).filter(Boolean));
+      morphChildren(this.card, el('div', {}, pinnedCard(offer, this.ctx(this.pinAppearance))));
     } else this.card.replaceChildren();
     this.reportPin();
 
@@ -177,11 +178,15 @@ export class ShopView {
   openShelf() {
     const appearance = this.reporter.newAppearance();
     const ctx = this.ctx(appearance);
-    this.sheet.open('shelf', () => {
-      this.shelfWatcher?.disconnect();
-      this.shelfWatcher = visibilityWatcher((node) => this.reporter.impression(node.dataset.sku, appearance));
-      return shelfView(ctx, (node) => this.shelfWatcher.watch(node));
-    }, { onClose: () => { this.shelfWatcher?.disconnect(); this.shelfWatcher = null; this.pickerOpen = false; } });
+    this.sheet.open('shelf', () => shelfView(ctx), {
+      // Each product of the list reports its impression once it is half on screen.
+      rendered: (body) => {
+        this.shelfWatcher?.disconnect();
+        this.shelfWatcher = visibilityWatcher((node) => this.reporter.impression(node.dataset.sku, appearance));
+        for (const node of body.querySelectorAll('.shelf-item')) this.shelfWatcher.watch(node);
+      },
+      onClose: () => { this.shelfWatcher?.disconnect(); this.shelfWatcher = null; this.pickerOpen = false; },
+    });
   }
 
   openDetail(sku, appearance) {

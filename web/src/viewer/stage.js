@@ -76,8 +76,8 @@ export class Stage {
     this.tapPlay.replaceChildren(icon('play'), el('span', {}, t('v.tap_play')));
     this.unmute.hidden = !playing;
     this.unmute.classList.toggle('on', !this.video.muted);
-    this.unmute.replaceChildren(this.video.muted ? icon('muted') : icon('sound'),
-      this.video.muted ? el('span', {}, t('v.unmute')) : null);
+    if (this.video.muted) this.unmute.replaceChildren(icon('muted'), el('span', {}, t('v.unmute')));
+    else this.unmute.replaceChildren(icon('sound'));
     this.unmute.setAttribute('aria-label', this.video.muted ? t('v.unmute') : t('v.mute'));
   }
 }

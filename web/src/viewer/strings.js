@@ -44,7 +44,6 @@ define({
   'v.host': ['主播', 'Host'],
   'v.operator': ['场控', 'Mod'],
   'v.admin': ['管理员', 'Admin'],
-  'v.you': ['（我）', ' (me)'],
   'v.slow_hint': ['慢速模式：每 {n} 秒可发一条', 'Slow mode: one message every {n}s'],
   'v.slow_on': ['主播开启了慢速模式（每 {n} 秒一条）', 'Slow mode is on (one message every {n}s)'],
   'v.slow_off': ['慢速模式已关闭', 'Slow mode is off'],

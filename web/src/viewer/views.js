@@ -128,7 +128,7 @@ export function pickupRow(ctx) {
       el('span', { class: 'name' }, chosen ? chosen.name : ''), icon('chevron', 'chev')),
     open ? el('ul', { class: 'pickup-list', role: 'radiogroup' }, points.map((pt) => el('li', {},
       el('button', {
-        type: 'button', role: 'radio', 'aria-checked': String(pt.id === chosen?.id),
+        type: 'button', role: 'radio', 'aria-checked': String(pt.id === chosen?.id), dataset: { key: pt.id },
         class: pt.id === chosen?.id ? 'on' : '', onclick: () => ctx.choosePoint(pt.id),
       }, el('b', {}, pt.name), el('small', {}, pt.address || ''))))) : null);
 }
@@ -156,7 +156,7 @@ export function detailView(offer, ctx) {
 function couponTile(c, ctx) {
   const claimed = ctx.claimed(c.id);
   const asking = ctx.asking(c.id);
-  return el('div', { class: `coupon${claimed ? ' claimed' : ''}` },
+  return el('div', { class: `coupon${claimed ? ' claimed' : ''}`, dataset: { key: c.id } },
     el('div', { class: 'amount' }, money(c.discount_cents, 'money')),
     el('div', { class: 'terms' }, el('b', {}, c.title || t('p.coupons')),
       el('small', {}, c.min_spend_cents ? t('p.coupon_min', { amount: yuan(c.min_spend_cents) }) : t('p.coupon_any'))),
@@ -166,7 +166,7 @@ function couponTile(c, ctx) {
 }
 
 // 购物袋: coupons, pickup point, then every product on the shelf.
-export function shelfView(ctx, observe) {
+export function shelfView(ctx) {
   const products = ctx.shelf();
   const coupons = ctx.coupons();
   const items = products.map((p, i) => {
@@ -184,7 +184,6 @@ export function shelfView(ctx, observe) {
         saleStrip(offer, { limit: false }),
         priceRow(offer, ctx.couponFor(offer))),
       buyButton(offer, ctx.pending(p.sku), () => ctx.buy(p.sku)));
-    observe(li, p.sku);
     return li;
   });
   return el('div', { class: 'shelf' },
