@@ -4,7 +4,7 @@
 import { api } from '../common/api.js';
 import { $, el } from '../common/dom.js';
 import { duration } from '../common/format.js';
-import { t } from '../common/i18n.js';
+import { currentLang, t } from '../common/i18n.js';
 import { icon } from './icons.js';
 import { LivePlayer } from './player.js';
 
@@ -106,7 +106,7 @@ export async function showReplays(room, box) {
         for (const b of box.querySelectorAll('.replay-list button')) b.classList.toggle('on', b === ev.currentTarget);
       },
     }, icon('play'), t('v.replay_item', {
-      date: new Date(r.started_at_ms).toLocaleString(undefined, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }),
+      date: new Date(r.started_at_ms).toLocaleString(currentLang(), { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }),
       length: duration(r.finished_at_ms - r.started_at_ms),
     }))));
   box.replaceChildren(el('h2', {}, t('v.replays')), player, el('ul', { class: 'replay-list' }, items));
