@@ -43,6 +43,7 @@ export class ChatPanel {
     this.node.replaceChildren(
       el('header', { class: 'card-head' }, el('h2', { id: 'chat-h' }, t('chat.heading')),
         el('label', { class: 'slow-label' }, el('span', {}, t('chat.slow')), this.slowSelect)),
+      el('p', { class: 'chat-hint' }, t('chat.hint')),
       this.mutedBox,
       el('div', { class: 'chat-body' }, this.list, this.more),
       this.composer);

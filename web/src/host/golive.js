@@ -42,9 +42,9 @@ export class GoLivePanel {
       'data-testid': 'stream-key', 'aria-label': t('live.streamKey'),
     });
     const copyRow = (labelKey, inputNode, text, extra) => el('div', { class: 'copy-row' },
-      el('span', { class: 'copy-label' }, t(labelKey)),
-      el('div', { class: 'copy-field' }, inputNode, extra,
-        el('button', { type: 'button', class: 'copy-btn', 'data-copy': labelKey, onclick: () => this.copy(text(), labelKey) }, t('common.copy'))));
+      el('div', { class: 'copy-head' }, el('span', { class: 'copy-label' }, t(labelKey)), extra,
+        el('button', { type: 'button', class: 'copy-btn small', 'data-copy': labelKey, onclick: () => this.copy(text(), labelKey) }, t('common.copy'))),
+      inputNode);
     const toggle = el('button', {
       type: 'button', class: 'ghost small', 'data-testid': 'reveal-key',
       onclick: () => { this.reveal = !this.reveal; this.render(); },

@@ -202,11 +202,15 @@ function start(key, keys) {
     chat.events(events);
   };
 
+  let welcomed = false;
   const socket = new LiveSocket(() => wsUrl(`/ws/rooms/${encodeURIComponent(room)}?token=${encodeURIComponent(key)}`), {
     onState: (state) => { info.conn = state; renderHeader(); },
     onMessage: (msg) => {
       switch (msg.type) {
         case 'welcome':
+          // Back after a drop: what changed meanwhile came in batches this console missed.
+          if (welcomed) loadState();
+          welcomed = true;
           info.title = msg.room?.title || room;
           info.online = msg.online;
           info.likes = msg.likes;
@@ -225,18 +229,21 @@ function start(key, keys) {
   });
   ctx.send = (msg) => socket.send(msg);
 
-  // ---- what the page starts from ----
-  ctx.call('').then((r) => { info.title = r.title; info.status = r.status; renderHeader(); renderBanner(); })
-    .catch((e) => showError('act.load', e));
-  ctx.call('/shelf').then((s) => {
-    Object.assign(ctx.shelf, {
-      products: s.products || [], pinned: s.pinned ?? null, flash_sales: s.flash_sales || [],
-      coupons: s.coupons || [], pickup_points: s.pickup_points || [],
-    });
-    ctx.emit('shelf');
-  }).catch((e) => showError('act.shelf', e));
-  ctx.call('/stats').then((s) => suggestions.load(s.suggestions)).catch((e) => showError('act.load', e));
-  orders.load();
+  // ---- what the page starts from (and catches up on after a reconnection) ----
+  function loadState() {
+    ctx.call('').then((r) => { info.title = r.title; info.status = r.status; renderHeader(); renderBanner(); })
+      .catch((e) => showError('act.load', e));
+    ctx.call('/shelf').then((s) => {
+      Object.assign(ctx.shelf, {
+        products: s.products || [], pinned: s.pinned ?? null, flash_sales: s.flash_sales || [],
+        coupons: s.coupons || [], pickup_points: s.pickup_points || [],
+      });
+      ctx.emit('shelf');
+    }).catch((e) => showError('act.shelf', e));
+    ctx.call('/stats').then((s) => suggestions.load(s.suggestions)).catch((e) => showError('act.load', e));
+    orders.load();
+  }
+  loadState();
   settings.loadWebhook();
 }
 

@@ -6,12 +6,13 @@ import { t } from '../common/i18n.js';
 import { wholeNumber, yuanToCents } from './money.js';
 import { delegate, patchChildren } from './view.js';
 import {
-  confirmDialog, errorText, field, formDialog, input, localInputValue, parseLocalInput, select, shortTime, showError,
+  confirmDialog, errorText, field, formDialog, input, parseLocalInput, select, shortTime, showError,
   showFormError, toast,
 } from './ui.js';
 
-const MAX_SALE_MS = 24 * 3600 * 1000;
-const DEFAULT_SALE_MS = 30 * 60 * 1000;
+const MAX_SALE_MINUTES = 24 * 60;
+const DEFAULT_SALE_MINUTES = 30;
+const QUICK_MINUTES = [5, 10, 30, 60];
 
 // The server's state is a snapshot; the clock moves it on between events.
 export function saleState(s, now = Date.now()) {
@@ -24,7 +25,21 @@ export function saleState(s, now = Date.now()) {
 
 export function openSaleForm(ctx, product) {
   const products = ctx.shelf.products.filter((p) => p.stock > 0);
-  const now = Date.now();
+  const minutes = input({ name: 'minutes', inputmode: 'numeric', value: String(DEFAULT_SALE_MINUTES) });
+  const starts = input({ name: 'starts', type: 'datetime-local' });
+  const endHint = el('small', { class: 'muted field-hint' });
+  // "Ends at 14:30" follows what is typed, so the host sees the window before starting it.
+  const showEnd = () => {
+    const m = Number(minutes.value);
+    const from = parseLocalInput(starts.value) || Date.now();
+    endHint.textContent = Number.isInteger(m) && m > 0 && Number.isFinite(from) ? t('sale.endsAtHint', { time: shortTime(from + m * 60_000) }) : '';
+  };
+  minutes.addEventListener('input', showEnd);
+  starts.addEventListener('input', showEnd);
+  showEnd();
+  const quick = el('div', { class: 'quick-picks' }, ...QUICK_MINUTES.map((m) => el('button', {
+    type: 'button', class: 'chip', onclick: () => { minutes.value = String(m); showEnd(); },
+  }, t('sale.minutes', { n: m }))));
   const fields = [
     product
       ? el('p', { class: 'sale-product' }, el('strong', {}, product.title), ' ', el('span', { class: 'muted' }, t('sale.was', { price: yuan(product.price_cents) }), ` · ${t('prod.stock', { n: product.stock })}`))
@@ -33,9 +48,9 @@ export function openSaleForm(ctx, product) {
       field('sale.price', input({ name: 'price', inputmode: 'decimal', placeholder: '9.90' })),
       field('sale.quantity', input({ name: 'quantity', inputmode: 'numeric', placeholder: '100' })),
       field('sale.limit', input({ name: 'limit', inputmode: 'numeric', value: '1' })),
-      el('span'),
-      field('sale.startsAt', input({ name: 'starts', type: 'datetime-local' })),
-      field('sale.endsAt', input({ name: 'ends', type: 'datetime-local', value: localInputValue(now + DEFAULT_SALE_MS) }))),
+      field('sale.startsAt', starts),
+      el('label', { class: 'field wide' }, el('span', { class: 'field-label' }, t('sale.duration')),
+        el('div', { class: 'duration-row' }, minutes, quick), endHint)),
   ];
   formDialog({
     title: product ? t('sale.formTitle', { title: product.title }) : t('sale.start'),
@@ -71,11 +86,10 @@ function readSale(form, product) {
   if (limit.error) return bad(limit.error, 'limit', limit.vars);
   const starts = parseLocalInput(f.starts.value);
   if (Number.isNaN(starts)) return bad('v.date', 'starts', { field: t('sale.startsAt') });
-  const ends = parseLocalInput(f.ends.value);
-  if (ends === null) return bad('v.required', 'ends', { field: t('sale.endsAt') });
-  if (Number.isNaN(ends)) return bad('v.date', 'ends', { field: t('sale.endsAt') });
-  const from = Math.max(Date.now(), starts ?? 0);
-  if (ends <= from || ends - from > MAX_SALE_MS) return bad('v.saleEnd', 'ends');
+  if (starts !== null && starts < Date.now() - 60_000) return bad('v.saleStart', 'starts');
+  const minutes = wholeNumber(f.minutes.value, { min: 1, max: MAX_SALE_MINUTES, field: t('sale.duration') });
+  if (minutes.error) return bad(minutes.error, 'minutes', minutes.vars);
+  const ends = (starts ?? Date.now()) + minutes.value * 60_000;
   const body = { sku: product.sku, price_cents: price.value, quantity: qty.value, limit_per_viewer: limit.value, ends_at_ms: ends };
   if (starts !== null) body.starts_at_ms = starts;
   return { body };

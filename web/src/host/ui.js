@@ -137,13 +137,7 @@ export async function copyText(text) {
   return ok;
 }
 
-// "2026-12-02T14:30" (datetime-local) ⇄ Unix ms.
-export function localInputValue(ms) {
-  const d = new Date(ms);
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
+// A datetime-local value as Unix ms: null when blank, NaN when not a time.
 export function parseLocalInput(value) {
   if (!value) return null;
   const ms = new Date(value).getTime();
