@@ -56,7 +56,6 @@ define({
   'live.loading': ['正在加载画面…', 'Loading the picture…'],
   'live.unsupported': ['此浏览器无法预览直播画面', 'This browser cannot preview the stream'],
   'live.previewMuted': ['预览已静音', 'Preview muted'],
-  'live.generation': ['第 {n} 代密钥', 'key #{n}'],
 
   // suggestions
   'sug.heading': ['直播建议', 'Suggestions'],
@@ -274,7 +273,6 @@ define({
   'orders.cancelConfirm': ['取消订单 {number}？库存会退回，优惠券会还给买家。', 'Cancel order {number}? Stock returns, and the coupon goes back to the buyer.'],
   'orders.updated': ['订单 {number}：{status}', 'Order {number}: {status}'],
   'orders.discount': ['优惠 {v}', '{v} off'],
-  'orders.summary': ['{n} 笔 · {total}', '{n} orders · {total}'],
 
   // chat
   'chat.heading': ['弹幕互动', 'Chat'],
@@ -365,5 +363,4 @@ define({
   'ui.close': ['关闭', 'Close'],
   'ui.copied': ['已复制{what}', '{what} copied'],
   'ui.copyFailed': ['复制失败，请手动选中复制', 'Copy failed: select and copy by hand'],
-  'ui.justNow': ['刚刚', 'just now'],
 });
