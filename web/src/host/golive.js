@@ -6,6 +6,7 @@ import { confirmDialog, copyText, showError, toast } from './ui.js';
 
 const LIVE_POLL_MS = 3000;       // how often the stream's state is read from /metrics
 const RETRY_AFTER_ERROR_MS = 5000;
+const BLIND_RETRY_MS = 10000;
 const DEFAULT_RTMP_PORT = 1935;  // docs/protocol.md: --rtmp-port defaults to 1935
 
 export class GoLivePanel {
@@ -18,6 +19,7 @@ export class GoLivePanel {
     this.mediaInfo = '';
     this.reveal = false;
     this.retryAt = 0;
+    this.blind = false;  // no /metrics to read: the player finds out by trying
     this.video = el('video', { muted: true, autoplay: true, playsinline: true, class: 'preview-video' });
     this.video.muted = true;
     this.previewBox = el('div', { 'data-testid': 'preview' }, this.video);
@@ -102,25 +104,37 @@ export class GoLivePanel {
 
   // /metrics carries livecart_stream_live{room="…"} 1 while the room is live; it always answers
   // 200, so an offline room costs no failed request (the FLV URL would answer 404 offline).
+  // Where /metrics is closed off, the player itself tries the stream every BLIND_RETRY_MS.
   async poll() {
     let live = false;
     try {
       const res = await fetch('/metrics', { cache: 'no-store' });
-      if (!res.ok) return;
-      const text = await res.text();
+      const text = res.ok ? await res.text() : '';
+      if (!text.includes('livecart_')) return this.pollBlind();
       const needle = `livecart_stream_live{room="${this.ctx.room}"} `;
       const line = text.split('\n').find((l) => l.startsWith(needle));
       live = !!line && Number(line.slice(needle.length)) > 0;
     } catch {
-      return;  // the server is unreachable: the chat socket's state says so
+      return undefined;  // the server is unreachable: the chat socket's state says so
     }
-    if (live !== this.live) {
-      this.live = live;
-      this.ctx.emit('live', live);
-      if (!live) this.stopPlayer();
-      this.render();
-    }
+    this.setLive(live);
     if (live && !this.player && this.playerState !== 'unsupported' && Date.now() >= this.retryAt) this.startPlayer();
+    return undefined;
+  }
+
+  pollBlind() {
+    if (this.player || this.playerState === 'unsupported' || Date.now() < this.retryAt) return;
+    this.blind = true;
+    this.retryAt = Date.now() + BLIND_RETRY_MS;
+    this.startPlayer();
+  }
+
+  setLive(live) {
+    if (live === this.live) return;
+    this.live = live;
+    this.ctx.emit('live', live);
+    if (!live) this.stopPlayer();
+    this.render();
   }
 
   async startPlayer() {
@@ -138,20 +152,26 @@ export class GoLivePanel {
     }
     // The library logs to the console; the panel shows the state instead.
     mpegts.LoggingControl.applyConfig({ enableAll: false, enableDebug: false, enableVerbose: false, enableInfo: false, enableWarn: false, enableError: false });
-    if (this.player || !this.live) return;
+    if (this.player) return;
+    if (!this.live && !this.blind) { this.setPlayerState('offline'); return; }
     const player = mpegts.createPlayer(
       { type: 'flv', isLive: true, hasAudio: true, hasVideo: true, url: `${location.origin}/live/${encodeURIComponent(this.ctx.room)}.flv` },
       { enableWorker: false, liveBufferLatencyChasing: true, liveBufferLatencyMaxLatency: 3, liveBufferLatencyMinRemain: 0.5, lazyLoad: false },
     );
     this.player = player;
-    player.on(mpegts.Events.ERROR, () => { this.retryAt = Date.now() + RETRY_AFTER_ERROR_MS; this.stopPlayer(); });
+    const ended = () => {
+      this.retryAt = Date.now() + (this.blind ? BLIND_RETRY_MS : RETRY_AFTER_ERROR_MS);
+      this.stopPlayer();
+      if (this.blind) this.setLive(false);
+    };
+    player.on(mpegts.Events.ERROR, ended);
     // The stream ended; /metrics may say "live" for a moment more, so wait before trying again.
-    player.on(mpegts.Events.LOADING_COMPLETE, () => { this.retryAt = Date.now() + RETRY_AFTER_ERROR_MS; this.stopPlayer(); });
+    player.on(mpegts.Events.LOADING_COMPLETE, ended);
     player.on(mpegts.Events.MEDIA_INFO, (info) => {
       this.mediaInfo = info?.width ? `${info.width}×${info.height}${info.fps ? ` · ${Math.round(info.fps)}fps` : ''}` : '';
       if (this.playerState === 'playing') this.updatePreview();
     });
-    const playing = () => { if (this.player === player) this.setPlayerState('playing'); };
+    const playing = () => { if (this.player === player) { this.setPlayerState('playing'); this.setLive(true); } };
     this.video.addEventListener('playing', playing, { once: true });
     player.attachMediaElement(this.video);
     player.load();

@@ -125,7 +125,7 @@ function start(key, keys) {
       el('div', { class: 'room-name' }, el('strong', {}, info.title), el('span', { class: 'muted mono' }, `#${room}`)),
       el('span', { class: `live-pill big ${info.live ? 'on' : ''}`, 'data-testid': 'header-live' }, info.live ? t('host.live') : t('host.notLive')),
       el('span', { class: 'stat' }, t('host.online', { n: compact(info.online, currentLang()) })),
-      el('span', { class: 'stat' }, t('host.likes', { n: compact(info.likes, currentLang()) })),
+      el('span', { class: 'stat likes' }, t('host.likes', { n: compact(info.likes, currentLang()) })),
       el('span', { class: 'conn', 'data-testid': 'conn' }, el('span', { class: `status-dot ${info.conn}` }), t(`host.conn.${info.conn}`)),
       el('div', { class: 'top-actions' },
         el('a', { class: 'ghost-link', href: `/r/${encodeURIComponent(room)}`, target: '_blank', rel: 'noopener' }, t('host.viewPage')),
