@@ -145,9 +145,11 @@ export class Board {
     this.renderFreshness();
   }
 
-  setEnded() {
+  // info: the ROOM, with closed_at once closed.
+  setEnded(info) {
     this.ended = true;
-    this.renderFreshness();
+    if (info?.closed_at) this.closedAtMs = info.closed_at * 1000;
+    this.render();
   }
 
   update(snapshot) {
@@ -175,7 +177,7 @@ export class Board {
     if (!s) return;
     this.renderKpis(s);
     this.renderTrend();
-    this.charts.funnel.setOption(funnelOption(s.windows?.[this.window]?.funnel), { notMerge: false });
+    this.charts.funnel.setOption(funnelOption(s.windows?.[this.window]?.funnel));
     this.renderProducts(s);
     this.renderWords(s);
     this.feed.fromSnapshot(s, this.productOf);
@@ -193,7 +195,8 @@ export class Board {
   renderKpis(s) {
     const w = s.windows?.[this.window] || {};
     const step = (name) => (w.funnel || []).find((f) => f.step === name);
-    this.onAir.textContent = s.started_at_ms ? t('dash.on_air', { time: duration(s.at_ms - s.started_at_ms) }) : '';
+    if (this.ended) this.onAir.textContent = this.closedAtMs ? t('dash.lasted', { time: duration(this.closedAtMs - s.started_at_ms) }) : '';
+    else this.onAir.textContent = s.started_at_ms ? t('dash.on_air', { time: duration(s.at_ms - s.started_at_ms) }) : '';
     this.setKpi('online', count(s.online), t('kpi.peak', { n: count(s.peak_online) }));
     this.setKpi('gmv', yuan(w.gmv_cents), w.buyers ? t('kpi.per_buyer', { v: yuan(Math.round(w.gmv_cents / w.buyers)) }) : '');
     this.setKpi('orders', count(w.orders), step('order') ? t('kpi.order_rate', { v: ratio(step('order').of_entered) }) : '');
@@ -241,7 +244,7 @@ export class Board {
   renderWords(s) {
     const words = s.hot_words || [];
     this.wordsEmpty.hidden = words.length > 0;
-    this.charts.words.setOption(hotWordsOption(words, (sku) => this.productOf(sku)?.title || sku), { notMerge: true });
+    this.charts.words.setOption(hotWordsOption(words, (sku) => this.productOf(sku)?.title || sku));
   }
 
   // live → stale (no snapshot for 3 s) → down (socket closed); ended once the room closes.
@@ -262,7 +265,10 @@ export class Board {
     this.root.classList.toggle('is-stale', state === 'stale' || state === 'down');
     this.connDot.className = `status-dot ${{ live: 'open', stale: 'stale', down: 'closed', ended: 'ended' }[state] || ''}`;
     this.connLabel.textContent = t({ live: 'conn.live', stale: 'conn.stale', down: 'conn.down', ended: 'conn.ended' }[state] || 'conn.connecting');
-    this.connTime.textContent = !s ? '' : state === 'live' ? t('conn.updated', { time: at }) : t('conn.last_update', { time: at, ago });
+    if (!s) this.connTime.textContent = '';
+    else if (state === 'live') this.connTime.textContent = t('conn.updated', { time: at });
+    else if (state === 'ended') this.connTime.textContent = t('conn.final', { time: at });
+    else this.connTime.textContent = t('conn.last_update', { time: at, ago });
     let banner = '';
     if (state === 'stale') banner = t('conn.banner_stale');
     else if (state === 'down') banner = s ? t('conn.banner_down', { time: at }) : t('conn.banner_down_never');
@@ -274,6 +280,6 @@ export class Board {
 
   destroy() {
     clearInterval(this.timer);
-    for (const c of Object.values(this.charts)) c.dispose();
+    for (const c of Object.values(this.charts)) c.unmount();
   }
 }

@@ -34,10 +34,12 @@ const tooltipBase = {
 // ECharts reads {a|…} in labels as rich-text markup; names from users are shown as written.
 const plain = (s) => String(s).replace(/[{}|]/g, (c) => ({ '{': '｛', '}': '｝', '|': '｜' })[c]);
 
-// An ECharts instance that follows its container's size.
+// An ECharts instance that follows its container's size; unmount() lets both go.
 export function mountChart(node) {
   const chart = echarts.init(node, null, { renderer: 'svg' });
-  new ResizeObserver(() => chart.resize()).observe(node);
+  const observer = new ResizeObserver(() => chart.resize());
+  observer.observe(node);
+  chart.unmount = () => { observer.disconnect(); chart.dispose(); };
   return chart;
 }
 
@@ -96,10 +98,11 @@ export function trendOption(series, stepMs, atMs, startedMs) {
 export function funnelOption(funnel) {
   const steps = funnel || [];
   const max = Math.max(1, ...steps.map((s) => s.viewers || 0));
+  // A rate over a step nobody reached says nothing: shown as none, not as 0 %.
   const data = steps.map((s, i) => ({
     name: t(`funnel.${s.step}`),
     value: s.viewers || 0,
-    rate: s.rate,
+    rate: i > 0 && !steps[i - 1].viewers ? undefined : s.rate,
     ofEntered: s.of_entered,
     itemStyle: { color: FUNNEL_COLORS[i % FUNNEL_COLORS.length] },
   }));
@@ -134,7 +137,7 @@ export function funnelOption(funnel) {
         labelLine: { show: true, length: 14, lineStyle: { color: '#3a3a48' } },
         label: {
           show: true, position: 'right', color: C.muted, fontSize: 12, lineHeight: 18,
-          formatter: (p) => (p.data.rate === null || p.data.rate === undefined ? ''
+          formatter: (p) => (p.data.rate === null || p.data.rate === undefined ? (p.dataIndex ? '—' : '')
             : `{big|${percent(p.data.rate)}} ${t('funnel.of_previous')}\n${t('funnel.of_entered', { v: percent(p.data.ofEntered) })}`),
           rich: { big: { color: C.text, fontSize: 15, fontWeight: 700, lineHeight: 20, fontFamily: FONT } },
         },

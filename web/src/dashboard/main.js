@@ -16,6 +16,9 @@ import { checkAccess, forgetRoomKey, GENERAL_KEY, roomKeyName, saveRoomKey } fro
 import { RoomList } from './room_list.js';
 
 const VERIFY_EVERY_MS = 5000;
+// The dashboard stream goes on after the room closes (snapshots carry no status): the room's
+// status is looked at now and then.
+const ROOM_STATUS_EVERY_MS = 10_000;
 const app = $('#app');
 const room = roomFromPath();
 let view = null;
@@ -71,12 +74,21 @@ function start(key, snapshot, info) {
   view = board;
   board.setRoomInfo(info);
   if (snapshot) board.update(snapshot);
-  if (info?.status === 'closed') { board.setEnded(); return; }
+  if (info?.status === 'closed') { board.setEnded(info); return; }
 
   let leaving = false;
   let openedSinceConnect = false;
   let lastVerify = 0;
-  const leave = () => { leaving = true; socket.close(); board.destroy(); };
+  let statusTimer = 0;
+  const stop = () => { leaving = true; clearInterval(statusTimer); socket.close(); };
+  const leave = () => { stop(); board.destroy(); };
+  let closedRoom = null;
+  const end = () => { stop(); board.setEnded(closedRoom); };
+  const roomClosed = async () => {
+    const now = await api(`/api/rooms/${enc}`).catch(() => null);
+    if (now?.status === 'closed') closedRoom = now;
+    return !leaving && now?.status === 'closed';
+  };
 
   // The socket closed before opening: a refused key, a closed room, or no server?
   const verify = async () => {
@@ -91,27 +103,32 @@ function start(key, snapshot, info) {
     } else if (!access.ok && access.reason === 'not_found') {
       leave();
       notFound();
-    } else if (access.ok) {
-      const now = await api(`/api/rooms/${enc}`).catch(() => null);
-      if (now?.status === 'closed' && !leaving) { leaving = true; socket.close(); board.setEnded(); }
+    } else if (access.ok && await roomClosed()) {
+      end();
     }
   };
 
   const socket = new LiveSocket(() => wsUrl(`/ws/rooms/${enc}/dashboard?token=${encodeURIComponent(key)}`), {
     staleAfterMs: STALE_AFTER_MS,
     onMessage: (msg) => {
+      if (leaving) return;
       if (msg.type === 'snapshot') board.update(msg);
+      else if (msg.type === 'room_closed') end();
       else if (msg.type === 'suggestion' && msg.suggestion) board.addSuggestion(msg.suggestion);
     },
     onState: (state) => {
       if (leaving) return;
       if (state === 'connecting') openedSinceConnect = false;
       if (state === 'open') openedSinceConnect = true;
-      if (state === 'ended') board.setEnded();
-      else board.setSocketState(state);
+      if (state === 'ended') { end(); return; }
+      board.setSocketState(state);
       if (state === 'closed' && !openedSinceConnect) verify();
     },
   });
+
+  statusTimer = setInterval(async () => {
+    if (socket.state === 'open' && await roomClosed()) end();
+  }, ROOM_STATUS_EVERY_MS);
 
   board.onChangeKey(() => {
     leave();

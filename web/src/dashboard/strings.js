@@ -6,6 +6,7 @@ define({
   'dash.rooms': ['直播间列表', 'Rooms'],
   'dash.room_id': ['房间号 {id}', 'Room {id}'],
   'dash.on_air': ['已开播 {time}', 'On air {time}'],
+  'dash.lasted': ['直播时长 {time}', 'Lasted {time}'],
 
   'win.last_minute': ['近 1 分钟', 'Last minute'],
   'win.last_5_minutes': ['近 5 分钟', 'Last 5 min'],
@@ -19,6 +20,7 @@ define({
   'conn.ended': ['直播已结束', 'Broadcast ended'],
   'conn.updated': ['更新于 {time}', 'Updated {time}'],
   'conn.last_update': ['最后更新 {time}（{ago} 秒前）', 'Last update {time} ({ago} s ago)'],
+  'conn.final': ['最后数据 {time}', 'Final data {time}'],
   'conn.never': ['尚未收到数据', 'No data yet'],
   'conn.banner_stale': ['超过 3 秒没有收到新数据，下面的数字可能已经过时。', 'No new data for over 3 s: the figures below may be out of date.'],
   'conn.banner_down': ['与服务器的连接已断开，正在自动重连。下面是 {time} 的数据。', 'The connection to the server is down and reconnecting by itself. The figures below are from {time}.'],
