@@ -1,9 +1,9 @@
 #include "analytics/word_segmenter.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
-#include <sstream>
 
 namespace analytics {
 namespace {
@@ -60,6 +60,37 @@ std::size_t count_chars(std::string_view s) {
   return n;
 }
 
+// "word frequency [tag]" (fields split by white space, as `>>` reads them): the word and its
+// frequency, or nullopt.
+std::optional<std::pair<std::string_view, std::int64_t>> parse_line(std::string_view line) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == '\n'; };
+  std::size_t i = 0;
+  while (i < line.size() && space(line[i])) ++i;
+  std::size_t word = i;
+  while (i < line.size() && !space(line[i])) ++i;
+  std::size_t word_end = i;
+  while (i < line.size() && space(line[i])) ++i;
+  if (i < line.size() && line[i] == '+') ++i;
+  std::int64_t frequency = 0;
+  auto [ptr, ec] = std::from_chars(line.data() + i, line.data() + line.size(), frequency);
+  if (word == word_end || ec != std::errc() || frequency < 0) return std::nullopt;
+  return std::pair{line.substr(word, word_end - word), frequency};
+}
+
+// Per-thread buffers for cut(): after the first few comments a cut allocates nothing but its
+// result.
+struct Scratch {
+  std::vector<std::string_view> han;                   // the current Han run, folded
+  std::vector<std::pair<double, std::size_t>> route;  // see cut_han
+  std::vector<std::string_view> tokens;                // for cut(text)
+  std::string folded;                                  // for cut(text)
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
 }  // namespace
 
 std::optional<Dictionary> Dictionary::load(const std::string& path, std::string& error) {
@@ -69,22 +100,20 @@ std::optional<Dictionary> Dictionary::load(const std::string& path, std::string&
     return std::nullopt;
   }
   Dictionary d;
-  d.words_.reserve(360'000);
+  d.entries_.reserve(600'000);  // jieba's 349,046 words and their beginnings
   std::string line;
   std::size_t number = 0;
   while (std::getline(in, line)) {
     ++number;
     if (line.empty()) continue;
-    std::istringstream fields(line);
-    std::string word;
-    std::int64_t freq = 0;
-    if (!(fields >> word >> freq) || freq < 0) {
+    auto entry = parse_line(line);
+    if (!entry) {
       error = path + ":" + std::to_string(number) + ": expected \"word frequency [tag]\"";
       return std::nullopt;
     }
-    d.add(word, freq);
+    d.add(entry->first, entry->second);
   }
-  if (d.words_.empty()) {
+  if (d.words_ == 0) {
     error = path + ": no words";
     return std::nullopt;
   }
@@ -93,64 +122,106 @@ std::optional<Dictionary> Dictionary::load(const std::string& path, std::string&
 
 void Dictionary::add(std::string_view word, std::int64_t frequency) {
   if (word.empty() || frequency < 0) return;
-  auto [it, inserted] = words_.try_emplace(std::string(word), 0);
-  if (frequency <= it->second) return;
-  total_ += frequency - it->second;
-  it->second = frequency;
-  if (inserted) max_chars_ = std::max(max_chars_, std::min(count_chars(word), WordSegmenter::kMaxWordChars));
+  auto it = entries_.find(word);
+  if (it == entries_.end()) {
+    it = entries_.emplace(word, Entry{}).first;
+    // Each proper beginning, at character boundaries, longest first: once one is there, the
+    // shorter ones are too.
+    for (std::size_t end = word.size(); end-- > 1;) {
+      if ((static_cast<unsigned char>(word[end]) & 0xC0) == 0x80) continue;  // inside a character
+      if (entries_.contains(word.substr(0, end))) break;
+      entries_.emplace(word.substr(0, end), Entry{});
+    }
+  }
+  Entry& e = it->second;  // still valid: rehashing moves no element
+  if (!e.is_word) {
+    e.is_word = true;
+    ++words_;
+  }
+  if (frequency <= e.frequency) return;
+  total_ += frequency - e.frequency;
+  e.frequency = frequency;
+  e.log_frequency = std::log(static_cast<double>(frequency));
+  max_chars_ = std::max(max_chars_, std::min(count_chars(word), WordSegmenter::kMaxWordChars));
+}
+
+const Dictionary::Entry* Dictionary::find(std::string_view piece) const {
+  auto it = entries_.find(piece);
+  return it == entries_.end() ? nullptr : &it->second;
 }
 
 std::int64_t Dictionary::frequency(std::string_view word) const {
-  auto it = words_.find(std::string(word));
-  return it == words_.end() ? 0 : it->second;
+  const Entry* e = find(word);
+  return e == nullptr ? 0 : e->frequency;
 }
 
 WordSegmenter::WordSegmenter(const Dictionary& base, const Dictionary* room_words)
-    : base_(base), room_(room_words), total_(base.total()), max_chars_(base.max_chars()) {
-  if (room_ == nullptr) return;
-  // What Dictionary::add would have added to the total of a merged copy.
-  for (const auto& [word, frequency] : room_->words_)
-    total_ += std::max<std::int64_t>(frequency - base_.frequency(word), 0);
-  max_chars_ = std::max(max_chars_, room_->max_chars());
+    : base_(base), room_(room_words != nullptr && room_words->size() > 0 ? room_words : nullptr) {
+  std::int64_t total = base.total();
+  std::size_t max_chars = base.max_chars();
+  if (room_ != nullptr) {
+    // What Dictionary::add would have added to the total of a merged copy.
+    for (const auto& [word, entry] : room_->entries_)
+      if (entry.is_word) total += std::max<std::int64_t>(entry.frequency - base_.frequency(word), 0);
+    max_chars = std::max(max_chars, room_->max_chars());
+  }
+  log_total_ = std::log(static_cast<double>(std::max<std::int64_t>(total, 1)));
+  longest_ = std::min(max_chars, kMaxWordChars);
 }
 
-std::int64_t WordSegmenter::frequency(std::string_view word) const {
-  std::int64_t f = base_.frequency(word);
-  return room_ == nullptr ? f : std::max(f, room_->frequency(word));
+const Dictionary::Entry* WordSegmenter::find(std::string_view piece) const {
+  const Dictionary::Entry* in_base = base_.find(piece);
+  if (room_ == nullptr) return in_base;
+  const Dictionary::Entry* in_room = room_->find(piece);
+  if (in_room == nullptr) return in_base;
+  if (in_base == nullptr) return in_room;
+  return in_room->frequency > in_base->frequency ? in_room : in_base;
 }
 
-void WordSegmenter::cut_han(const std::vector<std::string_view>& chars, std::vector<std::string>& out) const {
+void WordSegmenter::cut_han(const std::vector<std::string_view>& chars, std::vector<std::string_view>& out) const {
   const std::size_t n = chars.size();
   if (n == 0) return;
-  // The byte view of chars[a..b) (they are contiguous in the source text).
+  // The byte view of chars[a..b). The source text's bytes, so the characters a repeat fold
+  // dropped between them are inside it (哈哈哈好 looks up 哈哈哈好 for chars 哈哈好).
   auto span = [&](std::size_t a, std::size_t b) {
     return std::string_view(chars[a].data(), static_cast<std::size_t>(chars[b - 1].data() + chars[b - 1].size() - chars[a].data()));
   };
-  const double log_total = std::log(static_cast<double>(std::max<std::int64_t>(total_, 1)));
-  const std::size_t longest = std::min(max_chars_, kMaxWordChars);
   // route[k]: best log probability of chars[k..n) and the end of its first word.
-  std::vector<std::pair<double, std::size_t>> route(n + 1, {0.0, n});
+  auto& route = scratch().route;
+  route.assign(n + 1, {0.0, n});
   for (std::size_t k = n; k-- > 0;) {
     route[k] = {-1e300, k + 1};
-    for (std::size_t end = k + 1; end <= std::min(n, k + longest); ++end) {
-      std::int64_t f = frequency(span(k, end));
-      if (f == 0 && end != k + 1) continue;  // a single character is always a way through
-      double p = std::log(static_cast<double>(std::max<std::int64_t>(f, 1))) - log_total + route[end].first;
-      if (p > route[k].first) route[k] = {p, end};
+    for (std::size_t end = k + 1; end <= std::min(n, k + longest_); ++end) {
+      const Dictionary::Entry* e = find(span(k, end));
+      // A single character is always a way through (log 1 = 0 when it is no word).
+      if (e != nullptr ? e->frequency != 0 || end == k + 1 : end == k + 1) {
+        double p = (e != nullptr ? e->log_frequency : 0.0) - log_total_ + route[end].first;
+        if (p > route[k].first) route[k] = {p, end};
+      }
+      if (e == nullptr) break;  // no word begins with chars[k..end): no longer one either
     }
   }
-  for (std::size_t k = 0; k < n; k = route[k].second) out.emplace_back(span(k, route[k].second));
+  for (std::size_t k = 0; k < n; k = route[k].second) out.push_back(span(k, route[k].second));
 }
 
 std::vector<std::string> WordSegmenter::cut(std::string_view text) const {
-  std::vector<std::string> out;
-  std::vector<std::string_view> han;  // the current run of Han characters, folded
-  std::string alnum;                  // the current run of letters and digits, folded
+  Scratch& s = scratch();
+  cut(text, s.tokens, s.folded);
+  return {s.tokens.begin(), s.tokens.end()};
+}
+
+void WordSegmenter::cut(std::string_view text, std::vector<std::string_view>& out, std::string& folded) const {
+  out.clear();
+  folded.clear();
+  folded.reserve(text.size());  // a letter or digit takes at least a byte of text and folds to one
+  std::vector<std::string_view>& han = scratch().han;  // the current run of Han characters, folded
+  han.clear();
+  std::size_t alnum = 0;  // where the current run of letters and digits begins in `folded`
   auto flush = [&] {
     cut_han(han, out);
     han.clear();
-    if (!alnum.empty()) out.push_back(std::move(alnum));
-    alnum.clear();
+    if (folded.size() > alnum) out.emplace_back(folded.data() + alnum, folded.size() - alnum);
+    alnum = folded.size();
   };
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -159,7 +230,7 @@ std::vector<std::string> WordSegmenter::cut(std::string_view text) const {
     std::string_view ch = text.substr(start, pos - start);
     switch (kind_of(cp)) {
       case Kind::han:
-        if (!alnum.empty()) flush();
+        if (folded.size() > alnum) flush();
         // 哈哈哈哈 → 哈哈: a third repeat of the same character is dropped.
         if (han.size() >= 2 && han[han.size() - 1] == ch && han[han.size() - 2] == ch) break;
         han.push_back(ch);
@@ -168,14 +239,15 @@ std::vector<std::string> WordSegmenter::cut(std::string_view text) const {
         if (!han.empty()) flush();
         char c = ascii_of(cp);
         // 666666 → 666, 233333 → 2333: a fourth repeat is dropped.
-        std::size_t len = alnum.size();
-        if (len >= 3 && alnum[len - 1] == c && alnum[len - 2] == c && alnum[len - 3] == c) break;
-        alnum.push_back(c);
+        std::size_t len = folded.size() - alnum;
+        const char* run = folded.data() + alnum;
+        if (len >= 3 && run[len - 1] == c && run[len - 2] == c && run[len - 3] == c) break;
+        folded.push_back(c);
         break;
       }
       case Kind::emoji:
         flush();
-        if (out.empty() || out.back() != ch) out.emplace_back(ch);  // 👍👍👍 → one 👍
+        if (out.empty() || out.back() != ch) out.push_back(ch);  // 👍👍👍 → one 👍
         break;
       case Kind::other:
         flush();
@@ -183,7 +255,6 @@ std::vector<std::string> WordSegmenter::cut(std::string_view text) const {
     }
   }
   flush();
-  return out;
 }
 
 }  // namespace analytics

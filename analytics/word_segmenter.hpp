@@ -10,6 +10,7 @@
 // Thread-compatible: cut() is const and may run on many threads once the dictionaries are
 // complete.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,13 +33,30 @@ class Dictionary {
   // 0 when `word` is not in the dictionary.
   [[nodiscard]] std::int64_t frequency(std::string_view word) const;
   [[nodiscard]] std::int64_t total() const { return total_; }
-  [[nodiscard]] std::size_t size() const { return words_.size(); }
+  [[nodiscard]] std::size_t size() const { return words_; }
   // Longest word, in characters (code points): the DAG never looks further.
   [[nodiscard]] std::size_t max_chars() const { return max_chars_; }
 
  private:
-  friend class WordSegmenter;  // reads a room's words to lay them over the base
-  std::unordered_map<std::string, std::int64_t> words_;
+  friend class WordSegmenter;  // walks the entries, and reads a room's words to lay them over the base
+
+  // A word, or only the beginning of longer ones (is_word false, frequency 0): the segmenter
+  // stops extending a candidate that no word begins with, as jieba does.
+  struct Entry {
+    std::int64_t frequency = 0;
+    double log_frequency = 0;  // log(max(frequency, 1)), once here instead of per candidate
+    bool is_word = false;
+  };
+  // Looked up by std::string_view: no string is built per lookup.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  // nullptr when no word is or begins with `piece`.
+  [[nodiscard]] const Entry* find(std::string_view piece) const;
+
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+  std::size_t words_ = 0;
   std::int64_t total_ = 0;
   std::size_t max_chars_ = 1;
 };
@@ -52,18 +70,25 @@ class WordSegmenter {
   explicit WordSegmenter(const Dictionary& base, const Dictionary* room_words = nullptr);
   // The tokens of `text` (valid UTF-8 expected; invalid bytes split like punctuation).
   [[nodiscard]] std::vector<std::string> cut(std::string_view text) const;
+  // The same tokens without allocating once the caller's buffers have grown: `out` is cleared
+  // and filled with views into `text`, or into `folded` for Latin/digit runs (lower-cased and
+  // folded; `folded` is cleared and reserved to text.size() first, so it never reallocates
+  // under the views). The views last while `text` and `folded` are left as they are.
+  void cut(std::string_view text, std::vector<std::string_view>& out, std::string& folded) const;
 
   // Longest word the DAG considers, in characters (longer dictionary entries are ignored).
   static constexpr std::size_t kMaxWordChars = 16;
 
  private:
-  void cut_han(const std::vector<std::string_view>& chars, std::vector<std::string>& out) const;
-  [[nodiscard]] std::int64_t frequency(std::string_view word) const;
+  void cut_han(const std::vector<std::string_view>& chars, std::vector<std::string_view>& out) const;
+  // The entry with the higher frequency of the two dictionaries; nullptr when neither has a
+  // word that is or begins with `piece`.
+  [[nodiscard]] const Dictionary::Entry* find(std::string_view piece) const;
 
   const Dictionary& base_;
-  const Dictionary* room_;
-  std::int64_t total_;     // of both, as if merged
-  std::size_t max_chars_;  // of both
+  const Dictionary* room_;  // nullptr when there are no room words
+  double log_total_;        // of both, as if merged
+  std::size_t longest_;     // in characters, of both, at most kMaxWordChars
 };
 
 }  // namespace analytics
