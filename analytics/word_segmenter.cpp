@@ -77,6 +77,12 @@ std::optional<std::pair<std::string_view, std::int64_t>> parse_line(std::string_
   return std::pair{line.substr(word, word_end - word), frequency};
 }
 
+// Every word's beginnings up to this many bytes are entries of their own (16 four-byte
+// characters: the longest candidate the DAG tries, unless a repeat fold dropped characters
+// inside it). Longer beginnings are not kept: a room's product title of 200 letters would
+// otherwise cost 200 beginnings of up to 200 bytes.
+constexpr std::size_t kBeginningBytes = 4 * WordSegmenter::kMaxWordChars;
+
 // Per-thread buffers for cut(): after the first few comments a cut allocates nothing but its
 // result.
 struct Scratch {
@@ -100,7 +106,10 @@ std::optional<Dictionary> Dictionary::load(const std::string& path, std::string&
     return std::nullopt;
   }
   Dictionary d;
-  d.entries_.reserve(600'000);  // jieba's 349,046 words and their beginnings
+  // jieba's 349,046 words and their beginnings are 498,113 entries of 4.3 MB.
+  d.entries_.reserve(524'288);
+  d.bytes_.reserve(4'500'000);
+  d.rehash(1'048'576);
   std::string line;
   std::size_t number = 0;
   while (std::getline(in, line)) {
@@ -121,19 +130,17 @@ std::optional<Dictionary> Dictionary::load(const std::string& path, std::string&
 }
 
 void Dictionary::add(std::string_view word, std::int64_t frequency) {
-  if (word.empty() || frequency < 0) return;
-  auto it = entries_.find(word);
-  if (it == entries_.end()) {
-    it = entries_.emplace(word, Entry{}).first;
-    // Each proper beginning, at character boundaries, longest first: once one is there, the
-    // shorter ones are too.
-    for (std::size_t end = word.size(); end-- > 1;) {
+  if (word.empty() || word.size() > kMaxWordBytes || frequency < 0) return;
+  auto [index, added] = insert(word);
+  if (added) {
+    // Each proper beginning up to kBeginningBytes, at character boundaries, longest first: once
+    // one is there, the shorter ones are too.
+    for (std::size_t end = std::min(word.size(), kBeginningBytes + 1); end-- > 1;) {
       if ((static_cast<unsigned char>(word[end]) & 0xC0) == 0x80) continue;  // inside a character
-      if (entries_.contains(word.substr(0, end))) break;
-      entries_.emplace(word.substr(0, end), Entry{});
+      if (!insert(word.substr(0, end)).second) break;
     }
   }
-  Entry& e = it->second;  // still valid: rehashing moves no element
+  Entry& e = entries_[index];
   if (!e.is_word) {
     e.is_word = true;
     ++words_;
@@ -145,14 +152,51 @@ void Dictionary::add(std::string_view word, std::int64_t frequency) {
   max_chars_ = std::max(max_chars_, std::min(count_chars(word), WordSegmenter::kMaxWordChars));
 }
 
-const Dictionary::Entry* Dictionary::find(std::string_view piece) const {
-  auto it = entries_.find(piece);
-  return it == entries_.end() ? nullptr : &it->second;
+std::int64_t Dictionary::frequency(std::string_view word) const {
+  const Entry* e = find(word, hash(word));
+  return e == nullptr ? 0 : e->frequency;
 }
 
-std::int64_t Dictionary::frequency(std::string_view word) const {
-  const Entry* e = find(word);
-  return e == nullptr ? 0 : e->frequency;
+std::uint64_t Dictionary::hash(std::string_view piece) { return std::hash<std::string_view>{}(piece); }
+
+const Dictionary::Entry* Dictionary::find(std::string_view piece, std::uint64_t hash) const {
+  if (slots_.empty()) return nullptr;
+  const std::size_t mask = slots_.size() - 1;
+  const auto tag = static_cast<std::uint32_t>(hash >> 32);
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {  // ends: the table is at most half full
+    const Slot& slot = slots_[i];
+    if (slot.entry == 0) return nullptr;
+    if (slot.hash != tag) continue;
+    const Entry& e = entries_[slot.entry - 1];
+    if (text(e) == piece) return &e;
+  }
+}
+
+std::pair<std::size_t, bool> Dictionary::insert(std::string_view piece) {
+  const std::uint64_t h = hash(piece);
+  if (const Entry* e = find(piece, h)) return {static_cast<std::size_t>(e - entries_.data()), false};
+  if ((entries_.size() + 1) * 2 > slots_.size()) rehash(std::max<std::size_t>(slots_.size() * 2, 16));
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = h & mask;
+  while (slots_[i].entry != 0) i = (i + 1) & mask;
+  Entry e;
+  e.offset = static_cast<std::uint32_t>(bytes_.size());
+  e.length = static_cast<std::uint16_t>(piece.size());
+  bytes_.append(piece);
+  entries_.push_back(e);
+  slots_[i] = {static_cast<std::uint32_t>(h >> 32), static_cast<std::uint32_t>(entries_.size())};
+  return {entries_.size() - 1, true};
+}
+
+void Dictionary::rehash(std::size_t slots) {
+  slots_.assign(slots, Slot{});
+  const std::size_t mask = slots - 1;
+  for (std::size_t n = 0; n < entries_.size(); ++n) {
+    const std::uint64_t h = hash(text(entries_[n]));
+    std::size_t i = h & mask;
+    while (slots_[i].entry != 0) i = (i + 1) & mask;
+    slots_[i] = {static_cast<std::uint32_t>(h >> 32), static_cast<std::uint32_t>(n + 1)};
+  }
 }
 
 WordSegmenter::WordSegmenter(const Dictionary& base, const Dictionary* room_words)
@@ -161,8 +205,8 @@ WordSegmenter::WordSegmenter(const Dictionary& base, const Dictionary* room_word
   std::size_t max_chars = base.max_chars();
   if (room_ != nullptr) {
     // What Dictionary::add would have added to the total of a merged copy.
-    for (const auto& [word, entry] : room_->entries_)
-      if (entry.is_word) total += std::max<std::int64_t>(entry.frequency - base_.frequency(word), 0);
+    for (const auto& entry : room_->entries_)
+      if (entry.is_word) total += std::max<std::int64_t>(entry.frequency - base_.frequency(room_->text(entry)), 0);
     max_chars = std::max(max_chars, room_->max_chars());
   }
   log_total_ = std::log(static_cast<double>(std::max<std::int64_t>(total, 1)));
@@ -170,9 +214,10 @@ WordSegmenter::WordSegmenter(const Dictionary& base, const Dictionary* room_word
 }
 
 const Dictionary::Entry* WordSegmenter::find(std::string_view piece) const {
-  const Dictionary::Entry* in_base = base_.find(piece);
+  const std::uint64_t hash = Dictionary::hash(piece);
+  const Dictionary::Entry* in_base = base_.find(piece, hash);
   if (room_ == nullptr) return in_base;
-  const Dictionary::Entry* in_room = room_->find(piece);
+  const Dictionary::Entry* in_room = room_->find(piece, hash);
   if (in_room == nullptr) return in_base;
   if (in_base == nullptr) return in_room;
   return in_room->frequency > in_base->frequency ? in_room : in_base;
@@ -192,13 +237,15 @@ void WordSegmenter::cut_han(const std::vector<std::string_view>& chars, std::vec
   for (std::size_t k = n; k-- > 0;) {
     route[k] = {-1e300, k + 1};
     for (std::size_t end = k + 1; end <= std::min(n, k + longest_); ++end) {
-      const Dictionary::Entry* e = find(span(k, end));
+      const std::string_view piece = span(k, end);
+      const Dictionary::Entry* e = find(piece);
       // A single character is always a way through (log 1 = 0 when it is no word).
       if (e != nullptr ? e->frequency != 0 || end == k + 1 : end == k + 1) {
         double p = (e != nullptr ? e->log_frequency : 0.0) - log_total_ + route[end].first;
         if (p > route[k].first) route[k] = {p, end};
       }
-      if (e == nullptr) break;  // no word begins with chars[k..end): no longer one either
+      // No word begins with chars[k..end), so no longer candidate is one either.
+      if (e == nullptr && piece.size() <= kBeginningBytes) break;
     }
   }
   for (std::size_t k = 0; k < n; k = route[k].second) out.push_back(span(k, route[k].second));

@@ -10,11 +10,10 @@
 // Thread-compatible: cut() is const and may run on many threads once the dictionaries are
 // complete.
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace analytics {
@@ -28,7 +27,8 @@ class Dictionary {
   // Where Debian's python3-jieba puts its dictionary.
   static constexpr const char* kDebianPath = "/usr/lib/python3/dist-packages/jieba/dict.txt";
 
-  // Adds (or raises to `frequency`) a word of its own, e.g. a product title or tag.
+  // Adds (or raises to `frequency`) a word of its own, e.g. a product title or tag. Words of
+  // more than kMaxWordBytes are ignored.
   void add(std::string_view word, std::int64_t frequency);
   // 0 when `word` is not in the dictionary.
   [[nodiscard]] std::int64_t frequency(std::string_view word) const;
@@ -36,6 +36,8 @@ class Dictionary {
   [[nodiscard]] std::size_t size() const { return words_; }
   // Longest word, in characters (code points): the DAG never looks further.
   [[nodiscard]] std::size_t max_chars() const { return max_chars_; }
+
+  static constexpr std::size_t kMaxWordBytes = 65'535;
 
  private:
   friend class WordSegmenter;  // walks the entries, and reads a room's words to lay them over the base
@@ -45,17 +47,29 @@ class Dictionary {
   struct Entry {
     std::int64_t frequency = 0;
     double log_frequency = 0;  // log(max(frequency, 1)), once here instead of per candidate
+    std::uint32_t offset = 0;  // of its text in bytes_
+    std::uint16_t length = 0;
     bool is_word = false;
   };
-  // Looked up by std::string_view: no string is built per lookup.
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  // Open addressing, linear probing, a power-of-two table at most half full. A slot holds its
+  // entry's index + 1 (0: empty) and the hash's top half, so a probe that misses seldom reads
+  // an entry. A lookup hashes its piece once and builds no string; the hash serves both
+  // dictionaries of a segmenter.
+  struct Slot {
+    std::uint32_t hash = 0;
+    std::uint32_t entry = 0;
   };
-  // nullptr when no word is or begins with `piece`.
-  [[nodiscard]] const Entry* find(std::string_view piece) const;
+  [[nodiscard]] static std::uint64_t hash(std::string_view piece);
+  // nullptr when no word is or begins with `piece`; `hash` is hash(piece).
+  [[nodiscard]] const Entry* find(std::string_view piece, std::uint64_t hash) const;
+  [[nodiscard]] std::string_view text(const Entry& e) const { return {bytes_.data() + e.offset, e.length}; }
+  // The index of `piece`'s entry, and whether it was added now (as a beginning only).
+  std::pair<std::size_t, bool> insert(std::string_view piece);
+  void rehash(std::size_t slots);
 
-  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+  std::string bytes_;  // every entry's text, back to back
+  std::vector<Entry> entries_;
+  std::vector<Slot> slots_;
   std::size_t words_ = 0;
   std::int64_t total_ = 0;
   std::size_t max_chars_ = 1;
