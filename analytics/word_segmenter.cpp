@@ -32,11 +32,13 @@ char32_t decode(std::string_view s, std::size_t& pos) {
 }
 
 Kind kind_of(char32_t cp) {
-  if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF) ||
-      (cp >= 0xF900 && cp <= 0xFAFF))
+  if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+      (cp >= 0x20000 && cp <= 0x2A6DF) || (cp >= 0xF900 && cp <= 0xFAFF))
     return Kind::han;
-  if ((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')) return Kind::alnum;
-  if ((cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A))
+  if ((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'))
+    return Kind::alnum;
+  if ((cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A) ||
+      (cp >= 0xFF41 && cp <= 0xFF5A))
     return Kind::alnum;  // full-width letters and digits
   if ((cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0x2600 && cp <= 0x27BF)) return Kind::emoji;
   return Kind::other;
@@ -63,7 +65,9 @@ std::size_t count_chars(std::string_view s) {
 // "word frequency [tag]" (fields split by white space, as `>>` reads them): the word and its
 // frequency, or nullopt.
 std::optional<std::pair<std::string_view, std::int64_t>> parse_line(std::string_view line) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == '\n'; };
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == '\n';
+  };
   std::size_t i = 0;
   while (i < line.size() && space(line[i])) ++i;
   std::size_t word = i;
@@ -86,10 +90,10 @@ constexpr std::size_t kBeginningBytes = 4 * WordSegmenter::kMaxWordChars;
 // Per-thread buffers for cut(): after the first few comments a cut allocates nothing but its
 // result.
 struct Scratch {
-  std::vector<std::string_view> han;                   // the current Han run, folded
+  std::vector<std::string_view> han;                  // the current Han run, folded
   std::vector<std::pair<double, std::size_t>> route;  // see cut_han
-  std::vector<std::string_view> tokens;                // for cut(text)
-  std::string folded;                                  // for cut(text)
+  std::vector<std::string_view> tokens;               // for cut(text)
+  std::string folded;                                 // for cut(text)
 };
 
 Scratch& scratch() {
@@ -157,7 +161,9 @@ std::int64_t Dictionary::frequency(std::string_view word) const {
   return e == nullptr ? 0 : e->frequency;
 }
 
-std::uint64_t Dictionary::hash(std::string_view piece) { return std::hash<std::string_view>{}(piece); }
+std::uint64_t Dictionary::hash(std::string_view piece) {
+  return std::hash<std::string_view>{}(piece);
+}
 
 const Dictionary::Entry* Dictionary::find(std::string_view piece, std::uint64_t hash) const {
   if (slots_.empty()) return nullptr;
@@ -174,8 +180,10 @@ const Dictionary::Entry* Dictionary::find(std::string_view piece, std::uint64_t 
 
 std::pair<std::size_t, bool> Dictionary::insert(std::string_view piece) {
   const std::uint64_t h = hash(piece);
-  if (const Entry* e = find(piece, h)) return {static_cast<std::size_t>(e - entries_.data()), false};
-  if ((entries_.size() + 1) * 2 > slots_.size()) rehash(std::max<std::size_t>(slots_.size() * 2, 16));
+  if (const Entry* e = find(piece, h))
+    return {static_cast<std::size_t>(e - entries_.data()), false};
+  if ((entries_.size() + 1) * 2 > slots_.size())
+    rehash(std::max<std::size_t>(slots_.size() * 2, 16));
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = h & mask;
   while (slots_[i].entry != 0) i = (i + 1) & mask;
@@ -200,13 +208,14 @@ void Dictionary::rehash(std::size_t slots) {
 }
 
 WordSegmenter::WordSegmenter(const Dictionary& base, const Dictionary* room_words)
-    : base_(base), room_(room_words != nullptr && room_words->size() > 0 ? room_words : nullptr) {
+    : base_(base), room_(room_words) {
   std::int64_t total = base.total();
   std::size_t max_chars = base.max_chars();
   if (room_ != nullptr) {
     // What Dictionary::add would have added to the total of a merged copy.
     for (const auto& entry : room_->entries_)
-      if (entry.is_word) total += std::max<std::int64_t>(entry.frequency - base_.frequency(room_->text(entry)), 0);
+      if (entry.is_word)
+        total += std::max<std::int64_t>(entry.frequency - base_.frequency(room_->text(entry)), 0);
     max_chars = std::max(max_chars, room_->max_chars());
   }
   log_total_ = std::log(static_cast<double>(std::max<std::int64_t>(total, 1)));
@@ -223,13 +232,16 @@ const Dictionary::Entry* WordSegmenter::find(std::string_view piece) const {
   return in_room->frequency > in_base->frequency ? in_room : in_base;
 }
 
-void WordSegmenter::cut_han(const std::vector<std::string_view>& chars, std::vector<std::string_view>& out) const {
+void WordSegmenter::cut_han(const std::vector<std::string_view>& chars,
+                            std::vector<std::string_view>& out) const {
   const std::size_t n = chars.size();
   if (n == 0) return;
   // The byte view of chars[a..b). The source text's bytes, so the characters a repeat fold
   // dropped between them are inside it (哈哈哈好 looks up 哈哈哈好 for chars 哈哈好).
   auto span = [&](std::size_t a, std::size_t b) {
-    return std::string_view(chars[a].data(), static_cast<std::size_t>(chars[b - 1].data() + chars[b - 1].size() - chars[a].data()));
+    return std::string_view(
+        chars[a].data(),
+        static_cast<std::size_t>(chars[b - 1].data() + chars[b - 1].size() - chars[a].data()));
   };
   // route[k]: best log probability of chars[k..n) and the end of its first word.
   auto& route = scratch().route;
@@ -257,7 +269,8 @@ std::vector<std::string> WordSegmenter::cut(std::string_view text) const {
   return {s.tokens.begin(), s.tokens.end()};
 }
 
-void WordSegmenter::cut(std::string_view text, std::vector<std::string_view>& out, std::string& folded) const {
+void WordSegmenter::cut(std::string_view text, std::vector<std::string_view>& out,
+                        std::string& folded) const {
   out.clear();
   folded.clear();
   folded.reserve(text.size());  // a letter or digit takes at least a byte of text and folds to one

@@ -28,7 +28,7 @@ class Dictionary {
   static constexpr const char* kDebianPath = "/usr/lib/python3/dist-packages/jieba/dict.txt";
 
   // Adds (or raises to `frequency`) a word of its own, e.g. a product title or tag. Words of
-  // more than kMaxWordBytes are ignored.
+  // more than kMaxWordBytes are ignored. A dictionary holds up to 4 GiB of text.
   void add(std::string_view word, std::int64_t frequency);
   // 0 when `word` is not in the dictionary.
   [[nodiscard]] std::int64_t frequency(std::string_view word) const;
@@ -40,7 +40,7 @@ class Dictionary {
   static constexpr std::size_t kMaxWordBytes = 65'535;
 
  private:
-  friend class WordSegmenter;  // walks the entries, and reads a room's words to lay them over the base
+  friend class WordSegmenter;  // looks entries up, and lays a room's words over the base
 
   // A word, or only the beginning of longer ones (is_word false, frequency 0): the segmenter
   // stops extending a candidate that no word begins with, as jieba does.
@@ -62,7 +62,9 @@ class Dictionary {
   [[nodiscard]] static std::uint64_t hash(std::string_view piece);
   // nullptr when no word is or begins with `piece`; `hash` is hash(piece).
   [[nodiscard]] const Entry* find(std::string_view piece, std::uint64_t hash) const;
-  [[nodiscard]] std::string_view text(const Entry& e) const { return {bytes_.data() + e.offset, e.length}; }
+  [[nodiscard]] std::string_view text(const Entry& e) const {
+    return {bytes_.data() + e.offset, e.length};
+  }
   // The index of `piece`'s entry, and whether it was added now (as a beginning only).
   std::pair<std::size_t, bool> insert(std::string_view piece);
   void rehash(std::size_t slots);
@@ -87,20 +89,22 @@ class WordSegmenter {
   // The same tokens without allocating once the caller's buffers have grown: `out` is cleared
   // and filled with views into `text`, or into `folded` for Latin/digit runs (lower-cased and
   // folded; `folded` is cleared and reserved to text.size() first, so it never reallocates
-  // under the views). The views last while `text` and `folded` are left as they are.
+  // under the views; `text` must not lie in it). The views last while `text` and `folded` are
+  // left as they are.
   void cut(std::string_view text, std::vector<std::string_view>& out, std::string& folded) const;
 
   // Longest word the DAG considers, in characters (longer dictionary entries are ignored).
   static constexpr std::size_t kMaxWordChars = 16;
 
  private:
-  void cut_han(const std::vector<std::string_view>& chars, std::vector<std::string_view>& out) const;
+  void cut_han(const std::vector<std::string_view>& chars,
+               std::vector<std::string_view>& out) const;
   // The entry with the higher frequency of the two dictionaries; nullptr when neither has a
   // word that is or begins with `piece`.
   [[nodiscard]] const Dictionary::Entry* find(std::string_view piece) const;
 
   const Dictionary& base_;
-  const Dictionary* room_;  // nullptr when there are no room words
+  const Dictionary* room_;  // nullptr: none
   double log_total_;        // of both, as if merged
   std::size_t longest_;     // in characters, of both, at most kMaxWordChars
 };
