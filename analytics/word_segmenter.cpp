@@ -265,12 +265,12 @@ void WordSegmenter::cut_han(const std::vector<std::string_view>& chars,
 
 std::vector<std::string> WordSegmenter::cut(std::string_view text) const {
   Scratch& s = scratch();
-  cut(text, s.tokens, s.folded);
+  cut_views(text, s.tokens, s.folded);
   return {s.tokens.begin(), s.tokens.end()};
 }
 
-void WordSegmenter::cut(std::string_view text, std::vector<std::string_view>& out,
-                        std::string& folded) const {
+void WordSegmenter::cut_views(std::string_view text, std::vector<std::string_view>& out,
+                              std::string& folded) const {
   out.clear();
   folded.clear();
   folded.reserve(text.size());  // a letter or digit takes at least a byte of text and folds to one

@@ -86,17 +86,16 @@ class WordSegmenter {
   explicit WordSegmenter(const Dictionary& base, const Dictionary* room_words = nullptr);
   // The tokens of `text` (valid UTF-8 expected; invalid bytes split like punctuation).
   [[nodiscard]] std::vector<std::string> cut(std::string_view text) const;
-  // The same tokens without allocating once the caller's buffers have grown: `out` is cleared
-  // and filled with views into `text`, or into `folded` for Latin/digit runs (lower-cased and
-  // folded; `folded` is cleared and reserved to text.size() first, so it never reallocates
-  // under the views; `text` must not lie in it). The views last while `text` and `folded` are
-  // left as they are.
-  void cut(std::string_view text, std::vector<std::string_view>& out, std::string& folded) const;
 
   // Longest word the DAG considers, in characters (longer dictionary entries are ignored).
   static constexpr std::size_t kMaxWordChars = 16;
 
  private:
+  // The tokens as views into `text`, or into `folded` for Latin/digit runs (lower-cased and
+  // folded; `folded` is cleared and reserved to text.size() first, so it never reallocates
+  // under the views). Allocates nothing once the buffers have grown.
+  void cut_views(std::string_view text, std::vector<std::string_view>& out,
+                 std::string& folded) const;
   void cut_han(const std::vector<std::string_view>& chars,
                std::vector<std::string_view>& out) const;
   // The entry with the higher frequency of the two dictionaries; nullptr when neither has a

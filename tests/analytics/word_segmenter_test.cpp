@@ -219,23 +219,6 @@ TEST(WordSegmenterTest, EmojiAreTokensAndPunctuationSplits) {
   EXPECT_TRUE(seg.cut("，。！？  ...").empty());
 }
 
-// The allocation-free form, reusing its buffers from one comment to the next, as HotWords does.
-TEST(WordSegmenterTest, CuttingIntoReusedBuffersGivesTheSameTokens) {
-  Dictionary room;
-  room.add("低钠酱油", 2000);
-  WordSegmenter seg(jieba(), &room);
-  std::vector<std::string_view> views;
-  std::string folded;
-  for (const char* text : {"OBS推流卡了ＶＩＰ价666666", "👍👍👍好吃！低钠酱油2333333", "",
-                           "abc，ABC def", "哈哈哈哈好吃\xff\xfe真香", "x"}) {
-    seg.cut(text, views, folded);
-    EXPECT_EQ(Words(views.begin(), views.end()), seg.cut(text)) << text;
-  }
-  seg.cut("AbC1２３", views, folded);
-  EXPECT_EQ(Words(views.begin(), views.end()), (Words{"abc123"}));
-  EXPECT_EQ(views[0].data(), folded.data()) << "Latin runs are views into `folded`";
-}
-
 TEST(WordSegmenterTest, InvalidUtf8IsSkippedNotFatal) {
   WordSegmenter seg(jieba());
   EXPECT_EQ(seg.cut("好吃\xff\xfe真香"), (Words{"好吃", "真", "香"}));
