@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <unordered_set>
 
 namespace analytics {
 namespace {
@@ -19,24 +20,38 @@ constexpr std::string_view kStopWords[] = {
     "是不是", "这样", "那样", "一点", "有点", "东西", "起来", "出来", "一直", "应该",
 };
 
+// A comment's distinct words so far, per thread (one HotWords per room, many rooms per thread):
+// reused, so counting a comment allocates only for a word seen for the first time.
+std::vector<std::string_view>& seen_words() {
+  thread_local std::vector<std::string_view> seen;
+  return seen;
+}
+
 }  // namespace
 
 HotWords::HotWords(HotWordsConfig config) : config_(config) {}
 
 bool HotWords::is_stop_word(std::string_view word) {
-  return std::find(std::begin(kStopWords), std::end(kStopWords), word) != std::end(kStopWords);
+  static const std::unordered_set<std::string_view> stop_words(std::begin(kStopWords),
+                                                               std::end(kStopWords));
+  return stop_words.contains(word);
 }
 
 bool HotWords::worth_counting(const std::string& token) const {
-  if (is_stop_word(token)) return false;
+  // The cheap tests first: most tokens are single characters.
   bool ascii = std::all_of(token.begin(), token.end(), [](unsigned char c) { return c < 0x80; });
-  if (ascii) return token.size() >= 2 && !std::all_of(token.begin(), token.end(), [](unsigned char c) { return c >= '0' && c <= '9'; });
-  // One Han character says little on its own (买, 好, 钱); emoji are reactions, not topics.
-  std::size_t chars = 0;
-  for (unsigned char c : token) chars += (c & 0xC0) != 0x80;
-  unsigned char lead = static_cast<unsigned char>(token[0]);
-  if (lead == 0xF0) return false;  // 4-byte sequences here are emoji
-  return chars >= 2;
+  if (ascii) {
+    auto digit = [](unsigned char c) { return c >= '0' && c <= '9'; };
+    if (token.size() < 2 || std::all_of(token.begin(), token.end(), digit)) return false;
+  } else {
+    // One Han character says little on its own (买, 好, 钱); emoji are reactions, not topics.
+    std::size_t chars = 0;
+    for (unsigned char c : token) chars += (c & 0xC0) != 0x80;
+    unsigned char lead = static_cast<unsigned char>(token[0]);
+    if (lead == 0xF0) return false;  // 4-byte sequences here are emoji
+    if (chars < 2) return false;
+  }
+  return !is_stop_word(token);
 }
 
 double HotWords::decayed(const Entry& e, std::int64_t now_ms) const {
@@ -51,13 +66,14 @@ void HotWords::add_comment(const WordSegmenter& segmenter, std::string_view text
 }
 
 void HotWords::add_words(const std::vector<std::string>& words, std::int64_t now_ms) {
-  std::vector<std::string_view> seen;  // a word counts once per comment, however often repeated
-  for (const auto& token : words) {
-    if (!worth_counting(token) || std::find(seen.begin(), seen.end(), token) != seen.end()) continue;
-    seen.push_back(token);
-  }
-  for (auto word : seen) {
-    Entry& e = words_[std::string(word)];
+  std::vector<std::string_view>& seen = seen_words();
+  seen.clear();
+  for (const std::string& word : words) {
+    // A word counts once per comment, however often repeated.
+    if (std::find(seen.begin(), seen.end(), word) != seen.end()) continue;
+    seen.push_back(word);
+    if (!worth_counting(word)) continue;
+    Entry& e = words_[word];
     e.score = decayed(e, now_ms) + 1.0;
     e.at_ms = now_ms;
     ++e.comments;

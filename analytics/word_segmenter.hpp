@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace analytics {
@@ -27,18 +27,52 @@ class Dictionary {
   // Where Debian's python3-jieba puts its dictionary.
   static constexpr const char* kDebianPath = "/usr/lib/python3/dist-packages/jieba/dict.txt";
 
-  // Adds (or raises to `frequency`) a word of its own, e.g. a product title or tag.
+  // Adds (or raises to `frequency`) a word of its own, e.g. a product title or tag. Words of
+  // more than kMaxWordBytes are ignored. A dictionary holds up to 4 GiB of text.
   void add(std::string_view word, std::int64_t frequency);
   // 0 when `word` is not in the dictionary.
   [[nodiscard]] std::int64_t frequency(std::string_view word) const;
   [[nodiscard]] std::int64_t total() const { return total_; }
-  [[nodiscard]] std::size_t size() const { return words_.size(); }
+  [[nodiscard]] std::size_t size() const { return words_; }
   // Longest word, in characters (code points): the DAG never looks further.
   [[nodiscard]] std::size_t max_chars() const { return max_chars_; }
 
+  static constexpr std::size_t kMaxWordBytes = 65'535;
+
  private:
-  friend class WordSegmenter;  // reads a room's words to lay them over the base
-  std::unordered_map<std::string, std::int64_t> words_;
+  friend class WordSegmenter;  // looks entries up, and lays a room's words over the base
+
+  // A word, or only the beginning of longer ones (is_word false, frequency 0): the segmenter
+  // stops extending a candidate that no word begins with, as jieba does.
+  struct Entry {
+    std::int64_t frequency = 0;
+    double log_frequency = 0;  // log(max(frequency, 1)), once here instead of per candidate
+    std::uint32_t offset = 0;  // of its text in bytes_
+    std::uint16_t length = 0;
+    bool is_word = false;
+  };
+  // Open addressing, linear probing, a power-of-two table at most half full. A slot holds its
+  // entry's index + 1 (0: empty) and the hash's top half, so a probe that misses seldom reads
+  // an entry. A lookup hashes its piece once and builds no string; the hash serves both
+  // dictionaries of a segmenter.
+  struct Slot {
+    std::uint32_t hash = 0;
+    std::uint32_t entry = 0;
+  };
+  [[nodiscard]] static std::uint64_t hash(std::string_view piece);
+  // nullptr when no word is or begins with `piece`; `hash` is hash(piece).
+  [[nodiscard]] const Entry* find(std::string_view piece, std::uint64_t hash) const;
+  [[nodiscard]] std::string_view text(const Entry& e) const {
+    return {bytes_.data() + e.offset, e.length};
+  }
+  // The index of `piece`'s entry, and whether it was added now (as a beginning only).
+  std::pair<std::size_t, bool> insert(std::string_view piece);
+  void rehash(std::size_t slots);
+
+  std::string bytes_;  // every entry's text, back to back
+  std::vector<Entry> entries_;
+  std::vector<Slot> slots_;
+  std::size_t words_ = 0;
   std::int64_t total_ = 0;
   std::size_t max_chars_ = 1;
 };
@@ -57,13 +91,21 @@ class WordSegmenter {
   static constexpr std::size_t kMaxWordChars = 16;
 
  private:
-  void cut_han(const std::vector<std::string_view>& chars, std::vector<std::string>& out) const;
-  [[nodiscard]] std::int64_t frequency(std::string_view word) const;
+  // The tokens as views into `text`, or into `folded` for Latin/digit runs (lower-cased and
+  // folded; `folded` is cleared and reserved to text.size() first, so it never reallocates
+  // under the views). Allocates nothing once the buffers have grown.
+  void cut_views(std::string_view text, std::vector<std::string_view>& out,
+                 std::string& folded) const;
+  void cut_han(const std::vector<std::string_view>& chars,
+               std::vector<std::string_view>& out) const;
+  // The entry with the higher frequency of the two dictionaries; nullptr when neither has a
+  // word that is or begins with `piece`.
+  [[nodiscard]] const Dictionary::Entry* find(std::string_view piece) const;
 
   const Dictionary& base_;
-  const Dictionary* room_;
-  std::int64_t total_;     // of both, as if merged
-  std::size_t max_chars_;  // of both
+  const Dictionary* room_;  // nullptr: none
+  double log_total_;        // of both, as if merged
+  std::size_t longest_;     // in characters, of both, at most kMaxWordChars
 };
 
 }  // namespace analytics

@@ -87,6 +87,36 @@ TEST(DictionaryTest, StartsEmpty) {
   EXPECT_EQ(room.max_chars(), 5u);
 }
 
+TEST(DictionaryTest, EveryWordAddedOneByOneIsFoundAsItGrows) {
+  Dictionary d;
+  std::int64_t total = 0;
+  for (int i = 1; i <= 20'000; ++i) {
+    d.add("词" + std::to_string(i), i);
+    total += i;
+  }
+  d.add("词7", 3);   // lower: stays 7
+  d.add("词9", 90);  // higher: raised
+  total += 90 - 9;
+  EXPECT_EQ(d.size(), 20'000u);
+  EXPECT_EQ(d.total(), total);
+  for (int i = 1; i <= 20'000; ++i) {
+    ASSERT_EQ(d.frequency("词" + std::to_string(i)), i == 9 ? 90 : i) << i;
+  }
+  EXPECT_EQ(d.frequency("词"), 0) << "the beginning of words, not a word";
+  EXPECT_EQ(d.frequency("词20001"), 0);
+}
+
+TEST(DictionaryTest, EmptyNegativeAndOverlongWordsAreIgnored) {
+  Dictionary d;
+  d.add("", 5);
+  d.add("酱油", -1);
+  d.add(std::string(Dictionary::kMaxWordBytes + 1, 'a'), 5);
+  EXPECT_EQ(d.size(), 0u);
+  EXPECT_EQ(d.total(), 0);
+  d.add(std::string(Dictionary::kMaxWordBytes, 'a'), 5);
+  EXPECT_EQ(d.frequency(std::string(Dictionary::kMaxWordBytes, 'a')), 5);
+}
+
 TEST(WordSegmenterTest, RoomWordsLaidOverTheBaseStayWhole) {
   Dictionary room;
   room.add("梅干菜扣肉", 2000);
