@@ -102,7 +102,7 @@ test('go live: the console shows the OBS server and stream key, copies them, rot
   assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^rtmp:\/\/127\.0\.0\.1:\d+\/live$/);
 
   const preview = page.locator('[data-testid=preview]');
-  assert.equal(await preview.getAttribute('data-state'), 'offline');
+  await page.locator('[data-testid=preview][data-state=offline]').waitFor({ timeout: 30_000 });
   assert.match(await preview.innerText(), /未收到推流/);
   await screenshot(page, 'host-golive');
 

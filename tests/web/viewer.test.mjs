@@ -67,7 +67,8 @@ after(async () => {
 test('the viewer page plays the demo stream over HTTP-FLV, muted with a tap to unmute', async () => {
   const { page, errors, context } = await openPage(browser, `${server.base}/r/demo`, MOBILE);
   await videoPlays(page);
-  assert.equal(await page.locator('#stage').getAttribute('data-state'), 'playing');
+  // The page marks the stage once its player reports playing, which may follow the first frames.
+  await page.locator('#stage[data-state="playing"]').waitFor({ timeout: SLOW });
   assert.equal(await page.locator('#stage').getAttribute('data-engine'), 'flv', 'mpegts.js plays HTTP-FLV');
   await page.locator('#live-badge').waitFor();
   assert.match(await page.locator('#room-title').innerText(), /低钠酱油试吃直播间/);
