@@ -4,10 +4,10 @@
 // Opens V viewer WebSockets to one room and one dashboard stream (/ws/rooms/{id}/dashboard).
 // Background load: the viewers send impressions and clicks of one product at R frames/s in
 // total, round-robin, so each stays under the server's per-connection frame limit. Probes:
-// every comment is a probe, C per second (default 5, one every 200 ms), each from a viewer that
-// has not chatted for 2 s, with a text never sent before. A probe's latency runs from its send
-// to the arrival of the first snapshot whose windows.broadcast.comments reaches the number of
-// accepted comments up to and including it. A comment refused by moderation ({"type":"error",
+// every comment is a probe, C per second at random times (default 5: one every 200 ms on
+// average), each from a viewer that has not chatted for 2 s, with a text never sent before. A
+// probe's latency runs from its send to the arrival of the first snapshot whose
+// windows.broadcast.comments reaches the number of accepted comments up to and including it. A comment refused by moderation ({"type":"error",
 // "ref":"p<n>"}) is left out of that number. Latencies are computed after the run, when every
 // refusal is known. At the end the snapshot's count is checked against the comments accepted:
 // a wrong count (lost or foreign comments) fails the run.
@@ -29,10 +29,12 @@
 #include <deque>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -70,7 +72,8 @@ struct Options {
   int viewers = 500;
   double rate = 2000;           // impressions + clicks per second, all viewers together
   double click_share = 0.2;     // of those, clicks
-  double comment_rate = 5;      // comments (= probes) per second
+  double comment_rate = 5;      // comments (= probes) per second, at random times
+  std::uint64_t seed = 1;       // of the probes' times
   double warmup = 5;
   double duration = 30;
   double drain = 3;
@@ -88,6 +91,7 @@ struct Probe {
 
 struct Snapshot {
   std::int64_t arrived_ns = 0;
+  std::int64_t arrived_wall_ms = 0;
   std::int64_t at_ms = 0;
   std::int64_t comments = 0;  // windows.broadcast.comments
   std::size_t bytes = 0;
@@ -209,7 +213,7 @@ class Client : public std::enable_shared_from_this<Client> {
       const json::value* at_ms = v.as_object().if_contains("at_ms");
       if (!comments || !comments->is_int64() || !at_ms || !at_ms->is_int64())
         return void(++run_.errors["(snapshot without windows.broadcast.comments or at_ms)"]);
-      run_.snapshots.push_back({arrived, at_ms->as_int64(), comments->as_int64(), text.size()});
+      run_.snapshots.push_back({arrived, wall_ms(), at_ms->as_int64(), comments->as_int64(), text.size()});
       run_.latest_comments = comments->as_int64();
       run_.last_snapshot = std::move(v);
       run_.snapshot_count.fetch_add(1);
@@ -245,12 +249,15 @@ class Client : public std::enable_shared_from_this<Client> {
   bool open_ = true;
 };
 
-// On the io thread every few ms: sends the impressions and clicks due, and the probes due once
-// probing has begun. Viewers take turns, so each sends about (R + C) / V frames a second.
+// On the io thread. Every few ms it sends the impressions and clicks due; viewers take turns, so
+// each sends about (R + C) / V frames a second. Probes come at random (a Poisson process of rate
+// C): with a fixed period they would keep one phase against the server's 1 s tick and sample
+// only a few points of it.
 class Pacer {
  public:
   Pacer(asio::io_context& ioc, Run& run, std::vector<std::shared_ptr<Client>>& viewers)
-      : timer_(ioc), run_(run), viewers_(viewers),
+      : timer_(ioc), probe_timer_(ioc), run_(run), viewers_(viewers), random_(run.opt.seed),
+        probe_gap_(run.opt.comment_rate),
         impression_(std::make_shared<const std::string>(R"({"type":"impression","sku":")" + run.opt.sku + "\"}")),
         click_(std::make_shared<const std::string>(R"({"type":"click","sku":")" + run.opt.sku + "\"}")) {}
 
@@ -259,16 +266,18 @@ class Pacer {
     tick();
   }
   void start_probes(std::int64_t baseline) {
-    probe_start_ = Clock::now();
     run_.expected_comments = baseline;
-    probing_ = true;
+    next_probe_ = Clock::now();
+    probe();
   }
-  void stop_probes() { probing_ = false; }
+  void stop_probes() { probe_timer_.cancel(); }
   void stop() {
     stopped_ = true;
     timer_.cancel();
+    probe_timer_.cancel();
   }
   [[nodiscard]] std::uint64_t skipped() const { return skipped_; }
+  [[nodiscard]] std::uint64_t probes_skipped() const { return probes_skipped_; }
 
  private:
   void tick() {
@@ -286,24 +295,25 @@ class Pacer {
                    std::floor(static_cast<double>(sent_) * run_.opt.click_share);
       v->send(click ? click_ : impression_, true);
     }
-    if (probing_) {
-      auto probes_due = static_cast<std::size_t>(
-          std::chrono::duration<double>(now - probe_start_).count() * run_.opt.comment_rate) + 1;
-      std::int64_t t = now_ns();
-      while (run_.probes.size() < probes_due) {
-        Client* v = next(probe_cursor_, [t](const Client& c) {
-          return t - c.last_chat_ns >= std::chrono::duration_cast<std::chrono::nanoseconds>(kChatGap).count();
-        });
-        if (!v) {
-          ++skipped_;
-          break;
-        }
-        send_probe(*v, t);
-      }
-    }
     timer_.expires_at(now + kPacerTick);
     timer_.async_wait([this](beast::error_code ec) {
       if (!ec) tick();
+    });
+  }
+
+  void probe() {
+    std::int64_t t = now_ns();
+    Client* v = next(probe_cursor_, [t](const Client& c) {
+      return t - c.last_chat_ns >= std::chrono::duration_cast<std::chrono::nanoseconds>(kChatGap).count();
+    });
+    if (v)
+      send_probe(*v, t);
+    else
+      ++probes_skipped_;
+    next_probe_ += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(probe_gap_(random_)));
+    probe_timer_.expires_at(next_probe_);
+    probe_timer_.async_wait([this](beast::error_code ec) {
+      if (!ec && !stopped_) probe();
     });
   }
 
@@ -328,15 +338,16 @@ class Pacer {
     v.send(std::make_shared<const std::string>(json::serialize(msg)), false);
   }
 
-  asio::steady_timer timer_;
+  asio::steady_timer timer_, probe_timer_;
   Run& run_;
   std::vector<std::shared_ptr<Client>>& viewers_;
+  std::mt19937_64 random_;
+  std::exponential_distribution<double> probe_gap_;  // seconds
   std::shared_ptr<const std::string> impression_, click_;
-  Clock::time_point load_start_, probe_start_;
+  Clock::time_point load_start_, next_probe_;
   std::uint64_t sent_ = 0;
-  std::uint64_t skipped_ = 0;
+  std::uint64_t skipped_ = 0, probes_skipped_ = 0;
   std::size_t load_cursor_ = 0, probe_cursor_ = 0;
-  bool probing_ = false;
   bool stopped_ = false;
 };
 
@@ -412,6 +423,7 @@ std::optional<Options> parse(int argc, char** argv) {
       "duration", po::value(&o.duration)->default_value(o.duration), "seconds of probing")(
       "drain", po::value(&o.drain)->default_value(o.drain), "seconds to wait for the last probes' snapshot")(
       "connect-concurrency", po::value(&o.connect_concurrency)->default_value(o.connect_concurrency), "handshakes in flight")(
+      "seed", po::value(&o.seed)->default_value(o.seed), "random seed of the probes' times")(
       "comments-file", po::value(&o.comments_file), "comment texts, one per line (a number is appended to each)")(
       "server-pid", po::value(&o.server_pid), "server process, for its CPU time");
   po::variables_map vm;
@@ -447,26 +459,37 @@ bool wait_until(Pred pred, double seconds) {
 
 void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
 
-}  // namespace
+// What the measured window was: where it starts in the snapshots, the count before it, and
+// what the client wrote and the server spent during it.
+struct Window {
+  std::int64_t baseline = 0;
+  std::size_t first_snapshot = 0;
+  std::uint64_t written = 0;
+  double seconds = 0;
+  double server_cpu_s = 0;
+  double own_cpu_s = 0;
+  std::uint64_t skipped = 0;
+  std::uint64_t probes_skipped = 0;
+};
 
-int main(int argc, char** argv) try {
-  auto parsed = parse(argc, argv);
-  if (!parsed) return 0;
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
-  Run run;
-  run.opt = *parsed;
+// Runs `f` on the io thread and waits for it.
+template <class F>
+void on_io_and_wait(asio::io_context& ioc, F f) {
+  std::promise<void> done;
+  asio::post(ioc, [&] {
+    f();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+// Connects the viewers and the dashboard, runs the warm-up, the probes and the drain; returns
+// with the io thread stopped, so `run` may be read freely.
+Window drive(Run& run) {
   const Options& opt = run.opt;
-  run.texts = comment_texts(opt.comments_file);
-  check_shelf(opt);
-
   asio::io_context ioc(1);
   auto guard = asio::make_work_guard(ioc);
   std::thread io([&] { ioc.run(); });
-  auto on_io = [&](auto f) { asio::post(ioc, std::move(f)); };
 
   // Viewers, with bounded concurrency: each finished handshake starts the next one.
   std::vector<std::shared_ptr<Client>> viewers(static_cast<std::size_t>(opt.viewers));
@@ -479,7 +502,7 @@ int main(int argc, char** argv) try {
     v->start("/ws/rooms/" + opt.room + "?nick=d" + std::to_string(i), start_next);
   };
   auto t_connect = Clock::now();
-  on_io([&] {
+  asio::post(ioc, [&] {
     for (int i = 0; i < std::min(opt.connect_concurrency, opt.viewers); ++i) start_next();
   });
   wait_until([&] { return run.ready.load() + run.failed.load() >= opt.viewers; }, 120);
@@ -488,123 +511,164 @@ int main(int argc, char** argv) try {
 
   const std::string& token = opt.operator_token.empty() ? opt.admin_token : opt.operator_token;
   auto dashboard = std::make_shared<Client>(ioc, run, Client::Kind::dashboard, -1);
-  on_io([&] { dashboard->start("/ws/rooms/" + opt.room + "/dashboard?token=" + url_encode(token), [] {}); });
+  asio::post(ioc, [&] { dashboard->start("/ws/rooms/" + opt.room + "/dashboard?token=" + url_encode(token), [] {}); });
   if (!wait_until([&] { return run.snapshot_count.load() > 0; }, 10))
     throw std::runtime_error("no snapshot from the dashboard stream within 10 s");
 
   Pacer pacer(ioc, run, viewers);
-  on_io([&] { pacer.start_load(); });
+  asio::post(ioc, [&] { pacer.start_load(); });
   sleep_s(opt.warmup);
 
-  // Probing. No comment has been sent yet, so the latest snapshot's count is the baseline.
-  std::int64_t baseline = 0;
-  std::size_t first_snapshot = 0;
-  std::uint64_t written_before = 0;
-  std::atomic<bool> begun{false};
-  on_io([&] {
-    baseline = run.latest_comments;
-    first_snapshot = run.snapshots.size();
-    written_before = run.events_written;
-    pacer.start_probes(baseline);
-    begun = true;
+  // No comment has been sent yet, so the latest snapshot's count is the baseline.
+  Window w;
+  on_io_and_wait(ioc, [&] {
+    w.baseline = run.latest_comments;
+    w.first_snapshot = run.snapshots.size();
+    w.written = run.events_written;
+    pacer.start_probes(w.baseline);
   });
-  wait_until([&] { return begun.load(); }, 10);
   double cpu0 = cpu_seconds(opt.server_pid), own0 = own_cpu_seconds();
   auto t0 = Clock::now();
   sleep_s(opt.duration);
-  std::uint64_t written_after = 0;
-  std::atomic<bool> ended{false};
-  on_io([&] {
+  on_io_and_wait(ioc, [&] {
     pacer.stop_probes();
-    written_after = run.events_written;
-    ended = true;
+    w.written = run.events_written - w.written;
   });
-  wait_until([&] { return ended.load(); }, 10);
-  double window = std::chrono::duration<double>(Clock::now() - t0).count();
-  double cpu1 = cpu_seconds(opt.server_pid), own1 = own_cpu_seconds();
+  w.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  w.server_cpu_s = cpu_seconds(opt.server_pid) - cpu0;
+  w.own_cpu_s = own_cpu_seconds() - own0;
   // The background load goes on while the last probes' snapshot comes.
   wait_until([&] { return run.latest_comments.load() >= run.expected_comments.load(); }, opt.drain + 1.5);
   sleep_s(0.3);  // a late refusal would still arrive before this
-  std::atomic<bool> stopped{false};
-  on_io([&] {
-    pacer.stop();
-    stopped = true;
-  });
-  wait_until([&] { return stopped.load(); }, 10);
+  on_io_and_wait(ioc, [&] { pacer.stop(); });
+  w.skipped = pacer.skipped();
+  w.probes_skipped = pacer.probes_skipped();
   guard.reset();
   ioc.stop();
   io.join();
+  return w;
+}
 
-  // Latencies, now that every refusal is known.
-  bench::Histogram latency, taken;
+struct Figures {
+  bench::Histogram latency;   // send to the counting snapshot's arrival at the client
+  bench::Histogram taken;     // send to the counting snapshot's at_ms (server wall clock)
+  bench::Histogram delivery;  // a snapshot's at_ms to its arrival (same machine, same wall clock)
   std::int64_t accepted = 0;
-  std::size_t refused = 0, unmatched = 0, s = first_snapshot;
+  std::size_t refused = 0, unmatched = 0;
+  // Probes counted after a snapshot taken kSlackMs or more after their send: slow on the
+  // server before the tick, not merely unlucky with the tick's phase.
+  static constexpr std::int64_t kSlackMs = 10;
+  std::size_t counted_late = 0;
+  std::int64_t largest_margin_ms = 0;
+  std::size_t snapshots = 0;
+  double mean_interval_ms = 0, max_interval_ms = 0, mean_bytes = 0;
+  std::int64_t final_count = 0;
+  bool count_ok = false;
+};
+
+// Latencies, computed once every refusal is known.
+Figures compute(const Run& run, const Window& w) {
+  Figures f;
+  const auto& snaps = run.snapshots;
+  std::size_t s = w.first_snapshot, first_after = w.first_snapshot;
   for (const auto& p : run.probes) {
     if (p.refused) {
-      ++refused;
+      ++f.refused;
       continue;
     }
-    std::int64_t need = baseline + ++accepted;
-    while (s < run.snapshots.size() && (run.snapshots[s].comments < need || run.snapshots[s].arrived_ns < p.sent_ns)) ++s;
-    if (s == run.snapshots.size()) {
-      ++unmatched;
+    std::int64_t need = w.baseline + ++f.accepted;
+    while (s < snaps.size() && (snaps[s].comments < need || snaps[s].arrived_ns < p.sent_ns)) ++s;
+    if (s == snaps.size()) {
+      ++f.unmatched;
       continue;
     }
-    latency.add((run.snapshots[s].arrived_ns - p.sent_ns) / 1000);
-    taken.add((run.snapshots[s].at_ms - p.sent_wall_ms) * 1000);
+    f.latency.add((snaps[s].arrived_ns - p.sent_ns) / 1000);
+    f.taken.add((snaps[s].at_ms - p.sent_wall_ms) * 1000);
+    while (first_after < s && snaps[first_after].at_ms <= p.sent_wall_ms) ++first_after;
+    if (std::int64_t had = snaps[first_after].at_ms - p.sent_wall_ms; first_after < s && had >= Figures::kSlackMs) {
+      ++f.counted_late;
+      f.largest_margin_ms = std::max(f.largest_margin_ms, had);
+    }
   }
-  std::size_t n_snap = run.snapshots.size() - first_snapshot;
-  double mean_interval = 0, max_interval = 0, mean_bytes = 0;
-  for (std::size_t i = first_snapshot; i < run.snapshots.size(); ++i) {
-    mean_bytes += static_cast<double>(run.snapshots[i].bytes) / static_cast<double>(n_snap);
-    if (i == first_snapshot) continue;
-    double gap = static_cast<double>(run.snapshots[i].arrived_ns - run.snapshots[i - 1].arrived_ns) / 1e6;
-    mean_interval += gap / static_cast<double>(n_snap - 1);
-    max_interval = std::max(max_interval, gap);
+  f.snapshots = snaps.size() - w.first_snapshot;
+  for (std::size_t i = w.first_snapshot; i < snaps.size(); ++i) {
+    f.mean_bytes += static_cast<double>(snaps[i].bytes) / static_cast<double>(f.snapshots);
+    f.delivery.add((snaps[i].arrived_wall_ms - snaps[i].at_ms) * 1000);
+    if (i == w.first_snapshot) continue;
+    double gap = static_cast<double>(snaps[i].arrived_ns - snaps[i - 1].arrived_ns) / 1e6;
+    f.mean_interval_ms += gap / static_cast<double>(f.snapshots - 1);
+    f.max_interval_ms = std::max(f.max_interval_ms, gap);
   }
-  std::int64_t final_count = run.snapshots.empty() ? 0 : run.snapshots.back().comments;
-  bool count_ok = final_count - baseline == accepted;
+  f.final_count = snaps.empty() ? 0 : snaps.back().comments;
+  f.count_ok = f.final_count - w.baseline == f.accepted;
+  return f;
+}
+
+void print_report(const Run& run, const Window& w, const Figures& f) {
+  const Options& opt = run.opt;
   std::uint64_t errors = 0;
   std::string error_list;
   for (const auto& [code, n] : run.errors) {
     errors += n;
     error_list += (error_list.empty() ? "" : ", ") + code + " " + std::to_string(n);
   }
-  double events_per_s = static_cast<double>(written_after - written_before) / window;
-  double server_cpu = 100 * (cpu1 - cpu0) / window, own_cpu = 100 * (own1 - own0) / window;
+  double events_per_s = static_cast<double>(w.written) / w.seconds;
+  double server_cpu = 100 * w.server_cpu_s / w.seconds, own_cpu = 100 * w.own_cpu_s / w.seconds;
+  auto ll = [](auto v) { return static_cast<long long>(v); };
 
   std::printf("probes %zu (%zu refused), %zu matched to a snapshot, %zu never seen; dashboard count %lld - baseline %lld "
               "= %lld, accepted %lld: %s\n",
-              run.probes.size(), refused, latency.count(), unmatched, static_cast<long long>(final_count),
-              static_cast<long long>(baseline), static_cast<long long>(final_count - baseline),
-              static_cast<long long>(accepted), count_ok ? "ok" : "MISMATCH");
-  std::printf("snapshots %zu, interval mean %.1f ms, max %.1f ms, %.0f bytes each on average; suggestions %llu\n", n_snap,
-              mean_interval, max_interval, mean_bytes, static_cast<unsigned long long>(run.suggestions));
+              run.probes.size(), f.refused, static_cast<std::size_t>(f.latency.count()), f.unmatched, ll(f.final_count),
+              ll(w.baseline), ll(f.final_count - w.baseline), ll(f.accepted), f.count_ok ? "ok" : "MISMATCH");
+  std::printf("snapshots %zu, interval mean %.1f ms, max %.1f ms, %.0f bytes each on average; suggestions %lld\n",
+              f.snapshots, f.mean_interval_ms, f.max_interval_ms, f.mean_bytes, ll(run.suggestions));
   std::printf("event to dashboard (arrival at client) ms: p50 %.1f p90 %.1f p99 %.1f max %.1f\n",
-              latency.percentile_ms(50), latency.percentile_ms(90), latency.percentile_ms(99), latency.max_ms());
-  std::printf("event to snapshot taken (server at_ms) ms: p50 %.1f p90 %.1f p99 %.1f max %.1f\n", taken.percentile_ms(50),
-              taken.percentile_ms(90), taken.percentile_ms(99), taken.max_ms());
-  std::printf("background: %.0f impressions+clicks/s written (asked %.0f), %llu not sent (no usable viewer); "
-              "comments %.1f/s; viewers closed %d; errors %llu%s%s\n",
-              events_per_s, opt.rate, static_cast<unsigned long long>(pacer.skipped()),
-              static_cast<double>(run.probes.size()) / opt.duration, run.closed.load(),
-              static_cast<unsigned long long>(errors), error_list.empty() ? "" : ": ", error_list.c_str());
+              f.latency.percentile_ms(50), f.latency.percentile_ms(90), f.latency.percentile_ms(99), f.latency.max_ms());
+  std::printf("event to snapshot taken (server at_ms) ms: p50 %.1f p90 %.1f p99 %.1f max %.1f\n",
+              f.taken.percentile_ms(50), f.taken.percentile_ms(90), f.taken.percentile_ms(99), f.taken.max_ms());
+  std::printf("snapshot taken to arrival ms (1 ms clock): p50 %.0f max %.0f\n", f.delivery.percentile_ms(50),
+              f.delivery.max_ms());
+  std::printf("counted a snapshot late (sent >= %lld ms before a snapshot that did not count it): %zu probes, "
+              "the largest margin %lld ms\n",
+              ll(Figures::kSlackMs), f.counted_late, ll(f.largest_margin_ms));
+  std::printf("background: %.0f impressions+clicks/s written (asked %.0f), %lld not sent (no usable viewer); "
+              "comments %.1f/s (%lld skipped: no viewer free to chat); viewers closed %d; errors %lld%s%s\n",
+              events_per_s, opt.rate, ll(w.skipped), static_cast<double>(run.probes.size()) / opt.duration,
+              ll(w.probes_skipped), run.closed.load(), ll(errors), error_list.empty() ? "" : ": ", error_list.c_str());
   if (opt.server_pid > 0) std::printf("server CPU %.0f %% of one core; load generator %.0f %%\n", server_cpu, own_cpu);
   if (run.last_snapshot.is_object())
     std::printf("last snapshot: online %s, dropped_events %s\n", json::serialize(run.last_snapshot.at("online")).c_str(),
                 json::serialize(run.last_snapshot.at("dropped_events")).c_str());
-
   std::printf(
       "RESULT {\"viewers\":%d,\"ready\":%d,\"rate\":%.0f,\"comment_rate\":%.1f,\"duration\":%.1f,\"probes\":%zu,"
-      "\"refused\":%zu,\"unmatched\":%zu,\"count_ok\":%s,\"snapshots\":%zu,\"snapshot_interval_ms\":{\"mean\":%.1f,"
-      "\"max\":%.1f},\"latency_ms\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f},\"events_per_sec\":%.0f,"
-      "\"errors\":%llu,\"server_cpu_percent\":%.1f,\"client_cpu_percent\":%.1f,\"command\":%s}\n",
-      opt.viewers, run.ready.load(), opt.rate, opt.comment_rate, opt.duration, run.probes.size(), refused, unmatched,
-      count_ok ? "true" : "false", n_snap, mean_interval, max_interval, latency.percentile_ms(50),
-      latency.percentile_ms(90), latency.percentile_ms(99), latency.max_ms(), events_per_s,
-      static_cast<unsigned long long>(errors), server_cpu, own_cpu, json::serialize(json::string(opt.command_line)).c_str());
-  bool ok = run.failed.load() == 0 && unmatched == 0 && count_ok && latency.count() > 0;
-  return ok ? 0 : 1;
+      "\"refused\":%zu,\"unmatched\":%zu,\"counted_late\":%zu,\"count_ok\":%s,\"snapshots\":%zu,"
+      "\"snapshot_interval_ms\":{\"mean\":%.1f,\"max\":%.1f},\"latency_ms\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,"
+      "\"max\":%.1f},\"events_per_sec\":%.0f,\"errors\":%lld,\"server_cpu_percent\":%.1f,\"client_cpu_percent\":%.1f,"
+      "\"command\":%s}\n",
+      opt.viewers, run.ready.load(), opt.rate, opt.comment_rate, opt.duration, run.probes.size(), f.refused,
+      f.unmatched, f.counted_late, f.count_ok ? "true" : "false", f.snapshots, f.mean_interval_ms, f.max_interval_ms,
+      f.latency.percentile_ms(50), f.latency.percentile_ms(90), f.latency.percentile_ms(99), f.latency.max_ms(),
+      events_per_s, ll(errors), server_cpu, own_cpu, json::serialize(json::string(opt.command_line)).c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  auto parsed = parse(argc, argv);
+  if (!parsed) return 0;
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  Run run;
+  run.opt = *parsed;
+  run.texts = comment_texts(run.opt.comments_file);
+  check_shelf(run.opt);
+  Window w = drive(run);
+  Figures f = compute(run, w);
+  print_report(run, w, f);
+  return run.failed.load() == 0 && f.unmatched == 0 && f.count_ok && f.latency.count() > 0 ? 0 : 1;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "dashboard_load: %s\n", e.what());
   return 2;
