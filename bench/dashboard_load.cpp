@@ -268,13 +268,17 @@ class Pacer {
   void start_probes(std::int64_t baseline) {
     run_.expected_comments = baseline;
     next_probe_ = Clock::now();
+    probing_ = true;
     probe();
   }
-  void stop_probes() { probe_timer_.cancel(); }
+  void stop_probes() {
+    probing_ = false;
+    probe_timer_.cancel();
+  }
   void stop() {
+    stop_probes();
     stopped_ = true;
     timer_.cancel();
-    probe_timer_.cancel();
   }
   [[nodiscard]] std::uint64_t skipped() const { return skipped_; }
   [[nodiscard]] std::uint64_t probes_skipped() const { return probes_skipped_; }
@@ -313,7 +317,7 @@ class Pacer {
     next_probe_ += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(probe_gap_(random_)));
     probe_timer_.expires_at(next_probe_);
     probe_timer_.async_wait([this](beast::error_code ec) {
-      if (!ec && !stopped_) probe();
+      if (!ec && probing_) probe();
     });
   }
 
@@ -348,6 +352,7 @@ class Pacer {
   std::uint64_t sent_ = 0;
   std::uint64_t skipped_ = 0, probes_skipped_ = 0;
   std::size_t load_cursor_ = 0, probe_cursor_ = 0;
+  bool probing_ = false;
   bool stopped_ = false;
 };
 
@@ -489,10 +494,8 @@ Window drive(Run& run) {
   const Options& opt = run.opt;
   asio::io_context ioc(1);
   auto guard = asio::make_work_guard(ioc);
-  std::thread io([&] { ioc.run(); });
-
-  // Viewers, with bounded concurrency: each finished handshake starts the next one.
   std::vector<std::shared_ptr<Client>> viewers(static_cast<std::size_t>(opt.viewers));
+  // Viewers connect with bounded concurrency: each finished handshake starts the next one.
   int next = 0;
   std::function<void()> start_next = [&] {  // on the io thread
     if (next >= opt.viewers) return;
@@ -501,6 +504,19 @@ Window drive(Run& run) {
     viewers[static_cast<std::size_t>(i)] = v;
     v->start("/ws/rooms/" + opt.room + "?nick=d" + std::to_string(i), start_next);
   };
+  auto dashboard = std::make_shared<Client>(ioc, run, Client::Kind::dashboard, -1);
+  Pacer pacer(ioc, run, viewers);
+  std::thread io([&] { ioc.run(); });
+  // On every way out, the io thread stops before what it uses above goes.
+  struct Joiner {
+    asio::io_context& ioc;
+    std::thread& thread;
+    ~Joiner() {
+      ioc.stop();
+      if (thread.joinable()) thread.join();
+    }
+  } joiner{ioc, io};
+
   auto t_connect = Clock::now();
   asio::post(ioc, [&] {
     for (int i = 0; i < std::min(opt.connect_concurrency, opt.viewers); ++i) start_next();
@@ -510,12 +526,10 @@ Window drive(Run& run) {
               std::chrono::duration<double>(Clock::now() - t_connect).count(), run.failed.load());
 
   const std::string& token = opt.operator_token.empty() ? opt.admin_token : opt.operator_token;
-  auto dashboard = std::make_shared<Client>(ioc, run, Client::Kind::dashboard, -1);
   asio::post(ioc, [&] { dashboard->start("/ws/rooms/" + opt.room + "/dashboard?token=" + url_encode(token), [] {}); });
   if (!wait_until([&] { return run.snapshot_count.load() > 0; }, 10))
     throw std::runtime_error("no snapshot from the dashboard stream within 10 s");
 
-  Pacer pacer(ioc, run, viewers);
   asio::post(ioc, [&] { pacer.start_load(); });
   sleep_s(opt.warmup);
 
@@ -543,10 +557,7 @@ Window drive(Run& run) {
   on_io_and_wait(ioc, [&] { pacer.stop(); });
   w.skipped = pacer.skipped();
   w.probes_skipped = pacer.probes_skipped();
-  guard.reset();
-  ioc.stop();
-  io.join();
-  return w;
+  return w;  // the joiner stops the io thread
 }
 
 struct Figures {
