@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cmath>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <future>
@@ -61,6 +62,7 @@ std::int64_t wall_ms() {
 constexpr double kMaxFramesPerViewer = 15;  // the server allows 20/s (burst 40): stay clear of it
 constexpr auto kChatGap = std::chrono::seconds(2);  // a viewer chats at most once per gap (server: 1/s)
 constexpr auto kPacerTick = std::chrono::milliseconds(5);
+constexpr auto kSample = std::chrono::milliseconds(100);  // of the server's run-queue wait
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -372,6 +374,20 @@ double cpu_seconds(int pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// Time the process's threads spent runnable but waiting for a CPU (schedstat's run_delay): how
+// much other work on the server's core held it back.
+double run_queue_wait_seconds(int pid) {
+  if (pid <= 0) return 0;
+  std::uint64_t total_ns = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "schedstat");
+    std::uint64_t on_cpu = 0, waiting = 0;
+    if (in >> on_cpu >> waiting) total_ns += waiting;
+  }
+  return static_cast<double>(total_ns) / 1e9;
+}
+
 double own_cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -472,6 +488,8 @@ struct Window {
   std::uint64_t written = 0;
   double seconds = 0;
   double server_cpu_s = 0;
+  double server_wait_s = 0;           // waiting for a CPU (run queue)
+  double server_worst_wait_ms = 0;    // of that, the most in one kSample
   double own_cpu_s = 0;
   std::uint64_t skipped = 0;
   std::uint64_t probes_skipped = 0;
@@ -543,13 +561,21 @@ Window drive(Run& run) {
   });
   double cpu0 = cpu_seconds(opt.server_pid), own0 = own_cpu_seconds();
   auto t0 = Clock::now();
-  sleep_s(opt.duration);
+  double wait0 = run_queue_wait_seconds(opt.server_pid), wait_last = wait0;
+  for (auto t = t0 + kSample; t < t0 + std::chrono::duration<double>(opt.duration); t += kSample) {
+    std::this_thread::sleep_until(t);
+    double wait = run_queue_wait_seconds(opt.server_pid);
+    w.server_worst_wait_ms = std::max(w.server_worst_wait_ms, (wait - wait_last) * 1000);
+    wait_last = wait;
+  }
+  std::this_thread::sleep_until(t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.duration)));
   on_io_and_wait(ioc, [&] {
     pacer.stop_probes();
     w.written = run.events_written - w.written;
   });
   w.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   w.server_cpu_s = cpu_seconds(opt.server_pid) - cpu0;
+  w.server_wait_s = run_queue_wait_seconds(opt.server_pid) - wait0;
   w.own_cpu_s = own_cpu_seconds() - own0;
   // The background load goes on while the last probes' snapshot comes.
   wait_until([&] { return run.latest_comments.load() >= run.expected_comments.load(); }, opt.drain + 1.5);
@@ -646,7 +672,10 @@ void print_report(const Run& run, const Window& w, const Figures& f) {
               "comments %.1f/s (%lld skipped: no viewer free to chat); viewers closed %d; errors %lld%s%s\n",
               events_per_s, opt.rate, ll(w.skipped), static_cast<double>(run.probes.size()) / opt.duration,
               ll(w.probes_skipped), run.closed.load(), ll(errors), error_list.empty() ? "" : ": ", error_list.c_str());
-  if (opt.server_pid > 0) std::printf("server CPU %.0f %% of one core; load generator %.0f %%\n", server_cpu, own_cpu);
+  if (opt.server_pid > 0)
+    std::printf("server CPU %.0f %% of one core, and %.0f %% of the time waiting for one (at most %.0f ms in 100 ms); "
+                "load generator %.0f %%\n",
+                server_cpu, 100 * w.server_wait_s / w.seconds, w.server_worst_wait_ms, own_cpu);
   if (run.last_snapshot.is_object())
     std::printf("last snapshot: online %s, dropped_events %s\n", json::serialize(run.last_snapshot.at("online")).c_str(),
                 json::serialize(run.last_snapshot.at("dropped_events")).c_str());
@@ -654,12 +683,13 @@ void print_report(const Run& run, const Window& w, const Figures& f) {
       "RESULT {\"viewers\":%d,\"ready\":%d,\"rate\":%.0f,\"comment_rate\":%.1f,\"duration\":%.1f,\"probes\":%zu,"
       "\"refused\":%zu,\"unmatched\":%zu,\"counted_late\":%zu,\"count_ok\":%s,\"snapshots\":%zu,"
       "\"snapshot_interval_ms\":{\"mean\":%.1f,\"max\":%.1f},\"latency_ms\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,"
-      "\"max\":%.1f},\"events_per_sec\":%.0f,\"errors\":%lld,\"server_cpu_percent\":%.1f,\"client_cpu_percent\":%.1f,"
-      "\"command\":%s}\n",
+      "\"max\":%.1f},\"events_per_sec\":%.0f,\"errors\":%lld,\"server_cpu_percent\":%.1f,"
+      "\"server_cpu_wait_percent\":%.1f,\"client_cpu_percent\":%.1f,\"command\":%s}\n",
       opt.viewers, run.ready.load(), opt.rate, opt.comment_rate, opt.duration, run.probes.size(), f.refused,
       f.unmatched, f.counted_late, f.count_ok ? "true" : "false", f.snapshots, f.mean_interval_ms, f.max_interval_ms,
       f.latency.percentile_ms(50), f.latency.percentile_ms(90), f.latency.percentile_ms(99), f.latency.max_ms(),
-      events_per_s, ll(errors), server_cpu, own_cpu, json::serialize(json::string(opt.command_line)).c_str());
+      events_per_s, ll(errors), server_cpu, 100 * w.server_wait_s / w.seconds, own_cpu,
+      json::serialize(json::string(opt.command_line)).c_str());
 }
 
 }  // namespace
