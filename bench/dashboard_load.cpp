@@ -7,10 +7,12 @@
 // every comment is a probe, C per second at random times (default 5: one every 200 ms on
 // average), each from a viewer that has not chatted for 2 s, with a text never sent before. A
 // probe's latency runs from its send to the arrival of the first snapshot whose
-// windows.broadcast.comments reaches the number of accepted comments up to and including it. A comment refused by moderation ({"type":"error",
-// "ref":"p<n>"}) is left out of that number. Latencies are computed after the run, when every
-// refusal is known. At the end the snapshot's count is checked against the comments accepted:
-// a wrong count (lost or foreign comments) fails the run.
+// windows.broadcast.comments reaches the number of accepted comments up to and including it. A
+// comment refused by moderation ({"type":"error","ref":"p<n>"}) is left out of that number.
+// Latencies are computed after the run, when every refusal is known. At the end the snapshot's
+// count is checked against the comments accepted: a wrong count (lost or foreign comments) fails
+// the run. With --server-pid it also reports the server's CPU time and how long it waited for a
+// CPU (other work on its core delays the snapshots as much as its own work does).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -53,14 +55,18 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
 std::int64_t wall_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 constexpr double kMaxFramesPerViewer = 15;  // the server allows 20/s (burst 40): stay clear of it
-constexpr auto kChatGap = std::chrono::seconds(2);  // a viewer chats at most once per gap (server: 1/s)
+// A viewer chats at most once per gap (the server allows 1/s).
+constexpr auto kChatGap = std::chrono::seconds(2);
 constexpr auto kPacerTick = std::chrono::milliseconds(5);
 constexpr auto kSample = std::chrono::milliseconds(100);  // of the server's run-queue wait
 
@@ -72,10 +78,10 @@ struct Options {
   std::string operator_token;
   std::string admin_token;
   int viewers = 500;
-  double rate = 2000;           // impressions + clicks per second, all viewers together
-  double click_share = 0.2;     // of those, clicks
-  double comment_rate = 5;      // comments (= probes) per second, at random times
-  std::uint64_t seed = 1;       // of the probes' times
+  double rate = 2000;        // impressions + clicks per second, all viewers together
+  double click_share = 0.2;  // of those, clicks
+  double comment_rate = 5;   // comments (= probes) per second, at random times
+  std::uint64_t seed = 1;    // of the probes' times
   double warmup = 5;
   double duration = 30;
   double drain = 3;
@@ -135,7 +141,8 @@ std::string url_encode(std::string_view s) {
 class Client : public std::enable_shared_from_this<Client> {
  public:
   enum class Kind { viewer, dashboard };
-  Client(asio::io_context& ioc, Run& run, Kind kind, int index) : ws_(ioc), run_(run), kind_(kind), index_(index) {}
+  Client(asio::io_context& ioc, Run& run, Kind kind, int index)
+      : ws_(ioc), run_(run), kind_(kind), index_(index) {}
 
   void start(std::string target, std::function<void()> done) {
     auto self = shared_from_this();
@@ -175,12 +182,13 @@ class Client : public std::enable_shared_from_this<Client> {
   }
   void do_write() {
     ws_.text(true);
-    ws_.async_write(asio::buffer(*out_.front().frame), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      if (self->out_.front().background) ++self->run_.events_written;
-      self->out_.pop_front();
-      if (!self->out_.empty()) self->do_write();
-    });
+    ws_.async_write(asio::buffer(*out_.front().frame),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      if (ec) return;
+                      if (self->out_.front().background) ++self->run_.events_written;
+                      self->out_.pop_front();
+                      if (!self->out_.empty()) self->do_write();
+                    });
   }
   void do_read() {
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
@@ -190,7 +198,8 @@ class Client : public std::enable_shared_from_this<Client> {
         return;
       }
       std::int64_t arrived = now_ns();
-      self->on_frame(std::string_view(static_cast<const char*>(self->buffer_.data().data()), n), arrived);
+      self->on_frame(std::string_view(static_cast<const char*>(self->buffer_.data().data()), n),
+                     arrived);
       self->buffer_.consume(n);
       self->do_read();
     });
@@ -215,7 +224,8 @@ class Client : public std::enable_shared_from_this<Client> {
       const json::value* at_ms = v.as_object().if_contains("at_ms");
       if (!comments || !comments->is_int64() || !at_ms || !at_ms->is_int64())
         return void(++run_.errors["(snapshot without windows.broadcast.comments or at_ms)"]);
-      run_.snapshots.push_back({arrived, wall_ms(), at_ms->as_int64(), comments->as_int64(), text.size()});
+      run_.snapshots.push_back(
+          {arrived, wall_ms(), at_ms->as_int64(), comments->as_int64(), text.size()});
       run_.latest_comments = comments->as_int64();
       run_.last_snapshot = std::move(v);
       run_.snapshot_count.fetch_add(1);
@@ -258,10 +268,16 @@ class Client : public std::enable_shared_from_this<Client> {
 class Pacer {
  public:
   Pacer(asio::io_context& ioc, Run& run, std::vector<std::shared_ptr<Client>>& viewers)
-      : timer_(ioc), probe_timer_(ioc), run_(run), viewers_(viewers), random_(run.opt.seed),
+      : timer_(ioc),
+        probe_timer_(ioc),
+        run_(run),
+        viewers_(viewers),
+        random_(run.opt.seed),
         probe_gap_(run.opt.comment_rate),
-        impression_(std::make_shared<const std::string>(R"({"type":"impression","sku":")" + run.opt.sku + "\"}")),
-        click_(std::make_shared<const std::string>(R"({"type":"click","sku":")" + run.opt.sku + "\"}")) {}
+        impression_(std::make_shared<const std::string>(R"({"type":"impression","sku":")" +
+                                                        run.opt.sku + "\"}")),
+        click_(std::make_shared<const std::string>(R"({"type":"click","sku":")" + run.opt.sku +
+                                                   "\"}")) {}
 
   void start_load() {
     load_start_ = Clock::now();
@@ -289,7 +305,8 @@ class Pacer {
   void tick() {
     if (stopped_) return;
     auto now = Clock::now();
-    auto due = static_cast<std::uint64_t>(std::chrono::duration<double>(now - load_start_).count() * run_.opt.rate);
+    auto due = static_cast<std::uint64_t>(std::chrono::duration<double>(now - load_start_).count() *
+                                          run_.opt.rate);
     for (; sent_ < due; ++sent_) {
       Client* v = next(load_cursor_, [](const Client&) { return true; });
       if (!v) {
@@ -310,13 +327,15 @@ class Pacer {
   void probe() {
     std::int64_t t = now_ns();
     Client* v = next(probe_cursor_, [t](const Client& c) {
-      return t - c.last_chat_ns >= std::chrono::duration_cast<std::chrono::nanoseconds>(kChatGap).count();
+      return t - c.last_chat_ns >=
+             std::chrono::duration_cast<std::chrono::nanoseconds>(kChatGap).count();
     });
     if (v)
       send_probe(*v, t);
     else
       ++probes_skipped_;
-    next_probe_ += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(probe_gap_(random_)));
+    next_probe_ += std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(probe_gap_(random_)));
     probe_timer_.expires_at(next_probe_);
     probe_timer_.async_wait([this](beast::error_code ec) {
       if (!ec && probing_) probe();
@@ -337,7 +356,9 @@ class Pacer {
     std::size_t n = run_.probes.size();
     // A text never sent before: a comment from the file and the probe's number.
     const std::string& base = run_.texts[n % run_.texts.size()];
-    json::object msg{{"type", "chat"}, {"text", base + " #" + std::to_string(n)}, {"ref", "p" + std::to_string(n)}};
+    json::object msg{{"type", "chat"},
+                     {"text", base + " #" + std::to_string(n)},
+                     {"ref", "p" + std::to_string(n)}};
     run_.probes.push_back({t, wall_ms(), false});
     run_.expected_comments.fetch_add(1);
     v.last_chat_ns = t;
@@ -380,7 +401,8 @@ double run_queue_wait_seconds(int pid) {
   if (pid <= 0) return 0;
   std::uint64_t total_ns = 0;
   std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
     std::ifstream in(task.path() / "schedstat");
     std::uint64_t on_cpu = 0, waiting = 0;
     if (in >> on_cpu >> waiting) total_ns += waiting;
@@ -391,7 +413,9 @@ double run_queue_wait_seconds(int pid) {
 double own_cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  auto s = [](timeval t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  auto s = [](timeval t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
   return s(u.ru_utime) + s(u.ru_stime);
 }
 
@@ -408,8 +432,10 @@ void check_shelf(const Options& o) {
   http::response<http::string_body> res;
   http::read(stream, buffer, res);
   if (res.result() != http::status::ok)
-    throw std::runtime_error("GET /api/rooms/" + o.room + "/shelf answered " + std::to_string(res.result_int()));
-  json::value shelf = json::parse(res.body());  // kept: a temporary would die before the loop's body
+    throw std::runtime_error("GET /api/rooms/" + o.room + "/shelf answered " +
+                             std::to_string(res.result_int()));
+  json::value shelf =
+      json::parse(res.body());  // kept: a temporary would die before the loop's body
   for (const auto& p : shelf.at("products").as_array())
     if (p.at("sku").as_string() == o.sku) return;
   throw std::runtime_error("room " + o.room + " has no product " + o.sku + " on its shelf");
@@ -421,9 +447,12 @@ std::vector<std::string> comment_texts(const std::string& file) {
     std::ifstream in(file);
     if (!in) throw std::runtime_error("cannot read " + file);
     for (std::string line; std::getline(in, line);)
-      if (!line.empty() && line.size() < 400) texts.push_back(line);  // < 200 characters with the suffix
+      if (!line.empty() && line.size() < 400)
+        texts.push_back(line);  // < 200 characters with the suffix
   }
-  if (texts.empty()) texts = {"低钠酱油多少钱一瓶", "主播讲得真清楚", "这个酱油炒菜香吗", "已经拍了两瓶", "什么时候发货"};
+  if (texts.empty())
+    texts = {"低钠酱油多少钱一瓶", "主播讲得真清楚", "这个酱油炒菜香吗", "已经拍了两瓶",
+             "什么时候发货"};
   return texts;
 }
 
@@ -431,21 +460,33 @@ std::optional<Options> parse(int argc, char** argv) {
   namespace po = boost::program_options;
   Options o;
   po::options_description desc("dashboard_load options");
-  desc.add_options()("help", "show help")("host", po::value(&o.host)->default_value(o.host), "server address")(
-      "port", po::value(&o.port)->required(), "server HTTP port")("room", po::value(&o.room)->default_value(o.room), "room id")(
-      "sku", po::value(&o.sku)->default_value(o.sku), "product the impressions and clicks name (must be on the shelf)")(
+  desc.add_options()("help", "show help")("host", po::value(&o.host)->default_value(o.host),
+                                          "server address")("port", po::value(&o.port)->required(),
+                                                            "server HTTP port")(
+      "room", po::value(&o.room)->default_value(o.room), "room id")(
+      "sku", po::value(&o.sku)->default_value(o.sku),
+      "product the impressions and clicks name (must be on the shelf)")(
       "operator-token", po::value(&o.operator_token), "the room's operator key, for the dashboard")(
-      "admin-token", po::value(&o.admin_token), "the admin token, for the dashboard when no operator key is given")(
+      "admin-token", po::value(&o.admin_token),
+      "the admin token, for the dashboard when no operator key is given")(
       "viewers", po::value(&o.viewers)->default_value(o.viewers), "viewer connections")(
-      "rate", po::value(&o.rate)->default_value(o.rate), "impressions + clicks per second, all viewers together")(
-      "click-share", po::value(&o.click_share)->default_value(o.click_share), "share of those that are clicks")(
-      "comment-rate", po::value(&o.comment_rate)->default_value(o.comment_rate), "comments per second; every comment is a probe")(
-      "warmup", po::value(&o.warmup)->default_value(o.warmup), "seconds of background load before probing")(
+      "rate", po::value(&o.rate)->default_value(o.rate),
+      "impressions + clicks per second, all viewers together")(
+      "click-share", po::value(&o.click_share)->default_value(o.click_share),
+      "share of those that are clicks")("comment-rate",
+                                        po::value(&o.comment_rate)->default_value(o.comment_rate),
+                                        "comments per second; every comment is a probe")(
+      "warmup", po::value(&o.warmup)->default_value(o.warmup),
+      "seconds of background load before probing")(
       "duration", po::value(&o.duration)->default_value(o.duration), "seconds of probing")(
-      "drain", po::value(&o.drain)->default_value(o.drain), "seconds to wait for the last probes' snapshot")(
-      "connect-concurrency", po::value(&o.connect_concurrency)->default_value(o.connect_concurrency), "handshakes in flight")(
-      "seed", po::value(&o.seed)->default_value(o.seed), "random seed of the probes' times")(
-      "comments-file", po::value(&o.comments_file), "comment texts, one per line (a number is appended to each)")(
+      "drain", po::value(&o.drain)->default_value(o.drain),
+      "seconds to wait for the last probes' snapshot")(
+      "connect-concurrency",
+      po::value(&o.connect_concurrency)->default_value(o.connect_concurrency),
+      "handshakes in flight")("seed", po::value(&o.seed)->default_value(o.seed),
+                              "random seed of the probes' times")(
+      "comments-file", po::value(&o.comments_file),
+      "comment texts, one per line (a number is appended to each)")(
       "server-pid", po::value(&o.server_pid), "server process, for its CPU time");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -456,21 +497,28 @@ std::optional<Options> parse(int argc, char** argv) {
   po::notify(vm);
   for (int i = 0; i < argc; ++i) {  // tokens are left out of the printed command
     std::string_view prev = i ? argv[i - 1] : "";
-    o.command_line.append(i ? " " : "").append(prev == "--operator-token" || prev == "--admin-token" ? "TOKEN" : argv[i]);
+    o.command_line.append(i ? " " : "")
+        .append(prev == "--operator-token" || prev == "--admin-token" ? "TOKEN" : argv[i]);
   }
-  if (o.operator_token.empty() && o.admin_token.empty()) throw std::runtime_error("give --operator-token or --admin-token");
-  if (o.viewers < 1 || o.rate < 0 || o.comment_rate <= 0 || o.duration <= 0 || o.click_share < 0 || o.click_share > 1)
-    throw std::runtime_error("need viewers >= 1, rate >= 0, comment-rate > 0, duration > 0, click-share in [0, 1]");
+  if (o.operator_token.empty() && o.admin_token.empty())
+    throw std::runtime_error("give --operator-token or --admin-token");
+  if (o.viewers < 1 || o.rate < 0 || o.comment_rate <= 0 || o.duration <= 0 || o.click_share < 0 ||
+      o.click_share > 1)
+    throw std::runtime_error(
+        "need viewers >= 1, rate >= 0, comment-rate > 0, duration > 0, click-share in [0, 1]");
   if ((o.rate + o.comment_rate) / o.viewers > kMaxFramesPerViewer)
-    throw std::runtime_error("more than 15 frames/s per viewer: the server would refuse some; add viewers");
+    throw std::runtime_error(
+        "more than 15 frames/s per viewer: the server would refuse some; add viewers");
   if (o.comment_rate * std::chrono::duration<double>(kChatGap).count() > o.viewers)
-    throw std::runtime_error("too few viewers for the comment rate (each chats at most once per 2 s)");
+    throw std::runtime_error(
+        "too few viewers for the comment rate (each chats at most once per 2 s)");
   return o;
 }
 
 template <class Pred>
 bool wait_until(Pred pred, double seconds) {
-  auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  auto until = Clock::now() +
+               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   while (!pred()) {
     if (Clock::now() > until) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -488,8 +536,8 @@ struct Window {
   std::uint64_t written = 0;
   double seconds = 0;
   double server_cpu_s = 0;
-  double server_wait_s = 0;           // waiting for a CPU (run queue)
-  double server_worst_wait_ms = 0;    // of that, the most in one kSample
+  double server_wait_s = 0;         // waiting for a CPU (run queue)
+  double server_worst_wait_ms = 0;  // of that, the most in one kSample
   double own_cpu_s = 0;
   std::uint64_t skipped = 0;
   std::uint64_t probes_skipped = 0;
@@ -540,11 +588,14 @@ Window drive(Run& run) {
     for (int i = 0; i < std::min(opt.connect_concurrency, opt.viewers); ++i) start_next();
   });
   wait_until([&] { return run.ready.load() + run.failed.load() >= opt.viewers; }, 120);
-  std::printf("connected %d/%d viewers (welcomed) in %.2f s, %d failed\n", run.ready.load(), opt.viewers,
-              std::chrono::duration<double>(Clock::now() - t_connect).count(), run.failed.load());
+  std::printf("connected %d/%d viewers (welcomed) in %.2f s, %d failed\n", run.ready.load(),
+              opt.viewers, std::chrono::duration<double>(Clock::now() - t_connect).count(),
+              run.failed.load());
 
   const std::string& token = opt.operator_token.empty() ? opt.admin_token : opt.operator_token;
-  asio::post(ioc, [&] { dashboard->start("/ws/rooms/" + opt.room + "/dashboard?token=" + url_encode(token), [] {}); });
+  asio::post(ioc, [&] {
+    dashboard->start("/ws/rooms/" + opt.room + "/dashboard?token=" + url_encode(token), [] {});
+  });
   if (!wait_until([&] { return run.snapshot_count.load() > 0; }, 10))
     throw std::runtime_error("no snapshot from the dashboard stream within 10 s");
 
@@ -568,7 +619,8 @@ Window drive(Run& run) {
     w.server_worst_wait_ms = std::max(w.server_worst_wait_ms, (wait - wait_last) * 1000);
     wait_last = wait;
   }
-  std::this_thread::sleep_until(t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.duration)));
+  std::this_thread::sleep_until(t0 + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(opt.duration)));
   on_io_and_wait(ioc, [&] {
     pacer.stop_probes();
     w.written = run.events_written - w.written;
@@ -578,7 +630,8 @@ Window drive(Run& run) {
   w.server_wait_s = run_queue_wait_seconds(opt.server_pid) - wait0;
   w.own_cpu_s = own_cpu_seconds() - own0;
   // The background load goes on while the last probes' snapshot comes.
-  wait_until([&] { return run.latest_comments.load() >= run.expected_comments.load(); }, opt.drain + 1.5);
+  wait_until([&] { return run.latest_comments.load() >= run.expected_comments.load(); },
+             opt.drain + 1.5);
   sleep_s(0.3);  // a late refusal would still arrive before this
   on_io_and_wait(ioc, [&] { pacer.stop(); });
   w.skipped = pacer.skipped();
@@ -622,7 +675,8 @@ Figures compute(const Run& run, const Window& w) {
     f.latency.add((snaps[s].arrived_ns - p.sent_ns) / 1000);
     f.taken.add((snaps[s].at_ms - p.sent_wall_ms) * 1000);
     while (first_after < s && snaps[first_after].at_ms <= p.sent_wall_ms) ++first_after;
-    if (std::int64_t had = snaps[first_after].at_ms - p.sent_wall_ms; first_after < s && had >= Figures::kSlackMs) {
+    if (std::int64_t had = snaps[first_after].at_ms - p.sent_wall_ms;
+        first_after < s && had >= Figures::kSlackMs) {
       ++f.counted_late;
       f.largest_margin_ms = std::max(f.largest_margin_ms, had);
     }
@@ -653,42 +707,62 @@ void print_report(const Run& run, const Window& w, const Figures& f) {
   double server_cpu = 100 * w.server_cpu_s / w.seconds, own_cpu = 100 * w.own_cpu_s / w.seconds;
   auto ll = [](auto v) { return static_cast<long long>(v); };
 
-  std::printf("probes %zu (%zu refused), %zu matched to a snapshot, %zu never seen; dashboard count %lld - baseline %lld "
-              "= %lld, accepted %lld: %s\n",
-              run.probes.size(), f.refused, static_cast<std::size_t>(f.latency.count()), f.unmatched, ll(f.final_count),
-              ll(w.baseline), ll(f.final_count - w.baseline), ll(f.accepted), f.count_ok ? "ok" : "MISMATCH");
-  std::printf("snapshots %zu, interval mean %.1f ms, max %.1f ms, %.0f bytes each on average; suggestions %lld\n",
-              f.snapshots, f.mean_interval_ms, f.max_interval_ms, f.mean_bytes, ll(run.suggestions));
+  std::printf(
+      "probes %zu (%zu refused), %zu matched to a snapshot, %zu never seen; dashboard count %lld - "
+      "baseline %lld "
+      "= %lld, accepted %lld: %s\n",
+      run.probes.size(), f.refused, static_cast<std::size_t>(f.latency.count()), f.unmatched,
+      ll(f.final_count), ll(w.baseline), ll(f.final_count - w.baseline), ll(f.accepted),
+      f.count_ok ? "ok" : "MISMATCH");
+  std::printf(
+      "snapshots %zu, interval mean %.1f ms, max %.1f ms, %.0f bytes each on average; suggestions "
+      "%lld\n",
+      f.snapshots, f.mean_interval_ms, f.max_interval_ms, f.mean_bytes, ll(run.suggestions));
   std::printf("event to dashboard (arrival at client) ms: p50 %.1f p90 %.1f p99 %.1f max %.1f\n",
-              f.latency.percentile_ms(50), f.latency.percentile_ms(90), f.latency.percentile_ms(99), f.latency.max_ms());
+              f.latency.percentile_ms(50), f.latency.percentile_ms(90), f.latency.percentile_ms(99),
+              f.latency.max_ms());
   std::printf("event to snapshot taken (server at_ms) ms: p50 %.1f p90 %.1f p99 %.1f max %.1f\n",
-              f.taken.percentile_ms(50), f.taken.percentile_ms(90), f.taken.percentile_ms(99), f.taken.max_ms());
-  std::printf("snapshot taken to arrival ms (1 ms clock): p50 %.0f max %.0f\n", f.delivery.percentile_ms(50),
-              f.delivery.max_ms());
-  std::printf("counted a snapshot late (sent >= %lld ms before a snapshot that did not count it): %zu probes, "
-              "the largest margin %lld ms\n",
-              ll(Figures::kSlackMs), f.counted_late, ll(f.largest_margin_ms));
-  std::printf("background: %.0f impressions+clicks/s written (asked %.0f), %lld not sent (no usable viewer); "
-              "comments %.1f/s (%lld skipped: no viewer free to chat); viewers closed %d; errors %lld%s%s\n",
-              events_per_s, opt.rate, ll(w.skipped), static_cast<double>(run.probes.size()) / opt.duration,
-              ll(w.probes_skipped), run.closed.load(), ll(errors), error_list.empty() ? "" : ": ", error_list.c_str());
+              f.taken.percentile_ms(50), f.taken.percentile_ms(90), f.taken.percentile_ms(99),
+              f.taken.max_ms());
+  std::printf("snapshot taken to arrival ms (1 ms clock): p50 %.0f max %.0f\n",
+              f.delivery.percentile_ms(50), f.delivery.max_ms());
+  std::printf(
+      "counted a snapshot late (sent >= %lld ms before a snapshot that did not count it): %zu "
+      "probes, "
+      "the largest margin %lld ms\n",
+      ll(Figures::kSlackMs), f.counted_late, ll(f.largest_margin_ms));
+  std::printf(
+      "background: %.0f impressions+clicks/s written (asked %.0f), %lld not sent (no usable "
+      "viewer); "
+      "comments %.1f/s (%lld skipped: no viewer free to chat); viewers closed %d; errors "
+      "%lld%s%s\n",
+      events_per_s, opt.rate, ll(w.skipped), static_cast<double>(run.probes.size()) / opt.duration,
+      ll(w.probes_skipped), run.closed.load(), ll(errors), error_list.empty() ? "" : ": ",
+      error_list.c_str());
   if (opt.server_pid > 0)
-    std::printf("server CPU %.0f %% of one core, and %.0f %% of the time waiting for one (at most %.0f ms in 100 ms); "
-                "load generator %.0f %%\n",
-                server_cpu, 100 * w.server_wait_s / w.seconds, w.server_worst_wait_ms, own_cpu);
+    std::printf(
+        "server CPU %.0f %% of one core, and %.0f %% of the time waiting for one (at most %.0f ms "
+        "in 100 ms); "
+        "load generator %.0f %%\n",
+        server_cpu, 100 * w.server_wait_s / w.seconds, w.server_worst_wait_ms, own_cpu);
   if (run.last_snapshot.is_object())
-    std::printf("last snapshot: online %s, dropped_events %s\n", json::serialize(run.last_snapshot.at("online")).c_str(),
+    std::printf("last snapshot: online %s, dropped_events %s\n",
+                json::serialize(run.last_snapshot.at("online")).c_str(),
                 json::serialize(run.last_snapshot.at("dropped_events")).c_str());
   std::printf(
-      "RESULT {\"viewers\":%d,\"ready\":%d,\"rate\":%.0f,\"comment_rate\":%.1f,\"duration\":%.1f,\"probes\":%zu,"
+      "RESULT "
+      "{\"viewers\":%d,\"ready\":%d,\"rate\":%.0f,\"comment_rate\":%.1f,\"duration\":%.1f,"
+      "\"probes\":%zu,"
       "\"refused\":%zu,\"unmatched\":%zu,\"counted_late\":%zu,\"count_ok\":%s,\"snapshots\":%zu,"
-      "\"snapshot_interval_ms\":{\"mean\":%.1f,\"max\":%.1f},\"latency_ms\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,"
+      "\"snapshot_interval_ms\":{\"mean\":%.1f,\"max\":%.1f},\"latency_ms\":{\"p50\":%.1f,\"p90\":%"
+      ".1f,\"p99\":%.1f,"
       "\"max\":%.1f},\"events_per_sec\":%.0f,\"errors\":%lld,\"server_cpu_percent\":%.1f,"
       "\"server_cpu_wait_percent\":%.1f,\"client_cpu_percent\":%.1f,\"command\":%s}\n",
-      opt.viewers, run.ready.load(), opt.rate, opt.comment_rate, opt.duration, run.probes.size(), f.refused,
-      f.unmatched, f.counted_late, f.count_ok ? "true" : "false", f.snapshots, f.mean_interval_ms, f.max_interval_ms,
-      f.latency.percentile_ms(50), f.latency.percentile_ms(90), f.latency.percentile_ms(99), f.latency.max_ms(),
-      events_per_s, ll(errors), server_cpu, 100 * w.server_wait_s / w.seconds, own_cpu,
+      opt.viewers, run.ready.load(), opt.rate, opt.comment_rate, opt.duration, run.probes.size(),
+      f.refused, f.unmatched, f.counted_late, f.count_ok ? "true" : "false", f.snapshots,
+      f.mean_interval_ms, f.max_interval_ms, f.latency.percentile_ms(50),
+      f.latency.percentile_ms(90), f.latency.percentile_ms(99), f.latency.max_ms(), events_per_s,
+      ll(errors), server_cpu, 100 * w.server_wait_s / w.seconds, own_cpu,
       json::serialize(json::string(opt.command_line)).c_str());
 }
 
