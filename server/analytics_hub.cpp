@@ -258,7 +258,12 @@ void AnalyticsHub::load_dictionary() {
 
 void AnalyticsHub::schedule() {
   if (stopped_) return;
-  timer_.expires_after(settings_.snapshot_every);
+  // A fixed cadence: each tick one period after the last one was due, however late it ran.
+  auto now = std::chrono::steady_clock::now();
+  next_tick_ = next_tick_ == std::chrono::steady_clock::time_point{} || next_tick_ + settings_.snapshot_every < now
+                   ? now + settings_.snapshot_every
+                   : next_tick_ + settings_.snapshot_every;
+  timer_.expires_at(next_tick_);
   timer_.async_wait([this](boost::system::error_code ec) {
     if (ec || stopped_) return;
     std::vector<std::shared_ptr<RoomState>> all;

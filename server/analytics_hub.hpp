@@ -109,6 +109,7 @@ class AnalyticsHub : public commerce::StoreListener {
   AnalyticsSettings settings_;
   boost::asio::strand<boost::asio::any_io_executor> timer_strand_;
   boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point next_tick_{};
   bool stopped_ = false;
 
   const analytics::Dictionary empty_dictionary_;
