@@ -53,13 +53,13 @@ json::object product_json(const ProductReport& p) {
   return out;
 }
 
+}  // namespace
+
 json::array phrases_json(const std::vector<std::pair<std::string, std::int64_t>>& phrases) {
   json::array out;
   for (const auto& [p, n] : phrases) out.push_back(json::object{{"phrase", p}, {"comments", n}});
   return out;
 }
-
-}  // namespace
 
 json::object to_json(const Suggestion& s) {
   json::object out{{"id", s.id},

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analytics/snapshot_json.hpp"
+
 namespace analytics {
 namespace {
 
@@ -23,12 +25,6 @@ std::string yuan(Cents cents) {
 }
 
 std::string percent(double x) { return std::to_string(static_cast<long>(std::lround(x * 100))) + "%"; }
-
-boost::json::array phrases_json(const std::vector<std::pair<std::string, std::int64_t>>& phrases) {
-  boost::json::array out;
-  for (const auto& [p, n] : phrases) out.push_back(boost::json::object{{"phrase", p}, {"comments", n}});
-  return out;
-}
 
 const ProductReport* find_product(const Snapshot& s, std::string_view sku) {
   for (const auto& p : s.products)

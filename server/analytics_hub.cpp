@@ -110,12 +110,15 @@ void AnalyticsHub::load_catalog(const std::shared_ptr<RoomState>& r) {
   });
 }
 
+analytics::Drop AnalyticsHub::take(RoomState& r, const analytics::Event& e, std::int64_t now) {
+  events_.fetch_add(1, std::memory_order_relaxed);
+  auto d = r.analytics.record(e, now);
+  if (d != analytics::Drop::none) dropped_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
+  return d;
+}
+
 void AnalyticsHub::record(const std::shared_ptr<RoomState>& r, analytics::Event e) {
-  asio::post(r->strand, [this, r, e = std::move(e)] {
-    events_.fetch_add(1, std::memory_order_relaxed);
-    auto d = r->analytics.record(e, unix_ms());
-    if (d != analytics::Drop::none) dropped_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
-  });
+  asio::post(r->strand, [this, r, e = std::move(e)] { take(*r, e, unix_ms()); });
 }
 
 bool AnalyticsHub::handle_ws(const WsMessage& m, const chat::Identity& who, const std::string& room, Reply reply) {
@@ -135,12 +138,9 @@ bool AnalyticsHub::handle_ws(const WsMessage& m, const chat::Identity& who, cons
   std::string id = who.user_id, product(sku->get_string());
   asio::post(r->strand, [this, r, click, id = std::move(id), product = std::move(product), ref = std::move(ref),
                          reply = std::move(reply)] {
-    events_.fetch_add(1, std::memory_order_relaxed);
-    auto now = unix_ms();
-    auto d = click ? r->analytics.record(analytics::Click{id, product}, now)
-                   : r->analytics.record(analytics::Impression{id, product}, now);
+    auto d = take(*r, click ? analytics::Event(analytics::Click{id, product}) : analytics::Event(analytics::Impression{id, product}),
+                  unix_ms());
     if (d == analytics::Drop::none) return;
-    dropped_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
     reply(chat::encode_error({std::string(analytics::to_string(d)),
                               d == analytics::Drop::unknown_product ? "this room does not sell that product"
                                                                     : "this event could not have happened",
@@ -166,11 +166,8 @@ void AnalyticsHub::on_committed(const commerce::RoomChanges& c) {
     auto now = unix_ms();
     // Orders are paid when they are committed (one-click purchase).
     for (const auto& o : orders) {
-      for (analytics::Event e : {analytics::Event(o), analytics::Event(analytics::OrderPaid{o.order_id})}) {
-        events_.fetch_add(1, std::memory_order_relaxed);
-        auto d = r->analytics.record(e, now);
-        if (d != analytics::Drop::none) dropped_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
-      }
+      take(*r, o, now);
+      take(*r, analytics::OrderPaid{o.order_id}, now);
     }
   });
 }

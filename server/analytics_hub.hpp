@@ -94,6 +94,8 @@ class AnalyticsHub : public commerce::StoreListener {
   friend class HubObserver;
   std::shared_ptr<RoomState> find(const std::string& room) const;
   void record(const std::shared_ptr<RoomState>& r, analytics::Event e);
+  // Records `e` in the room's analytics (on its strand) and counts it for /metrics.
+  analytics::Drop take(RoomState& r, const analytics::Event& e, std::int64_t now);
   void load_catalog(const std::shared_ptr<RoomState>& r);
   void schedule();
   void tick(const std::shared_ptr<RoomState>& r);

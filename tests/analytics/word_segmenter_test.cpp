@@ -7,21 +7,15 @@
 #include <fstream>
 #include <thread>
 
+#include "tests/analytics/test_dictionary.hpp"
+
 namespace analytics {
 namespace {
 
 using Words = std::vector<std::string>;
 
 // jieba's dictionary, as installed by scripts/install-deps.sh (python3-jieba); loaded once.
-const Dictionary& jieba() {
-  static const Dictionary dict = [] {
-    std::string error;
-    auto d = Dictionary::load(Dictionary::kDebianPath, error);
-    if (!d) throw std::runtime_error(error);
-    return std::move(*d);
-  }();
-  return dict;
-}
+const Dictionary& jieba() { return jieba_dictionary(); }
 
 TEST(DictionaryTest, LoadsJiebasDictionary) {
   EXPECT_GT(jieba().size(), 300'000u);
