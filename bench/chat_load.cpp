@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "histogram.hpp"
+#include "proc.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -40,7 +41,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -101,20 +105,22 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
         target.append("nick=b").append(std::to_string(self->index_));
       }
       self->ws_.read_message_max(1 << 20);
-      self->ws_.async_handshake(self->run_.opt.host, target, [self, done](beast::error_code ec2) mutable {
-        if (ec2) return self->fail(done);
-        beast::get_lowest_layer(self->ws_).expires_never();
-        self->run_.connected.fetch_add(1);
-        if (!self->run_.opt.wait_welcome) self->mark_ready();
-        self->do_read();
-        done();
-      });
+      self->ws_.async_handshake(self->run_.opt.host, target,
+                                [self, done](beast::error_code ec2) mutable {
+                                  if (ec2) return self->fail(done);
+                                  beast::get_lowest_layer(self->ws_).expires_never();
+                                  self->run_.connected.fetch_add(1);
+                                  if (!self->run_.opt.wait_welcome) self->mark_ready();
+                                  self->do_read();
+                                  done();
+                                });
     });
   }
 
   void send_chat(std::uint64_t slot) {
     char frame[160];
-    int n = std::snprintf(frame, sizeof frame, R"({"type":"chat","text":"lcb %s %d %llu %lld","ref":"%llu"})",
+    int n = std::snprintf(frame, sizeof frame,
+                          R"({"type":"chat","text":"lcb %s %d %llu %lld","ref":"%llu"})",
                           run_.run_id.c_str(), index_, static_cast<unsigned long long>(slot),
                           static_cast<long long>(now_ns()), static_cast<unsigned long long>(slot));
     out_.emplace_back(frame, static_cast<std::size_t>(n));
@@ -137,11 +143,12 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
   }
   void do_write() {
     ws_.text(true);
-    ws_.async_write(asio::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      self->out_.pop_front();
-      if (!self->out_.empty()) self->do_write();
-    });
+    ws_.async_write(asio::buffer(out_.front()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      if (ec) return;
+                      self->out_.pop_front();
+                      if (!self->out_.empty()) self->do_write();
+                    });
   }
   void do_read() {
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
@@ -167,7 +174,8 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
       std::string_view ref;
       if (event["ref"].get_string().get(ref) || ref.empty()) return;
       std::uint64_t slot = std::strtoull(std::string(ref).c_str(), nullptr, 10);
-      if (slot < run_.capacity && !run_.rejected[slot].exchange(true)) run_.rejected_count.fetch_add(1);
+      if (slot < run_.capacity && !run_.rejected[slot].exchange(true))
+        run_.rejected_count.fetch_add(1);
     } else if (type == "welcome") {
       mark_ready();
     }
@@ -242,46 +250,31 @@ struct ProcSample {
 };
 
 ProcSample sample_process(int pid) {
-  ProcSample s;
-  if (pid <= 0) return s;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close = content.rfind(')');
-  if (close != std::string::npos) {
-    std::istringstream rest(content.substr(close + 2));
-    std::string field;
-    unsigned long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-      if (i == 14) utime = std::stoul(field);
-      if (i == 15) stime = std::stoul(field);
-    }
-    s.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) s.rss_kib = std::stol(line.substr(6));
-    if (line.rfind("VmHWM:", 0) == 0) s.hwm_kib = std::stol(line.substr(6));
-  }
-  return s;
+  auto m = bench::process_memory(pid);
+  return {bench::process_cpu_seconds(pid), m.rss_kib, m.hwm_kib};
 }
 
 std::optional<Options> parse(int argc, char** argv) {
   namespace po = boost::program_options;
   Options o;
   po::options_description desc("chat_load options");
-  desc.add_options()("help", "show help")("host", po::value(&o.host)->default_value(o.host), "server address")(
+  desc.add_options()("help", "show help")("host", po::value(&o.host)->default_value(o.host),
+                                          "server address")(
       "port", po::value(&o.port)->required(), "server port")("path", po::value(&o.path)->required(),
-                                                              "WebSocket path, e.g. /ws/rooms/demo")(
-      "no-nick", "do not append nick=b<index> to the path")("viewers", po::value(&o.viewers)->default_value(o.viewers),
-                                                             "connections")(
+                                                             "WebSocket path, e.g. /ws/rooms/demo")(
+      "no-nick", "do not append nick=b<index> to the path")(
+      "viewers", po::value(&o.viewers)->default_value(o.viewers), "connections")(
       "senders", po::value(&o.senders)->default_value(o.senders), "connections that chat")(
-      "rate", po::value(&o.rate)->default_value(o.rate), "chat messages per second, all senders together")(
+      "rate", po::value(&o.rate)->default_value(o.rate),
+      "chat messages per second, all senders together")(
       "duration", po::value(&o.duration)->default_value(o.duration), "seconds of sending")(
       "drain", po::value(&o.drain)->default_value(o.drain), "seconds to wait for late deliveries")(
       "settle", po::value(&o.settle)->default_value(o.settle), "seconds idle before measuring RSS")(
       "threads", po::value(&o.threads)->default_value(o.threads), "io threads")(
-      "connect-concurrency", po::value(&o.connect_concurrency)->default_value(o.connect_concurrency),
-      "handshakes in flight")("server-pid", po::value(&o.server_pid), "server process for CPU and RSS")(
+      "connect-concurrency",
+      po::value(&o.connect_concurrency)->default_value(o.connect_concurrency),
+      "handshakes in flight")("server-pid", po::value(&o.server_pid),
+                              "server process for CPU and RSS")(
       "wait-welcome", "count a viewer ready when its first frame (welcome) arrives");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -304,7 +297,8 @@ std::optional<Options> parse(int argc, char** argv) {
 // Runs `ioc`s' threads until `pred` holds or the deadline passes (checking every 10 ms).
 template <class Pred>
 bool wait_until(Pred pred, double seconds) {
-  auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  auto until = Clock::now() +
+               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   while (!pred()) {
     if (Clock::now() > until) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -355,10 +349,11 @@ int main(int argc, char** argv) try {
   for (int i = 0; i < std::min(opt.connect_concurrency, opt.viewers); ++i) start_next();
   wait_until([&] { return run.ready.load() + run.failed.load() >= opt.viewers; }, 120);
   double connect_seconds = std::chrono::duration<double>(Clock::now() - t_connect).count();
-  std::printf("connected %d/%d viewers in %.2f s (%d failed)\n", run.ready.load(), opt.viewers, connect_seconds,
-              run.failed.load());
+  std::printf("connected %d/%d viewers in %.2f s (%d failed)\n", run.ready.load(), opt.viewers,
+              connect_seconds, run.failed.load());
 
-  std::this_thread::sleep_for(std::chrono::duration<double>(opt.settle));  // let the server settle before sampling
+  std::this_thread::sleep_for(
+      std::chrono::duration<double>(opt.settle));  // let the server settle before sampling
   ProcSample idle = sample_process(opt.server_pid);
   int ready = run.ready.load();
 
@@ -368,13 +363,15 @@ int main(int argc, char** argv) try {
   auto t0 = Clock::now();
   std::uint64_t total = run.capacity - 1;
   for (std::uint64_t slot = 0; slot < total; ++slot) {
-    auto due = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(slot / opt.rate));
+    auto due = t0 + std::chrono::duration_cast<Clock::duration>(
+                        std::chrono::duration<double>(slot / opt.rate));
     std::this_thread::sleep_until(due);
     auto sender = static_cast<std::size_t>((slot % static_cast<std::uint64_t>(opt.senders)) *
                                            (static_cast<std::uint64_t>(opt.viewers) / opt.senders));
     auto& v = viewers[sender];
     if (!v) continue;
-    asio::post(*contexts[sender % static_cast<std::size_t>(opt.threads)], [v, slot] { v->send_chat(slot); });
+    asio::post(*contexts[sender % static_cast<std::size_t>(opt.threads)],
+               [v, slot] { v->send_chat(slot); });
     run.sent.fetch_add(1);
   }
   double send_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -386,7 +383,9 @@ int main(int argc, char** argv) try {
     for (auto& s : stats) d += s.delivered.load(std::memory_order_relaxed);
     return d;
   };
-  auto expected_now = [&] { return (run.sent.load() - run.rejected_count.load()) * static_cast<std::uint64_t>(ready); };
+  auto expected_now = [&] {
+    return (run.sent.load() - run.rejected_count.load()) * static_cast<std::uint64_t>(ready);
+  };
   wait_until([&] { return delivered_now() >= expected_now(); }, opt.drain);
   run.running = false;
   double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -409,37 +408,50 @@ int main(int argc, char** argv) try {
   std::uint64_t expected = (sent - rejected) * static_cast<std::uint64_t>(ready);
   std::uint64_t lost = expected > all.delivered ? expected - all.delivered : 0;
   double cpu = send_end.cpu_seconds - send_start.cpu_seconds;
-  double rss_per_conn = ready > 0 ? (static_cast<double>(idle.rss_kib - before.rss_kib) * 1024.0) / ready : 0;
-
-  std::printf("sent %llu messages in %.2f s (%llu rejected), expected %llu deliveries, delivered %llu, lost %llu, "
-              "duplicates %llu, closed during run %d\n",
-              static_cast<unsigned long long>(sent), send_seconds, static_cast<unsigned long long>(rejected),
-              static_cast<unsigned long long>(expected), static_cast<unsigned long long>(all.delivered),
-              static_cast<unsigned long long>(lost), static_cast<unsigned long long>(all.duplicates),
-              run.closed_during_run.load());
-  std::printf("delivered %.0f messages/s in %.0f frames/s; latency ms p50 %.1f p90 %.1f p99 %.1f max %.1f\n",
-              static_cast<double>(all.delivered) / elapsed, static_cast<double>(all.frames) / elapsed,
-              all.latency.percentile_ms(50), all.latency.percentile_ms(90), all.latency.percentile_ms(99),
-              all.latency.max_ms());
-  if (opt.server_pid > 0)
-    std::printf("server: %.2f CPU s over %.1f s of sending (%.0f %% of one core); RSS %ld KiB before, %ld KiB idle "
-                "with %d viewers (%.0f B per idle connection), %ld KiB at the end, peak %ld KiB\n",
-                cpu, send_seconds, 100.0 * cpu / send_seconds, before.rss_kib, idle.rss_kib, ready, rss_per_conn,
-                end.rss_kib, end.hwm_kib);
+  double rss_per_conn =
+      ready > 0 ? (static_cast<double>(idle.rss_kib - before.rss_kib) * 1024.0) / ready : 0;
 
   std::printf(
-      "RESULT {\"viewers\":%d,\"ready\":%d,\"senders\":%d,\"rate\":%.1f,\"duration\":%.1f,\"sent\":%llu,"
-      "\"rejected\":%llu,\"expected\":%llu,\"delivered\":%llu,\"lost\":%llu,\"duplicates\":%llu,\"disconnects\":%d,"
-      "\"delivered_per_sec\":%.0f,\"frames_per_sec\":%.0f,\"latency_ms\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,"
-      "\"max\":%.2f},\"server_cpu_seconds\":%.2f,\"server_cpu_percent\":%.1f,\"rss_before_kib\":%ld,"
-      "\"rss_idle_kib\":%ld,\"rss_per_idle_conn_bytes\":%.0f,\"rss_peak_kib\":%ld,\"command\":\"%s\"}\n",
-      opt.viewers, ready, opt.senders, opt.rate, opt.duration, static_cast<unsigned long long>(sent),
+      "sent %llu messages in %.2f s (%llu rejected), expected %llu deliveries, delivered %llu, "
+      "lost %llu, "
+      "duplicates %llu, closed during run %d\n",
+      static_cast<unsigned long long>(sent), send_seconds,
       static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(expected),
       static_cast<unsigned long long>(all.delivered), static_cast<unsigned long long>(lost),
-      static_cast<unsigned long long>(all.duplicates), run.closed_during_run.load(),
+      static_cast<unsigned long long>(all.duplicates), run.closed_during_run.load());
+  std::printf(
+      "delivered %.0f messages/s in %.0f frames/s; latency ms p50 %.1f p90 %.1f p99 %.1f max "
+      "%.1f\n",
       static_cast<double>(all.delivered) / elapsed, static_cast<double>(all.frames) / elapsed,
-      all.latency.percentile_ms(50), all.latency.percentile_ms(90), all.latency.percentile_ms(99), all.latency.max_ms(),
-      cpu, 100.0 * cpu / send_seconds, before.rss_kib, idle.rss_kib, rss_per_conn, end.hwm_kib,
+      all.latency.percentile_ms(50), all.latency.percentile_ms(90), all.latency.percentile_ms(99),
+      all.latency.max_ms());
+  if (opt.server_pid > 0)
+    std::printf(
+        "server: %.2f CPU s over %.1f s of sending (%.0f %% of one core); RSS %ld KiB before, %ld "
+        "KiB idle "
+        "with %d viewers (%.0f B per idle connection), %ld KiB at the end, peak %ld KiB\n",
+        cpu, send_seconds, 100.0 * cpu / send_seconds, before.rss_kib, idle.rss_kib, ready,
+        rss_per_conn, end.rss_kib, end.hwm_kib);
+
+  std::printf(
+      "RESULT "
+      "{\"viewers\":%d,\"ready\":%d,\"senders\":%d,\"rate\":%.1f,\"duration\":%.1f,\"sent\":%llu,"
+      "\"rejected\":%llu,\"expected\":%llu,\"delivered\":%llu,\"lost\":%llu,\"duplicates\":%llu,"
+      "\"disconnects\":%d,"
+      "\"delivered_per_sec\":%.0f,\"frames_per_sec\":%.0f,\"latency_ms\":{\"p50\":%.2f,\"p90\":%."
+      "2f,\"p99\":%.2f,"
+      "\"max\":%.2f},\"server_cpu_seconds\":%.2f,\"server_cpu_percent\":%.1f,\"rss_before_kib\":%"
+      "ld,"
+      "\"rss_idle_kib\":%ld,\"rss_per_idle_conn_bytes\":%.0f,\"rss_peak_kib\":%ld,\"command\":\"%"
+      "s\"}\n",
+      opt.viewers, ready, opt.senders, opt.rate, opt.duration,
+      static_cast<unsigned long long>(sent), static_cast<unsigned long long>(rejected),
+      static_cast<unsigned long long>(expected), static_cast<unsigned long long>(all.delivered),
+      static_cast<unsigned long long>(lost), static_cast<unsigned long long>(all.duplicates),
+      run.closed_during_run.load(), static_cast<double>(all.delivered) / elapsed,
+      static_cast<double>(all.frames) / elapsed, all.latency.percentile_ms(50),
+      all.latency.percentile_ms(90), all.latency.percentile_ms(99), all.latency.max_ms(), cpu,
+      100.0 * cpu / send_seconds, before.rss_kib, idle.rss_kib, rss_per_conn, end.hwm_kib,
       opt.command_line.c_str());
   return lost == 0 && run.failed.load() == 0 ? 0 : 1;
 } catch (const std::exception& e) {

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "histogram.hpp"
+#include "proc.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -379,46 +380,6 @@ class Pacer {
   bool stopped_ = false;
 };
 
-double cpu_seconds(int pid) {
-  if (pid <= 0) return 0;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close = content.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(content.substr(close + 2));
-  std::string field;
-  unsigned long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stoul(field);
-    if (i == 15) stime = std::stoul(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// Time the process's threads spent runnable but waiting for a CPU (schedstat's run_delay): how
-// much other work on the server's core held it back.
-double run_queue_wait_seconds(int pid) {
-  if (pid <= 0) return 0;
-  std::uint64_t total_ns = 0;
-  std::error_code ec;
-  for (const auto& task :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream in(task.path() / "schedstat");
-    std::uint64_t on_cpu = 0, waiting = 0;
-    if (in >> on_cpu >> waiting) total_ns += waiting;
-  }
-  return static_cast<double>(total_ns) / 1e9;
-}
-
-double own_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto s = [](timeval t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return s(u.ru_utime) + s(u.ru_stime);
-}
-
 // Fails early, with a message, when the room does not sell the product the load is about.
 void check_shelf(const Options& o) {
   asio::io_context ioc;
@@ -610,12 +571,12 @@ Window drive(Run& run) {
     w.written = run.events_written;
     pacer.start_probes(w.baseline);
   });
-  double cpu0 = cpu_seconds(opt.server_pid), own0 = own_cpu_seconds();
+  double cpu0 = bench::process_cpu_seconds(opt.server_pid), own0 = bench::own_cpu_seconds();
   auto t0 = Clock::now();
-  double wait0 = run_queue_wait_seconds(opt.server_pid), wait_last = wait0;
+  double wait0 = bench::run_queue_wait_seconds(opt.server_pid), wait_last = wait0;
   for (auto t = t0 + kSample; t < t0 + std::chrono::duration<double>(opt.duration); t += kSample) {
     std::this_thread::sleep_until(t);
-    double wait = run_queue_wait_seconds(opt.server_pid);
+    double wait = bench::run_queue_wait_seconds(opt.server_pid);
     w.server_worst_wait_ms = std::max(w.server_worst_wait_ms, (wait - wait_last) * 1000);
     wait_last = wait;
   }
@@ -626,9 +587,9 @@ Window drive(Run& run) {
     w.written = run.events_written - w.written;
   });
   w.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  w.server_cpu_s = cpu_seconds(opt.server_pid) - cpu0;
-  w.server_wait_s = run_queue_wait_seconds(opt.server_pid) - wait0;
-  w.own_cpu_s = own_cpu_seconds() - own0;
+  w.server_cpu_s = bench::process_cpu_seconds(opt.server_pid) - cpu0;
+  w.server_wait_s = bench::run_queue_wait_seconds(opt.server_pid) - wait0;
+  w.own_cpu_s = bench::own_cpu_seconds() - own0;
   // The background load goes on while the last probes' snapshot comes.
   wait_until([&] { return run.latest_comments.load() >= run.expected_comments.load(); },
              opt.drain + 1.5);

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "histogram.hpp"
+#include "proc.hpp"
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -1352,31 +1353,6 @@ class FlvViewer : public Connection {
 // ---------------------------------------------------------------------------------------------
 // Process sampling and the run
 
-double process_cpu_seconds(int pid) {
-  if (pid <= 0) return 0;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close = content.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(content.substr(close + 2));
-  std::string field;
-  unsigned long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stoul(field);
-    if (i == 15) stime = std::stoul(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double own_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto secs = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return secs(u.ru_utime) + secs(u.ru_stime);
-}
-
 template <class Pred>
 bool wait_until(Pred pred, double seconds) {
   auto until = Clock::now() +
@@ -1506,7 +1482,8 @@ struct Window {
 Window measure(const Options& opt, Run& run, Publisher& publisher, Audience& audience) {
   Window w;
   publisher.reset_maxima();
-  const double server_cpu0 = process_cpu_seconds(opt.server_pid), own_cpu0 = own_cpu_seconds();
+  const double server_cpu0 = bench::process_cpu_seconds(opt.server_pid),
+               own_cpu0 = bench::own_cpu_seconds();
   const std::uint64_t bytes0 = audience.bytes();
   const auto t0 = Clock::now();
   run.window_start_ns = now_ns();
@@ -1519,8 +1496,8 @@ Window measure(const Options& opt, Run& run, Publisher& publisher, Audience& aud
   }
   run.window_end_ns = now_ns();
   w.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  w.server_cpu = process_cpu_seconds(opt.server_pid) - server_cpu0;
-  w.own_cpu = own_cpu_seconds() - own_cpu0;
+  w.server_cpu = bench::process_cpu_seconds(opt.server_pid) - server_cpu0;
+  w.own_cpu = bench::own_cpu_seconds() - own_cpu0;
   w.bytes = audience.bytes() - bytes0;
   w.publisher_late_ms = publisher.max_late_ms();
   w.publisher_queued = publisher.max_queued();

@@ -14,7 +14,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 
 WsSession::WsSession(asio::ip::tcp::socket&& socket, const Config& config, ServerMetrics& metrics,
-                     SessionTracker& tracker, Admission admission, const CommerceApi& shop, AnalyticsHub& analytics)
+                     SessionTracker& tracker, Admission admission, const CommerceApi& shop,
+                     AnalyticsHub& analytics)
     : ws_(std::move(socket)),
       config_(config),
       metrics_(metrics),
@@ -34,19 +35,23 @@ WsSession::~WsSession() {
 
 void WsSession::run(Request req) {
   const auto& limits = config_.session;
-  ws_.set_option(websocket::stream_base::timeout{limits.handshake_timeout, limits.idle_timeout, true});
+  ws_.set_option(
+      websocket::stream_base::timeout{limits.handshake_timeout, limits.idle_timeout, true});
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "livecart"); }));
   ws_.read_message_max(limits.max_frame_bytes);
   ws_.auto_fragment(false);
   beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts take over
   auto req_ptr = std::make_shared<Request>(std::move(req));
-  ws_.async_accept(*req_ptr, [self = shared_from_this(), req_ptr](beast::error_code ec) { self->on_accept(ec); });
+  ws_.async_accept(*req_ptr, [self = shared_from_this(), req_ptr](beast::error_code ec) {
+    self->on_accept(ec);
+  });
 }
 
 void WsSession::on_accept(beast::error_code ec) {
   if (ec) {
-    spdlog::debug("room {}: websocket handshake failed: {}", admission_.room->info().id, ec.message());
+    spdlog::debug("room {}: websocket handshake failed: {}", admission_.room->info().id,
+                  ec.message());
     return;
   }
   member_id_ = tracker_.add(weak_from_this());
@@ -58,7 +63,8 @@ void WsSession::on_accept(beast::error_code ec) {
     analytics_.subscribe(admission_.room->info().id, weak_from_this());
   } else {
     joined_ = true;
-    admission_.room->join(member_id_, weak_from_this(), admission_.who, std::move(admission_.token));
+    admission_.room->join(member_id_, weak_from_this(), admission_.who,
+                          std::move(admission_.token));
   }
   do_read();
 }
@@ -66,18 +72,20 @@ void WsSession::on_accept(beast::error_code ec) {
 void WsSession::do_read() {
   // Small reads: an idle viewer's pending read reserves kReadChunk bytes, not a whole frame's
   // worth (Beast's async_read prepares ~1.5 KiB); a message is assembled over several reads.
-  ws_.async_read_some(buffer_, kReadChunk, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    self->on_read(ec, n);
-  });
+  ws_.async_read_some(
+      buffer_, kReadChunk,
+      [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
 void WsSession::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
-    bool normal = ec == websocket::error::closed || ec == asio::error::operation_aborted || ec == beast::error::timeout ||
-                  ec == asio::error::eof || ec == asio::error::connection_reset;
+    bool normal = ec == websocket::error::closed || ec == asio::error::operation_aborted ||
+                  ec == beast::error::timeout || ec == asio::error::eof ||
+                  ec == asio::error::connection_reset;
     if (!normal) {
       metrics_.ws_protocol_closes.fetch_add(1, std::memory_order_relaxed);
-      spdlog::debug("room {} member {}: closed: {}", admission_.room->info().id, member_id_, ec.message());
+      spdlog::debug("room {} member {}: closed: {}", admission_.room->info().id, member_id_,
+                    ec.message());
     }
     closing_ = true;
     return;  // the session ends when its last operation completes
@@ -100,7 +108,8 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
 }
 
 void WsSession::on_text(std::string_view text) {
-  if (admission_.dashboard) return reply_error("read_only", "the dashboard stream takes no messages");
+  if (admission_.dashboard)
+    return reply_error("read_only", "the dashboard stream takes no messages");
   auto parsed = chat::parse_client_message(text, config_.chat);
   if (auto* err = std::get_if<chat::ParseError>(&parsed)) {
     // Not a chat message: perhaps one for the shop (buy, claim_coupon), answered by the store,
@@ -111,7 +120,8 @@ void WsSession::on_text(std::string_view text) {
     const std::string& room = admission_.room->info().id;
     if (err->code == "unknown_type") {
       auto m = parse_ws_message(text);
-      if (m && (shop_.handle_ws(*m, admission_.who, room, reply) || analytics_.handle_ws(*m, admission_.who, room, reply)))
+      if (m && (shop_.handle_ws(*m, admission_.who, room, reply) ||
+                analytics_.handle_ws(*m, admission_.who, room, reply)))
         return;
     }
     return reply_error(err->code, err->message, err->ref);
@@ -125,21 +135,26 @@ void WsSession::reply_error(std::string_view code, std::string_view message, std
 }
 
 void WsSession::send(chat::Frame frame, bool droppable) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), droppable]() mutable {
-    self->enqueue(std::move(frame), droppable);
-  });
+  // Inline when already on this session's strand (a reply decided while handling its frame,
+  // such as a purchase refused from memory); posted from anywhere else (rooms, the store).
+  asio::dispatch(ws_.get_executor(),
+                 [self = shared_from_this(), frame = std::move(frame), droppable]() mutable {
+                   self->enqueue(std::move(frame), droppable);
+                 });
 }
 
 void WsSession::enqueue(chat::Frame frame, bool droppable) {
   if (closing_ || close_pending_) return;
   const auto& limits = config_.session;
   auto over_bound = [&] {
-    return queue_.size() >= limits.max_queued_frames || queued_bytes_ + frame->size() > limits.max_queued_bytes;
+    return queue_.size() >= limits.max_queued_frames ||
+           queued_bytes_ + frame->size() > limits.max_queued_bytes;
   };
   if (over_bound()) {
     if (writing_ && chat::Clock::now() - write_started_ > limits.stall_timeout) {
       metrics_.ws_slow_disconnects.fetch_add(1, std::memory_order_relaxed);
-      spdlog::info("room {} member {}: stalled reader disconnected", admission_.room->info().id, member_id_);
+      spdlog::info("room {} member {}: stalled reader disconnected", admission_.room->info().id,
+                   member_id_);
       return abort();
     }
     // Skip ahead: queued batches the viewer has not started to receive give way to newer ones.
@@ -160,7 +175,8 @@ void WsSession::enqueue(chat::Frame frame, bool droppable) {
         return;
       }
       metrics_.ws_slow_disconnects.fetch_add(1, std::memory_order_relaxed);
-      spdlog::info("room {} member {}: queue full of replies, disconnected", admission_.room->info().id, member_id_);
+      spdlog::info("room {} member {}: queue full of replies, disconnected",
+                   admission_.room->info().id, member_id_);
       return abort();
     }
   }
@@ -181,8 +197,9 @@ void WsSession::do_write() {
   writing_ = true;
   write_started_ = chat::Clock::now();
   ws_.text(true);
-  ws_.async_write(asio::buffer(*queue_.front().frame),
-                  [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_write(ec, n); });
+  ws_.async_write(
+      asio::buffer(*queue_.front().frame),
+      [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_write(ec, n); });
 }
 
 void WsSession::on_write(beast::error_code ec, std::size_t bytes) {
