@@ -101,3 +101,84 @@ export async function screenshot(page, name) {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+// Polls `check` (async, truthy when done) until it holds, or throws after `timeout` ms.
+export async function until(what, check, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => { setTimeout(r, 200); });
+  }
+}
+
+// One sample of the server's /metrics (`name` with its labels), 0 when absent.
+export async function metric(server, name) {
+  const text = await (await fetch(`${server.base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+// A room made by the admin, with `products` put on its shelf by its host: the room's
+// {id, host_key, operator_key, stream_key}.
+export async function createRoom(server, id, title, products = []) {
+  const made = await server.api('/api/rooms', { method: 'POST', body: { id, title } });
+  if (made.status !== 201) throw new Error(`creating room ${id}: ${made.status} ${JSON.stringify(made.body)}`);
+  for (const product of products) {
+    const res = await server.api(`/api/rooms/${id}/products`, { method: 'POST', body: product, token: made.body.host_key });
+    if (res.status !== 201) throw new Error(`adding ${product.sku}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  return made.body;
+}
+
+// OBS's part, played by ffmpeg: a small test picture and tone published to `room` until
+// stop() is called; resolves once the server reports the room live.
+export async function goLive(server, room, streamKey) {
+  const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=15', '-f', 'lavfi', '-i', 'sine=frequency=440',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '15', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '48k', '-f', 'flv', `rtmp://127.0.0.1:${server.rtmpPort}/live/${room}?key=${streamKey}`],
+  { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((resolve) => { ffmpeg.on('exit', resolve); });
+  const stop = async () => {
+    if (ffmpeg.exitCode === null && ffmpeg.signalCode === null) ffmpeg.kill('SIGINT');
+    await exited;
+  };
+  try {
+    await until(`room ${room} to go live`, async () => {
+      if (ffmpeg.exitCode !== null) throw new Error(`ffmpeg exited (${ffmpeg.exitCode}) before ${room} went live`);
+      return (await metric(server, `livecart_stream_live{room="${room}"}`)) === 1;
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { stop };
+}
+
+// The text of `sel` as shown (a chart's SVG text in drawing order), spaces folded; null when
+// there is no such node. Runs in the page, so it stands alone.
+function shownText(sel) {
+  const node = document.querySelector(sel);
+  if (!node) return null;
+  return (node.querySelector('svg') ? node.textContent : node.innerText).replace(/\s+/g, ' ').trim();
+}
+
+function shownTextMatches([sel, src, flags]) {
+  const node = document.querySelector(sel);
+  if (!node) return false;
+  const text = (node.querySelector('svg') ? node.textContent : node.innerText).replace(/\s+/g, ' ').trim();
+  return new RegExp(src, flags).test(text);
+}
+
+// Waits until the text of `selector` as shown matches `pattern`; on timeout the error says
+// what it showed instead.
+export async function waitText(page, selector, pattern, timeout = 60_000) {
+  try {
+    await page.waitForFunction(shownTextMatches, [selector, pattern.source, pattern.flags], { timeout });
+  } catch (e) {
+    const seen = await page.evaluate(shownText, selector).catch(() => '(page gone)');
+    throw new Error(`${selector} never matched ${pattern} (it shows: ${JSON.stringify(seen)})`, { cause: e });
+  }
+}

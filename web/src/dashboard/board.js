@@ -1,7 +1,7 @@
 // The dashboard of one room: headline figures, trend, funnel, product ranking, hot words and
 // suggestions, redrawn from each SNAPSHOT; it shows how fresh the data is at all times.
 import { el } from '../common/dom.js';
-import { clock, compact, duration, percent, yuan } from '../common/format.js';
+import { clock, compact, duration, percent, yuan, yuanCompact, yuanExact } from '../common/format.js';
 import { currentLang, langToggle, t } from '../common/i18n.js';
 import { store } from '../common/store.js';
 import { funnelOption, hotWordsOption, mountChart, trendOption } from './charts.js';
@@ -17,6 +17,25 @@ const count = (n) => {
   return v >= 100000 ? compact(v, currentLang()) : v.toLocaleString('en-US');
 };
 const ratio = (r) => (r === null || r === undefined ? '—' : percent(r));
+// A sum in a headline tile: compact when large ("¥1.99万"), the exact amount in its tooltip.
+const money = (cents) => ({ text: yuanCompact(cents, currentLang()), exact: yuanExact(cents) });
+// The smallest a headline figure may shrink to so that it fits its tile (see fitFigure).
+const MIN_FIGURE_PX = 14;
+
+// A headline figure is never cut off: one wider than its tile (a long figure on a small
+// screen) gets a smaller font, just small enough to fit.
+function fitFigure(node) {
+  node.style.fontSize = '';
+  const room = node.clientWidth;
+  if (!room || node.scrollWidth <= room) return;
+  let size = Math.max(MIN_FIGURE_PX, Math.floor((parseFloat(getComputedStyle(node).fontSize) * room) / node.scrollWidth));
+  // scrollWidth is rounded to whole pixels: step down until it really fits.
+  for (;;) {
+    node.style.fontSize = `${size}px`;
+    if (node.scrollWidth <= room || size <= MIN_FIGURE_PX) return;
+    size -= 1;
+  }
+}
 
 // A segmented switch: options [[value, labelKey]], the chosen value kept in localStorage.
 function segmented(name, options, chosen, onPick) {
@@ -128,6 +147,17 @@ export class Board {
             this.tbody))),
         panel('words', 'chart.hot_words', null, this.wordsNode, this.wordsEmpty)));
     root.replaceChildren(this.root);
+    // A tile that changes width (a resized window, a language with longer labels) fits its figure again.
+    this.tileWidths = new WeakMap();
+    this.resizing = new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        const width = Math.round(entry.contentRect.width);
+        if (this.tileWidths.get(entry.target) === width) continue;
+        this.tileWidths.set(entry.target, width);
+        fitFigure(entry.target.querySelector('.kpi-value'));
+      }
+    });
+    for (const tile of this.kpis.children) this.resizing.observe(tile);
   }
 
   onChangeKey(cb) { this.keyButton.addEventListener('click', cb); }
@@ -186,10 +216,18 @@ export class Board {
 
   renderSugEmpty() { this.sugEmpty.hidden = this.feed.items.size > 0; }
 
+  // value and sub are text, or {text, exact} for a compact sum (the exact one as a tooltip).
   setKpi(id, value, sub = '') {
     const card = this.kpis.querySelector(`#kpi-${id}`);
-    card.querySelector('.kpi-value').textContent = value;
-    card.querySelector('.kpi-sub').textContent = sub;
+    const figure = card.querySelector('.kpi-value');
+    const line = card.querySelector('.kpi-sub');
+    const text = value?.text ?? value;
+    figure.title = value?.exact ?? '';
+    line.textContent = sub?.text ?? sub;
+    line.title = sub?.exact ?? '';
+    if (figure.textContent === text) return;
+    figure.textContent = text;
+    fitFigure(figure);
   }
 
   renderKpis(s) {
@@ -198,10 +236,12 @@ export class Board {
     if (this.ended) this.onAir.textContent = this.closedAtMs ? t('dash.lasted', { time: duration(this.closedAtMs - s.started_at_ms) }) : '';
     else this.onAir.textContent = s.started_at_ms ? t('dash.on_air', { time: duration(s.at_ms - s.started_at_ms) }) : '';
     this.setKpi('online', count(s.online), t('kpi.peak', { n: count(s.peak_online) }));
-    this.setKpi('gmv', yuan(w.gmv_cents), w.buyers ? t('kpi.per_buyer', { v: yuan(Math.round(w.gmv_cents / w.buyers)) }) : '');
+    const perBuyer = w.buyers ? money(Math.round(w.gmv_cents / w.buyers)) : null;
+    this.setKpi('gmv', money(w.gmv_cents),
+      perBuyer ? { text: t('kpi.per_buyer', { v: perBuyer.text }), exact: t('kpi.per_buyer', { v: perBuyer.exact }) } : '');
     this.setKpi('orders', count(w.orders), step('order') ? t('kpi.order_rate', { v: ratio(step('order').of_entered) }) : '');
     this.setKpi('buyers', count(w.buyers), step('paid') ? t('kpi.buyer_rate', { v: ratio(step('paid').of_entered) }) : '');
-    this.setKpi('gpm', yuan(w.gpm_cents));
+    this.setKpi('gpm', money(w.gpm_cents));
     this.setKpi('views', count(w.views), t('kpi.unique', { n: count(w.unique_viewers) }));
     this.setKpi('watch', duration(s.avg_watch_ms));
     this.setKpi('cpm', count(s.comments_per_minute));
@@ -280,6 +320,7 @@ export class Board {
 
   destroy() {
     clearInterval(this.timer);
+    this.resizing.disconnect();
     for (const c of Object.values(this.charts)) c.unmount();
   }
 }

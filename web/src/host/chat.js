@@ -1,9 +1,10 @@
 // Chat with moderation, on the host's room connection: every message with delete, mute (for a
-// chosen time) and ban for its author, slow mode, the host's own messages, and every refusal
-// told in words. User text reaches the page only as text.
+// chosen time) and ban for its author, slow mode, the room's banned words, the host's own
+// messages, and every refusal told in words. User text reaches the page only as text.
 import { el } from '../common/dom.js';
 import { clock } from '../common/format.js';
 import { t } from '../common/i18n.js';
+import { BannedWordsEditor } from './banned_words.js';
 import { confirmDialog, openDialog, toast } from './ui.js';
 
 const MAX_MESSAGES = 200;       // kept on screen
@@ -30,6 +31,7 @@ export class ChatPanel {
     this.composer.addEventListener('submit', (ev) => { ev.preventDefault(); this.say(); });
     this.slowSelect = el('select', { name: 'slow', 'data-testid': 'slow-mode', onchange: () => this.setSlow(Number(this.slowSelect.value)) });
     this.mutedBox = el('details', { class: 'muted-box', hidden: true });
+    this.banned = new BannedWordsEditor(ctx);
     this.node = el('section', { class: 'card chat', 'aria-labelledby': 'chat-h' });
     this.render();
   }
@@ -40,10 +42,12 @@ export class ChatPanel {
     this.more.textContent = t('chat.more');
     this.renderSlow();
     this.renderMuted();
+    this.banned.render();
     this.node.replaceChildren(
       el('header', { class: 'card-head' }, el('h2', { id: 'chat-h' }, t('chat.heading')),
         el('label', { class: 'slow-label' }, el('span', {}, t('chat.slow')), this.slowSelect)),
       el('p', { class: 'chat-hint' }, t('chat.hint')),
+      this.banned.node,
       this.mutedBox,
       el('div', { class: 'chat-body' }, this.list, this.more),
       this.composer);

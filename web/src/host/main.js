@@ -245,6 +245,7 @@ function start(key, keys) {
   }
   loadState();
   settings.loadWebhook();
+  chat.banned.load();
 }
 
 boot(keyFromPage(room));

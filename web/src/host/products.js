@@ -68,7 +68,7 @@ export class ProductPanel {
           el('strong', { class: 'p-title' }, p.title)),
         el('div', { class: 'meta-line' },
           el('span', { class: 'price', 'data-testid': 'price' }, yuan(p.price_cents)),
-          el('span', { class: `stock${p.stock === 0 ? ' out' : p.stock < 10 ? ' low' : ''}`, 'data-testid': 'stock' }, stockText),
+          el('span', { class: `stock${p.stock === 0 ? ' out' : p.stock < 10 ? ' low' : ''}`, 'data-testid': 'stock', 'data-stock': String(p.stock) }, stockText),
           p.limit_per_viewer ? el('span', { class: 'muted' }, t('prod.limit', { n: p.limit_per_viewer })) : null,
           el('span', { class: 'sku muted' }, p.sku)),
         (p.tags?.length || p.trace?.origin) ? el('div', { class: 'tag-line' },

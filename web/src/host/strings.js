@@ -311,6 +311,24 @@ define({
   'chat.until': ['（{time} 到期）', ' (until {time})'],
   'chat.mutedForever': ['（直到解除）', ' (until unmuted)'],
 
+  // the room's banned words
+  'bw.heading': ['本直播间违禁词', 'Banned words in this room'],
+  'bw.note': ['含有这些词的弹幕会被拒绝（主播和场控也一样），字母不分大小写，词中夹空格或标点也能识别；全站的违禁词另外生效。',
+    'Messages containing these words are refused (staff\'s too); letters match in any case, even with spaces or punctuation put between them. The site-wide list applies as well.'],
+  'bw.placeholder': ['输入违禁词，多个用逗号分隔', 'Words, comma-separated'],
+  'bw.add': ['添加', 'Add'],
+  'bw.save': ['保存违禁词', 'Save words'],
+  'bw.revert': ['撤销修改', 'Undo changes'],
+  'bw.unsaved': ['有未保存的修改', 'Unsaved changes'],
+  'bw.remove': ['移除「{word}」', 'Remove "{word}"'],
+  'bw.none': ['还没有本直播间的违禁词', 'No banned words of this room yet'],
+  'bw.loading': ['正在加载…', 'Loading…'],
+  'bw.empty': ['请先输入要添加的词', 'Type a word to add first'],
+  'bw.already': ['「{word}」已在列表中', '"{word}" is already on the list'],
+  'bw.saved': ['违禁词已保存（共 {n} 个）', 'Banned words saved ({n})'],
+  'bw.refused': ['违禁词未保存：每个词须为 1–20 个字符、不含控制字符，最多 500 个。请修改后再保存。（服务器：{message}）',
+    'Not saved: each word must be 1–20 characters with no control characters, and 500 words at most. Fix the list and save again. (Server: {message})'],
+
   // error codes from the chat socket
   'err.rate_limited': ['操作太快了，请稍后再试', 'Too fast, slow down'],
   'err.slow_mode': ['慢速模式中，请稍后再发', 'Slow mode: wait a moment'],
@@ -357,6 +375,8 @@ define({
   'act.orderStatus': ['更新订单', 'Updating the order'],
   'act.shelf': ['加载货架', 'Loading the shelf'],
   'act.load': ['加载', 'Loading'],
+  'act.bannedLoad': ['加载违禁词', 'Loading the banned words'],
+  'act.bannedSave': ['保存违禁词', 'Saving the banned words'],
 
   'ui.confirm': ['确定', 'OK'],
   'ui.cancel': ['取消', 'Cancel'],
