@@ -3,6 +3,7 @@
 # flash sale, one per viewer), and runs flash_sale_load: BUYERS viewers over real WebSocket
 # connections each buy once at the same moment; exactly STOCK must succeed.
 # Usage: bench/run_flash_sale_bench.sh [BUYERS] [STOCK] [extra flash_sale_load flags]
+# LIVECART_BIN=PATH runs that server binary (e.g. one built with frame pointers, for perf).
 # PAUSE=S waits S seconds between connecting and buying (default 2; longer to attach a profiler).
 # PEER=ws-floor runs the same load against bench/peers/ws_floor instead: a bare epoll responder
 # that only reads each purchase and answers it, the floor this machine's loopback TCP sets.
@@ -27,7 +28,7 @@ elif [[ -n "${PEER:-}" ]]; then
   echo "PEER is ws-floor or unset" >&2
   exit 2
 else
-  build/release/server/livecart --http-port 0 --rtmp-port 0 --data-dir "$data" --admin-token "$admin" \
+  "${LIVECART_BIN:-build/release/server/livecart}" --http-port 0 --rtmp-port 0 --data-dir "$data" --admin-token "$admin" \
     --no-hls --no-record --no-snapshots --log-level warn ${SERVER_FLAGS:-} >"$out" 2>"$data/server.log" &
 fi
 server=$!
