@@ -290,8 +290,9 @@ Result<PickupPoint> Shop::remove_pickup_point(const std::string& id) {
 }
 
 Result<std::string> Shop::set_webhook(std::string url) {
-  if (!url.empty() && !(url.starts_with("http://") && is_http_url(url)))
-    return Result<std::string>::fail(Errc::invalid, "'url' must be an http:// URL (or empty to turn delivery off)");
+  if (!url.empty() && !((url.starts_with("http://") || url.starts_with("https://")) && is_http_url(url)))
+    return Result<std::string>::fail(Errc::invalid,
+                                     "'url' must be an http:// or https:// URL (or empty to turn delivery off)");
   webhook_url_ = url;
   changes_.settings = true;
   return {url, {}};

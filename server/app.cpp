@@ -287,7 +287,9 @@ int run_app(const Config& config) {
     ~DetachListener() { store.set_listener(nullptr); }
   } detach_listener{shop_store};
   if (config.demo) stock_demo_shop(shop_store);
-  FulfilmentCourier courier(ioc.get_executor(), shop_store, FulfilmentConfig{});
+  FulfilmentConfig fulfilment;
+  fulfilment.extra_ca_file = config.webhook_ca_file;
+  FulfilmentCourier courier(ioc.get_executor(), shop_store, fulfilment);
   courier.start();
   CommerceApi shop(rooms, access, shop_store);
   shop.on_order_committed = [&courier] { courier.notify(); };

@@ -44,6 +44,7 @@ struct Config {
   bool snapshots = true;    // a JPEG of the picture every snapshot_every
   std::chrono::seconds snapshot_every{3};
   std::chrono::seconds shutdown_grace{5};
+  std::string webhook_ca_file;  // PEM CAs trusted for https:// webhooks beside the system's
   chat::ChatConfig chat;
   SessionLimits session;
   media::RtmpLimits rtmp;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -14,6 +16,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
 #include <stdexcept>
@@ -26,6 +29,7 @@ namespace server {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using Strand = asio::strand<asio::any_io_executor>;
 
@@ -37,18 +41,23 @@ std::chrono::milliseconds fulfilment_backoff(const FulfilmentConfig& config,
 }
 
 std::optional<WebhookUrl> parse_webhook_url(std::string_view url) {
-  constexpr std::string_view scheme = "http://";
-  if (!url.starts_with(scheme)) return std::nullopt;
+  WebhookUrl out;
+  if (url.starts_with("https://")) {
+    out.tls = true;
+    url.remove_prefix(8);
+  } else if (url.starts_with("http://")) {
+    url.remove_prefix(7);
+  } else {
+    return std::nullopt;
+  }
   if (std::any_of(url.begin(), url.end(), [](unsigned char c) { return c <= ' ' || c >= 0x7f; }))
     return std::nullopt;
-  url.remove_prefix(scheme.size());
   url = url.substr(0, url.find('#'));
   auto authority_end = url.find_first_of("/?");
   std::string_view authority = url.substr(0, authority_end);
   std::string_view rest = authority_end == std::string_view::npos ? "" : url.substr(authority_end);
   if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no credentials in URLs
 
-  WebhookUrl out;
   std::string_view port;
   if (authority.starts_with('[')) {  // an IPv6 literal
     auto close = authority.find(']');
@@ -75,7 +84,7 @@ std::optional<WebhookUrl> parse_webhook_url(std::string_view url) {
     if (n < 1 || n > 65535) return std::nullopt;
     out.port = std::to_string(n);
   } else {
-    out.port = "80";
+    out.port = out.tls ? "443" : "80";
   }
   out.target = rest.empty()            ? "/"
                : rest.starts_with('?') ? "/" + std::string(rest)
@@ -91,8 +100,9 @@ std::int64_t system_ms() {
       .count();
 }
 
-// One POST to a webhook and its answer, on the courier's strand: resolve, connect, write, read,
-// all under one deadline. Tells `done` once, with the status or what went wrong.
+// One POST to a webhook and its answer, on the courier's strand: resolve, connect, (for https,
+// the TLS handshake, checking the certificate and the host name), write, read, all under one
+// deadline. Tells `done` once, with the status or what went wrong.
 class WebhookExchange : public std::enable_shared_from_this<WebhookExchange> {
  public:
   struct Outcome {
@@ -101,15 +111,20 @@ class WebhookExchange : public std::enable_shared_from_this<WebhookExchange> {
   };
   using Done = std::function<void(Outcome)>;
 
+  // `tls` is used when the URL is https:// and must outlive the exchange.
   WebhookExchange(Strand strand, WebhookUrl url, http::request<http::string_body> request,
-                  std::chrono::milliseconds timeout, std::uint64_t max_response_body, Done done)
+                  std::chrono::milliseconds timeout, std::uint64_t max_response_body,
+                  ssl::context& tls, Done done)
       : resolver_(strand),
-        stream_(strand),
         deadline_(strand),
         url_(std::move(url)),
         request_(std::move(request)),
         timeout_(timeout),
         done_(std::move(done)) {
+    if (url_.tls)
+      tls_stream_.emplace(strand, tls);
+    else
+      plain_stream_.emplace(strand);
     parser_.body_limit(max_response_body);
   }
 
@@ -134,31 +149,62 @@ class WebhookExchange : public std::enable_shared_from_this<WebhookExchange> {
   }
 
  private:
+  beast::tcp_stream& tcp_stream() {
+    return tls_stream_ ? tls_stream_->next_layer() : *plain_stream_;
+  }
+  // Calls `f` with the stream the HTTP exchange goes over: TLS or plain.
+  template <class F>
+  void with_stream(F&& f) {
+    if (tls_stream_)
+      f(*tls_stream_);
+    else
+      f(*plain_stream_);
+  }
+
   void abort() {
     resolver_.cancel();
-    stream_.close();
+    tcp_stream().close();
   }
 
   void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
     if (ec) return fail("resolve", ec);
-    stream_.async_connect(results,
-                          [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
-                            self->on_connect(ec);
-                          });
+    tcp_stream().async_connect(
+        results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+          self->on_connect(ec);
+        });
   }
 
   void on_connect(beast::error_code ec) {
     if (ec) return fail("connect", ec);
-    http::async_write(
-        stream_, request_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+    if (!tls_stream_) return write();
+    beast::error_code not_an_address;
+    asio::ip::make_address(url_.host, not_an_address);
+    // SNI names the host for servers with several certificates (not sent for an IP address).
+    if (not_an_address) SSL_set_tlsext_host_name(tls_stream_->native_handle(), url_.host.c_str());
+    tls_stream_->set_verify_mode(ssl::verify_peer);
+    tls_stream_->set_verify_callback(ssl::host_name_verification(url_.host));
+    tls_stream_->async_handshake(ssl::stream_base::client,
+                                 [self = shared_from_this()](beast::error_code ec) {
+                                   if (ec) return self->fail("tls", ec);
+                                   self->write();
+                                 });
+  }
+
+  void write() {
+    with_stream([this](auto& stream) {
+      http::async_write(
+          stream, request_,
+          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+    });
   }
 
   void on_write(beast::error_code ec) {
     if (ec) return fail("write", ec);
-    http::async_read(
-        stream_, buffer_, parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    with_stream([this](auto& stream) {
+      http::async_read(
+          stream, buffer_, parser_,
+          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    });
   }
 
   void on_read(beast::error_code ec) {
@@ -179,16 +225,19 @@ class WebhookExchange : public std::enable_shared_from_this<WebhookExchange> {
   void finish(Outcome outcome) {
     if (!done_) return;
     deadline_.cancel();
+    // The request said Connection: close, so the socket is closed without TLS's close_notify.
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);  // not connected: nothing to do
-    stream_.close();
+    tcp_stream().socket().shutdown(tcp::socket::shutdown_both,
+                                   ignored);  // not connected: nothing to do
+    tcp_stream().close();
     auto done = std::move(done_);
     done_ = nullptr;
     done(std::move(outcome));
   }
 
   tcp::resolver resolver_;
-  beast::tcp_stream stream_;
+  std::optional<beast::tcp_stream> plain_stream_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream_;
   asio::steady_timer deadline_;
   WebhookUrl url_;
   http::request<http::string_body> request_;
@@ -200,9 +249,27 @@ class WebhookExchange : public std::enable_shared_from_this<WebhookExchange> {
   Done done_;
 };
 
+// TLS 1.2 or later, the peer's certificate checked against the system's CAs (and the extra
+// file's); the host name is checked per exchange.
+ssl::context tls_client_context(const FulfilmentConfig& config) {
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  ctx.set_verify_mode(ssl::verify_peer);
+  ctx.set_default_verify_paths();
+  if (!config.extra_ca_file.empty()) {
+    boost::system::error_code ec;
+    ctx.load_verify_file(config.extra_ca_file, ec);
+    if (ec)
+      throw std::invalid_argument("fulfilment: cannot read CA file " + config.extra_ca_file + ": " +
+                                  ec.message());
+  }
+  return ctx;
+}
+
 std::string host_header(const WebhookUrl& url) {
   std::string host = url.host.find(':') == std::string::npos ? url.host : "[" + url.host + "]";
-  return url.port == "80" ? host : host + ":" + url.port;
+  return url.port == (url.tls ? "443" : "80") ? host : host + ":" + url.port;
 }
 
 http::request<http::string_body> webhook_request(const WebhookUrl& url,
@@ -233,6 +300,7 @@ class FulfilmentCourier::Core : public std::enable_shared_from_this<Core> {
       : strand_(asio::make_strand(io)),
         store_(store),
         config_(config),
+        tls_(tls_client_context(config)),
         clock_(std::move(clock)),
         wake_(strand_) {}
 
@@ -315,7 +383,7 @@ class FulfilmentCourier::Core : public std::enable_shared_from_this<Core> {
     auto request = webhook_request(*url, pending.order, attempt);
     auto exchange = std::make_shared<WebhookExchange>(
         strand_, std::move(*url), std::move(request), config_.request_timeout,
-        config_.max_response_body,
+        config_.max_response_body, tls_,
         [self = shared_from_this(), order = std::move(pending.order), at_ms, attempt](
             WebhookExchange::Outcome o) { self->complete(order, at_ms, attempt, std::move(o)); });
     in_flight_[id] = exchange;
@@ -391,6 +459,7 @@ class FulfilmentCourier::Core : public std::enable_shared_from_this<Core> {
   Strand strand_;
   commerce::Store& store_;
   const FulfilmentConfig config_;
+  ssl::context tls_;  // for https:// webhooks
   const Clock clock_;
   asio::steady_timer wake_;
   std::optional<std::chrono::steady_clock::time_point> wake_at_;  // of the pending wait

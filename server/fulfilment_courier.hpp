@@ -1,6 +1,7 @@
 #pragma once
 // Hands every committed order to its room's fulfilment webhook (the WMS): takes due rows from
-// the store's outbox, POSTs each one over HTTP/1.1 and records the outcome, retrying failures
+// the store's outbox, POSTs each one over HTTP/1.1 (or HTTPS, the server's certificate checked
+// against the system's CAs and its name) and records the outcome, retrying failures
 // with a doubling backoff, so each order arrives at least once, across restarts. Runs on its own
 // strand of the I/O executor; the store's completions are posted back to it.
 #include <atomic>
@@ -29,6 +30,9 @@ struct FulfilmentConfig {
   std::chrono::milliseconds backoff_cap{5 * 60 * 1000};
   // What the WMS may answer in a body; more fails the attempt unless its status was read.
   std::uint64_t max_response_body = 64 * 1024;
+  // PEM file of certificate authorities trusted for https:// webhooks, beside the system's
+  // (a WMS with a private CA); empty: the system's only.
+  std::string extra_ca_file;
 };
 
 // The delay before the next try after the `failed_attempt`-th attempt (1-based) failed:
@@ -36,10 +40,11 @@ struct FulfilmentConfig {
 [[nodiscard]] std::chrono::milliseconds fulfilment_backoff(const FulfilmentConfig& config,
                                                            std::int64_t failed_attempt);
 
-// An http:// webhook URL split for the client; nullopt for anything else.
+// An http:// or https:// webhook URL split for the client; nullopt for anything else.
 struct WebhookUrl {
+  bool tls = false;  // https://
   std::string host;
-  std::string port;    // "80" when the URL names none
+  std::string port;    // "80" (http) or "443" (https) when the URL names none
   std::string target;  // "/" when the URL has no path
 };
 [[nodiscard]] std::optional<WebhookUrl> parse_webhook_url(std::string_view url);
@@ -56,7 +61,8 @@ class FulfilmentListener {
 class FulfilmentCourier {
  public:
   using Clock = std::function<std::int64_t()>;  // Unix milliseconds; the system clock when empty
-  // Throws std::invalid_argument for a config it cannot run with (max_in_flight 0, no interval).
+  // Throws std::invalid_argument for a config it cannot run with (max_in_flight 0, no interval,
+  // an extra CA file that cannot be read).
   // The store must outlive the courier's work: stop() first (or let the I/O threads end).
   FulfilmentCourier(boost::asio::any_io_executor io, commerce::Store& store,
                     const FulfilmentConfig& config, Clock clock = {});

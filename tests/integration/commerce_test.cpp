@@ -351,6 +351,20 @@ TEST_F(CommerceTest, CommittedOrdersArePostedToTheWebhookWithRetries) {
   EXPECT_EQ(metric_value(port(), "livecart_purchases_total{outcome=\"ok\"}"), 1);
 }
 
+TEST_F(CommerceTest, WebhookUrlIsHttpOrHttps) {
+  for (const char* url : {"https://wms.example/orders", "http://wms.example:8081/orders", ""}) {
+    auto put = host("PUT", "/webhook", {{"url", url}});
+    EXPECT_EQ(put.status, 200) << url << " " << put.body;
+    EXPECT_EQ(host("GET", "/webhook").json().at("url"), url);
+  }
+  for (const char* url : {"ftp://wms.example/orders", "wms.example/orders", "https://wms example/", "javascript:alert(1)"}) {
+    auto put = host("PUT", "/webhook", {{"url", url}});
+    EXPECT_EQ(put.status, 400) << url;
+    EXPECT_EQ(put.json().at("error").at("code"), "invalid") << url;
+  }
+  EXPECT_EQ(host("GET", "/webhook").json().at("url"), "");  // the refusals changed nothing
+}
+
 TEST_F(CommerceTest, AcknowledgedOrdersSurviveSigkillMidSale) {
   std::string dir = make_temp_dir();
   server_ = std::make_unique<ServerProcess>(std::vector<std::string>{}, dir);

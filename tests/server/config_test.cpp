@@ -226,7 +226,8 @@ INSTANTIATE_TEST_SUITE_P(
                     BadFlags{"unknown_flag", {"--no-such-flag"}},
                     BadFlags{"missing_value", {"--http-port"}},
                     BadFlags{"missing_banned_words_file",
-                             {"--banned-words-file", "/nonexistent/livecart/words.txt"}}),
+                             {"--banned-words-file", "/nonexistent/livecart/words.txt"}},
+                    BadFlags{"missing_webhook_ca_file", {"--webhook-ca-file", "/nonexistent/livecart/ca.pem"}}),
     [](const testing::TestParamInfo<BadFlags>& info) { return std::string(info.param.name); });
 
 // Regression: unsigned options read with lexical_cast wrapped a negative number, so

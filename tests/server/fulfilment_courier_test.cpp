@@ -1,5 +1,6 @@
-// The courier against a real SqliteStore on a temp file, a real I/O thread and a real HTTP
-// receiver on 127.0.0.1 that records what it gets and answers from a programmed sequence.
+// The courier against a real SqliteStore on a temp file, a real I/O thread and a real HTTP (or
+// HTTPS, with the certificates in tests/data/tls) receiver on 127.0.0.1 that records what it
+// gets and answers from a programmed sequence.
 #include "server/fulfilment_courier.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
@@ -37,6 +40,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 namespace fs = std::filesystem;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
@@ -67,10 +71,18 @@ class WebhookReceiver {
   };
 
   // The i-th request gets statuses[i]; the last one repeats. Answers wait `answer_delay`.
-  explicit WebhookReceiver(std::vector<int> statuses, std::chrono::milliseconds answer_delay = 0ms)
+  // With `tls_name`, the receiver speaks HTTPS with tests/data/tls/{tls_name}.pem and .key.
+  explicit WebhookReceiver(std::vector<int> statuses, std::chrono::milliseconds answer_delay = 0ms,
+                           std::string tls_name = {})
       : statuses_(std::move(statuses)),
         answer_delay_(answer_delay),
         acceptor_(ioc_, tcp::endpoint{asio::ip::make_address("127.0.0.1"), 0}) {
+    if (!tls_name.empty()) {
+      tls_.emplace(ssl::context::tls_server);
+      std::string base = std::string(LIVECART_TEST_TLS_DIR) + "/" + tls_name;
+      tls_->use_certificate_chain_file(base + ".pem");
+      tls_->use_private_key_file(base + ".key", ssl::context::pem);
+    }
     accept();
     thread_ = std::thread([this] { ioc_.run(); });
   }
@@ -87,7 +99,14 @@ class WebhookReceiver {
   }
 
   [[nodiscard]] std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/wms/orders";
+    return std::string(tls_ ? "https" : "http") +
+           "://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/wms/orders";
+  }
+
+  // TLS handshakes that failed (the courier refusing the certificate ends its side).
+  [[nodiscard]] std::size_t failed_handshakes() const {
+    std::lock_guard lock(mutex_);
+    return failed_handshakes_;
   }
 
   // Waits until `n` requests have arrived; throws at the deadline.
@@ -112,7 +131,16 @@ class WebhookReceiver {
       timer.cancel();
       socket.close(ignored);
     }
+    // Calls `f` with the stream the HTTP exchange goes over: TLS or plain.
+    template <class F>
+    void with_stream(F&& f) {
+      if (tls)
+        f(*tls);
+      else
+        f(socket);
+    }
     tcp::socket socket;
+    std::optional<ssl::stream<tcp::socket&>> tls;
     asio::steady_timer timer;
     beast::flat_buffer buffer;
     http::request<http::string_body> request;
@@ -125,11 +153,29 @@ class WebhookReceiver {
       if (ec) return;
       auto c = std::make_shared<Connection>(std::move(socket));
       connections_.push_back(c);
-      http::async_read(c->socket, c->buffer, c->request,
+      if (tls_) {
+        c->tls.emplace(c->socket, *tls_);
+        c->tls->async_handshake(ssl::stream_base::server, [this, c](boost::system::error_code ec) {
+          if (!ec) return read(c);
+          {
+            std::lock_guard lock(mutex_);
+            ++failed_handshakes_;
+          }
+          cv_.notify_all();
+        });
+      } else {
+        read(c);
+      }
+      accept();
+    });
+  }
+
+  void read(const std::shared_ptr<Connection>& c) {
+    c->with_stream([&](auto& stream) {
+      http::async_read(stream, c->buffer, c->request,
                        [this, c](boost::system::error_code ec, std::size_t) {
                          if (!ec) on_request(c);
                        });
-      accept();
     });
   }
 
@@ -169,14 +215,17 @@ class WebhookReceiver {
     c->response.body() = "{}";
     c->response.keep_alive(false);
     c->response.prepare_payload();
-    http::async_write(c->socket, c->response, [c](boost::system::error_code, std::size_t) {
-      boost::system::error_code ignored;
-      c->socket.shutdown(tcp::socket::shutdown_both, ignored);
+    c->with_stream([&](auto& stream) {
+      http::async_write(stream, c->response, [c](boost::system::error_code, std::size_t) {
+        boost::system::error_code ignored;
+        c->socket.shutdown(tcp::socket::shutdown_both, ignored);
+      });
     });
   }
 
   const std::vector<int> statuses_;
   const std::chrono::milliseconds answer_delay_;
+  std::optional<ssl::context> tls_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
   std::vector<std::weak_ptr<Connection>> connections_;   // on the receiver's thread
@@ -186,6 +235,7 @@ class WebhookReceiver {
   std::vector<Received> received_;
   std::size_t outstanding_ = 0;
   std::size_t max_concurrent_ = 0;
+  std::size_t failed_handshakes_ = 0;
   std::thread thread_;
 };
 
@@ -227,6 +277,10 @@ T await(Call call) {
   if (future.wait_for(kDeadline) != std::future_status::ready)
     throw std::runtime_error("no answer before the deadline");
   return future.get();
+}
+
+std::string tls_file(const std::string& name) {
+  return std::string(LIVECART_TEST_TLS_DIR) + "/" + name;
 }
 
 // A free port with nothing listening on it.
@@ -306,6 +360,26 @@ class FulfilmentCourierTest : public ::testing::Test {
     return *result.order;
   }
 
+  // A WMS speaking TLS with tests/data/tls/{name}.pem, which the courier must refuse: the
+  // attempt fails as a TLS error, is retried later, and the WMS never gets the order.
+  void expect_certificate_refused(const std::string& name) {
+    WebhookReceiver wms({200}, 0ms, name);
+    set_webhook(wms.url());
+    buy("k1");
+    auto config = quick_config();
+    config.extra_ca_file = tls_file("ca.pem");
+    start_courier(config);
+    auto log = log_.wait_for(1);
+    EXPECT_EQ(log[0].attempt.http_status, 0);
+    EXPECT_TRUE(log[0].attempt.error.starts_with("tls: ")) << log[0].attempt.error;
+    EXPECT_NE(log[0].attempt.error.find("certificate verify failed"), std::string::npos)
+        << log[0].attempt.error;
+    EXPECT_GT(log[0].next_attempt_ms, 0);
+    EXPECT_TRUE(wms.wait_for(0).empty());
+    EXPECT_EQ(courier_->delivered_total(), 0u);
+    EXPECT_EQ(courier_->failed_attempts_total(), 1u);
+  }
+
   std::vector<commerce::DeliveryAttempt> deliveries(std::int64_t order_id) {
     auto r = await<commerce::Result<std::vector<commerce::DeliveryAttempt>>>(
         [&](auto done) { store_->deliveries(kRoom, order_id, done); });
@@ -363,6 +437,35 @@ TEST_F(FulfilmentCourierTest, PostsAnOrderOnceWithItsJsonAndHeaders) {
   EXPECT_EQ(courier_->in_flight(), 0u);
 }
 
+TEST_F(FulfilmentCourierTest, PostsOverHttpsToAWmsWhoseCertificateItTrusts) {
+  WebhookReceiver wms({200}, 0ms, "wms");
+  set_webhook(wms.url());
+  auto order = buy("k1");
+  auto config = quick_config();
+  config.extra_ca_file = tls_file("ca.pem");
+  start_courier(config);
+
+  auto log = log_.wait_for(1);
+  EXPECT_EQ(log[0].attempt.http_status, 200);
+  EXPECT_EQ(log[0].attempt.error, "");
+  EXPECT_EQ(log[0].next_attempt_ms, 0);
+  auto got = wms.wait_for(1);
+  EXPECT_EQ(got[0].idempotency_key, "order-" + std::to_string(order.id));
+  boost::json::object expected;
+  expected["event"] = "order.created";
+  expected["order"] = commerce::to_json(order);
+  EXPECT_EQ(boost::json::parse(got[0].body), boost::json::value(expected));
+  EXPECT_EQ(wms.failed_handshakes(), 0u);
+}
+
+TEST_F(FulfilmentCourierTest, RefusesAnHttpsCertificateWithoutATrustedChain) {
+  expect_certificate_refused("untrusted");
+}
+
+TEST_F(FulfilmentCourierTest, RefusesAnHttpsCertificateForAnotherName) {
+  expect_certificate_refused("wrong-name");
+}
+
 TEST_F(FulfilmentCourierTest, RetriesWithGrowingBackoffUntilDelivered) {
   WebhookReceiver wms({503, 503, 200});
   set_webhook(wms.url());
@@ -385,7 +488,8 @@ TEST_F(FulfilmentCourierTest, RetriesWithGrowingBackoffUntilDelivered) {
   EXPECT_GE(log[1].attempt.at_ms, log[0].next_attempt_ms);
   EXPECT_GE(log[2].attempt.at_ms, log[1].next_attempt_ms);
   // The schedule itself grows (the gaps actually observed also hold scheduling delays).
-  EXPECT_GT(log[1].next_attempt_ms - log[1].attempt.at_ms, log[0].next_attempt_ms - log[0].attempt.at_ms);
+  EXPECT_GT(log[1].next_attempt_ms - log[1].attempt.at_ms,
+            log[0].next_attempt_ms - log[0].attempt.at_ms);
 
   auto got = wms.wait_for(3);
   for (std::size_t i = 0; i < 3; ++i) {
@@ -532,6 +636,9 @@ TEST_F(FulfilmentCourierTest, RefusesAConfigItCannotRunWith) {
   c = {};
   c.poll_interval = 0ms;
   EXPECT_THROW(make(c), std::invalid_argument);
+  c = {};
+  c.extra_ca_file = tls_file("no-such-ca.pem");
+  EXPECT_THROW(make(c), std::invalid_argument);
 }
 
 TEST(FulfilmentWebhookUrl, SplitsHostPortAndTarget) {
@@ -548,20 +655,24 @@ TEST(FulfilmentWebhookUrl, SplitsHostPortAndTarget) {
            {"http://wms.example.com?x=1", "wms.example.com", "80", "/?x=1"},
            {"http://wms.example.com/a#frag", "wms.example.com", "80", "/a"},
            {"http://[::1]:9000/h", "::1", "9000", "/h"},
+           {"https://wms.example.com/orders", "wms.example.com", "443", "/orders"},
+           {"https://127.0.0.1:8443/hook", "127.0.0.1", "8443", "/hook"},
        }) {
     auto u = server::parse_webhook_url(c.url);
     ASSERT_TRUE(u) << c.url;
+    EXPECT_EQ(u->tls, std::string_view(c.url).starts_with("https://")) << c.url;
     EXPECT_EQ(u->host, c.host) << c.url;
     EXPECT_EQ(u->port, c.port) << c.url;
     EXPECT_EQ(u->target, c.target) << c.url;
   }
 }
 
-TEST(FulfilmentWebhookUrl, RefusesWhatIsNotAPlainHttpUrl) {
+TEST(FulfilmentWebhookUrl, RefusesWhatIsNotAnHttpOrHttpsUrl) {
   for (const char* url :
-       {"", "https://wms.example.com/", "ftp://x/", "http://", "http:///path", "http://h:/x",
-        "http://h:0/", "http://h:65536/", "http://h:80a/", "http://user:pw@h/", "http://h/a b",
-        "http://[::1/", "http://[::1]x/", "wms.example.com/orders"}) {
+       {"", "https:/wms.example.com/", "HTTPS://x/", "https://", "https://user@h/", "ftp://x/",
+        "http://", "http:///path", "http://h:/x", "http://h:0/", "http://h:65536/", "http://h:80a/",
+        "http://user:pw@h/", "http://h/a b", "http://[::1/", "http://[::1]x/",
+        "wms.example.com/orders"}) {
     EXPECT_FALSE(server::parse_webhook_url(url)) << url;
   }
 }
