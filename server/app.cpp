@@ -293,7 +293,12 @@ int run_app(const Config& config) {
   shop.on_order_committed = [&courier] { courier.notify(); };
   analytics.start();
   AnalyticsApi analytics_api(rooms, access, analytics);
-  Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files, media_files, shop, analytics_api);
+  // Bound before the API is made: the room keys answer tells the host console this port.
+  auto rtmp = std::make_shared<media::RtmpServer>(
+      ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.rtmp_port}, gate, config.rtmp,
+      rtmp_stats);
+  Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files, media_files, shop, analytics_api,
+          IngestAddress{rtmp->port(), config.public_host});
   api.add_metrics([&shop, &shop_store, &courier] { return render_shop_metrics(shop, shop_store, courier); });
   api.add_metrics([&analytics] { return render_analytics_metrics(analytics); });
   WsAdmission admission(rooms, access, config.chat);
@@ -303,9 +308,6 @@ int run_app(const Config& config) {
       ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.http_port}, ctx);
   listener->run();
   std::uint16_t port = listener->port();
-  auto rtmp = std::make_shared<media::RtmpServer>(
-      ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.rtmp_port}, gate, config.rtmp,
-      rtmp_stats);
   rtmp->run();
 
   StopOnSignal stop(ioc, *listener, *rtmp, tracker, config.shutdown_grace, [&] {
