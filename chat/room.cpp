@@ -83,6 +83,16 @@ void Room::send_to_staff(std::string encoded_message) {
   });
 }
 
+void Room::set_live(bool live) {
+  asio::post(strand_, [self = shared_from_this(), live] {
+    if (self->live_.exchange(live) == live) return;
+    if (self->closed_) return;
+    auto frame = std::make_shared<const std::string>(encode_stream(live));
+    for (const auto& [id, entry] : self->members_)
+      if (auto member = entry.member.lock()) member->send(frame, false);
+  });
+}
+
 void Room::close() {
   asio::post(strand_, [self = shared_from_this()] {
     if (self->closed_.exchange(true)) return;
@@ -122,6 +132,7 @@ void Room::do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identi
   m->send(std::make_shared<const std::string>(encode_welcome({
               .room_id = info_.id,
               .room_title = info_.title,
+              .live = live_.load(std::memory_order_relaxed),
               .you = who,
               .token = token,
               .online = members_.size() + 1,

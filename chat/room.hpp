@@ -50,6 +50,9 @@ class Room : public std::enable_shared_from_this<Room> {
   // Sends a message at once, outside the batches, to the room's staff connections (host,
   // operators): what only they should see, such as suggestions.
   void send_to_staff(std::string encoded_message);
+  // The room's stream started or ended: every member is told at once, outside the batches
+  // ({"type":"stream","live":…}, never skipped), and later welcomes say so.
+  void set_live(bool live);
   // The room's own banned words (moderation adds them to the node's list).
   void set_banned_words(std::vector<std::string> words);
   // The host ended the room: members are told and disconnected; later joins are refused.
@@ -57,6 +60,7 @@ class Room : public std::enable_shared_from_this<Room> {
 
   [[nodiscard]] const RoomInfo& info() const { return info_; }
   [[nodiscard]] bool is_closed() const { return closed_.load(std::memory_order_relaxed); }
+  [[nodiscard]] bool is_live() const { return live_.load(std::memory_order_relaxed); }
   [[nodiscard]] RoomCounters counters() const;
 
  private:
@@ -103,6 +107,7 @@ class Room : public std::enable_shared_from_this<Room> {
   bool flush_scheduled_ = false;
 
   std::atomic<bool> closed_{false};
+  std::atomic<bool> live_{false};  // written on the strand only
   std::atomic<std::size_t> online_{0};
   std::atomic<std::size_t> peak_online_{0};
   std::atomic<std::uint64_t> messages_{0};

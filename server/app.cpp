@@ -269,10 +269,16 @@ int run_app(const Config& config) {
     live_media.emplace(std::move(lm));
   }
   MediaFiles media_files(live_media ? &*live_media : nullptr);
-  media::StreamHubs streams(ioc.get_executor(), live_media ? media::OutputsFactory{[&live_media](const std::string& room) {
-                                                  return live_media->start(room);
-                                                }}
-                                                           : media::OutputsFactory{});
+  // A room's members hear when its stream starts and ends (the viewer page plays it then).
+  auto tell_room = [&rooms](const std::string& room, bool live) {
+    if (auto r = rooms.find(room)) r->set_live(live);
+  };
+  media::StreamHubs streams(ioc.get_executor(),
+                            live_media ? media::OutputsFactory{[&live_media](const std::string& room) {
+                              return live_media->start(room);
+                            }}
+                                       : media::OutputsFactory{},
+                            tell_room);
   media::RtmpStats rtmp_stats;
   StreamGate gate(rooms, access, streams);
   ShopEvents shop_events(ioc.get_executor(), rooms, shop_store, kStockEventInterval, kPurchaseNoticeInterval);

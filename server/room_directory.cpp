@@ -29,7 +29,7 @@ std::shared_ptr<chat::Room> RoomDirectory::make_room(const RoomRecord& record) c
   return room;
 }
 
-RoomView RoomDirectory::view_of(const Entry& e) { return RoomView{e.record, e.room->counters()}; }
+RoomView RoomDirectory::view_of(const Entry& e) { return RoomView{e.record, e.room->counters(), e.room->is_live()}; }
 
 void RoomDirectory::load() {
   auto records = store_.load_all();

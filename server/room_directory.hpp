@@ -20,6 +20,7 @@ namespace server {
 struct RoomView {
   RoomRecord record;
   chat::RoomCounters counters;
+  bool live = false;  // the room's stream, as its members were last told
   [[nodiscard]] bool closed() const { return record.closed_at != 0; }
 };
 

@@ -148,6 +148,36 @@ TEST_F(MediaTest, KilledPublisherEndsEveryViewersStreamAndTheServerGoesOn) {
   EXPECT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << again->output();
 }
 
+TEST_F(MediaTest, TheRoomSaysWhenItsStreamStartsAndEnds) {
+  auto viewer = join("r1");
+  ASSERT_TRUE(viewer);
+  EXPECT_EQ(viewer->welcome().at("room").at("live"), false);
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1").json().at("live"), false);
+
+  auto ffmpeg = publish(stream_key_);
+  auto started = viewer->wait_type("stream", 30s);
+  ASSERT_TRUE(started) << ffmpeg->output();
+  EXPECT_EQ(started->at("live"), true);
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1").json().at("live"), true);
+  bool listed = false;
+  json::value rooms = http_request(port(), "GET", "/api/rooms").json();
+  for (const auto& r : rooms.at("rooms").as_array()) listed |= r.at("id") == "r1" && r.at("live") == true;
+  EXPECT_TRUE(listed);
+  auto late = join("r1");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->welcome().at("room").at("live"), true);
+  EXPECT_EQ(metric_value(port(), "livecart_stream_live{room=\"r1\"}"), 1);
+
+  ffmpeg->kill(SIGKILL);
+  for (auto* c : {viewer.get(), late.get()}) {
+    auto ended = c->wait_type("stream", 30s);
+    ASSERT_TRUE(ended);
+    EXPECT_EQ(ended->at("live"), false);
+  }
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1").json().at("live"), false);
+  EXPECT_EQ(http_request(port(), "GET", "/live/r1.flv").status, 404);
+}
+
 TEST_F(MediaTest, OfflineRoomAnswersNotLive) {
   auto res = http_request(port(), "GET", "/live/r1.flv");
   EXPECT_EQ(res.status, 404);
