@@ -83,6 +83,8 @@ Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metric
       {V::get, {"api", "rooms", ":", "recordings"}, &Api::recordings},
       {V::get, {"api", "rooms", ":", "banned-words"}, &Api::banned_words},
       {V::put, {"api", "rooms", ":", "banned-words"}, &Api::set_banned_words},
+      {V::get, {"api", "rooms", ":", "bans"}, &Api::bans},
+      {V::delete_, {"api", "rooms", ":", "bans", ":"}, &Api::unban},
   };
 }
 
@@ -176,7 +178,7 @@ void Api::create_room(Call& c, Respond& r) const {
                             "'title' must be at most 100 characters with no control characters"));
   if (title.empty()) title = "直播间 " + id;
 
-  rooms_.create(RoomRecord{id, title, 0, 0, 0, {}},
+  rooms_.create(RoomRecord{id, title, 0, 0, 0, {}, {}},
                 [this, version = c.req.version(), keep_alive = c.req.keep_alive(), r](CreateError err,
                                                                                      std::optional<RoomView> v) {
                   if (err == CreateError::exists)
@@ -249,6 +251,31 @@ void Api::set_banned_words(Call& c, Respond& r) const {
     json::array list(v->record.banned_words.begin(), v->record.banned_words.end());
     r(json_response(version, keep_alive, http::status::ok,
                     json::serialize(json::object{{"room", v->record.id}, {"words", std::move(list)}})));
+  });
+}
+
+void Api::bans(Call& c, Respond& r) const {
+  const std::string& id = c.params[0];
+  auto v = rooms_.view(id);
+  if (!v) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
+  if (!authorize(c, r, id, {Role::host, Role::operator_})) return;
+  r(json_response(c.req, http::status::ok, json::serialize(bans_json(*v))));
+}
+
+void Api::unban(Call& c, Respond& r) const {
+  const std::string& id = c.params[0];
+  if (!rooms_.view(id)) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
+  if (!authorize(c, r, id, {Role::host, Role::operator_})) return;
+  using E = RoomDirectory::UpdateError;
+  rooms_.unban(id, c.params[1], [this, id, version = c.req.version(), keep_alive = c.req.keep_alive(), r](E err) {
+    if (err == E::not_found)
+      return r(error_response(version, keep_alive, http::status::not_found, "not_found", "this user is not banned here"));
+    if (err == E::storage)
+      return r(error_response(version, keep_alive, http::status::internal_server_error, "storage",
+                              "the ban is lifted until the next restart, but could not be stored"));
+    auto v = rooms_.view(id);
+    if (!v) return r(error_response(version, keep_alive, http::status::not_found, "not_found", "no such room"));
+    r(json_response(version, keep_alive, http::status::ok, json::serialize(bans_json(*v))));
   });
 }
 

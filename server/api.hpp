@@ -61,6 +61,8 @@ class Api {
   void recordings(Call& c, Respond& r) const;
   void banned_words(Call& c, Respond& r) const;
   void set_banned_words(Call& c, Respond& r) const;
+  void bans(Call& c, Respond& r) const;
+  void unban(Call& c, Respond& r) const;
 
   static constexpr std::size_t kMaxRoomBannedWords = 500;
   static constexpr std::size_t kMaxBannedWordChars = 20;

@@ -253,7 +253,7 @@ int run_app(const Config& config) {
   AnalyticsHub analytics(ioc.get_executor(), rooms, shop_store);
   rooms.set_observers([&analytics](const std::string& room) { return analytics.observe(room); });
   rooms.load();
-  if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0, 0, {}});
+  if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0, 0, {}, {}});
   StaticFiles files(config.web_dir);
   // Declared before the hubs, which hold the pipelines of live rooms.
   std::optional<media::LiveMedia> live_media;
