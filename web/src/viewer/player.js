@@ -150,8 +150,8 @@ export class LivePlayer {
       if (detail === mpegts.ErrorDetails.NETWORK_STATUS_CODE_INVALID && info?.code === 404) this.offline();
       else this.retry();
     });
-    // The FLV header always announces audio, and mpegts.js then waits for an audio track that a
-    // video-only encoder never sends. The stream's metadata tells: reopen without audio.
+    // mpegts.js waits for every track the FLV header announces. The server's header says which
+    // there are; against one that always announced audio, the metadata tells: reopen without it.
     player.on(mpegts.Events.METADATA_ARRIVED, (meta) => {
       if (gen !== this.gen || !meta || typeof meta !== 'object') return;
       const audio = 'audiocodecid' in meta || 'audiodatarate' in meta || 'stereo' in meta;
