@@ -73,6 +73,7 @@ json::object to_json(const Suggestion& s) {
                    {"updated_ms", s.updated_ms},
                    {"expires_ms", s.expires_ms}};
   out["sku"] = s.sku.empty() ? json::value(nullptr) : json::value(s.sku);
+  out["message_en"] = s.message_en.empty() ? json::value(nullptr) : json::value(s.message_en);
   return out;
 }
 

@@ -32,12 +32,15 @@ const ProductReport* find_product(const Snapshot& s, std::string_view sku) {
   return nullptr;
 }
 
-Suggestion make(std::string rule, std::string key, Severity severity, std::string message, std::string sku = {}) {
+// `message` in Chinese, `message_en` the same advice in English.
+Suggestion make(std::string rule, std::string key, Severity severity, std::string message, std::string message_en,
+                std::string sku = {}) {
   Suggestion out;
   out.rule = std::move(rule);
   out.key = std::move(key);
   out.severity = severity;
   out.message = std::move(message);
+  out.message_en = std::move(message_en);
   out.sku = std::move(sku);
   return out;
 }
@@ -61,6 +64,9 @@ void low_conversion(const Snapshot& s, const RuleConfig& c, std::vector<Suggesti
                     "「" + p.title + "」点击率高于直播间中位数（" + percent(n.ctr()) + "，中位数 " + percent(median_ctr) +
                         "），但转化率明显偏低（" + percent(n.cvr()) + "，中位数 " + percent(median_cvr) +
                         "）：重新讲清价格和好处，或推出试用装",
+                    "\"" + p.title + "\" is clicked more than the room's median (" + percent(n.ctr()) + ", median " +
+                        percent(median_ctr) + ") but converts far less (" + percent(n.cvr()) + ", median " +
+                        percent(median_cvr) + "): explain the price and the benefit again, or offer a trial pack",
                     p.sku);
     sug.evidence = {{"window", to_string(Window::last_5_minutes)},
                     {"impressions", n.impressions},
@@ -86,7 +92,9 @@ void pin_hot_product(const Snapshot& s, const RuleConfig& c, std::vector<Suggest
       const ProductReport* p = find_product(s, sku);
       if (!p || !p->on_shelf || p->stock <= 0) continue;
       auto sug = make("pin_hot_product", "pin_hot_product:" + sku, Severity::info,
-                      "弹幕热词「" + word.word + "」说的是「" + p->title + "」，它还没置顶：把它置顶讲一讲", sku);
+                      "弹幕热词「" + word.word + "」说的是「" + p->title + "」，它还没置顶：把它置顶讲一讲",
+                      "The hot word \"" + word.word + "\" names \"" + p->title + "\", which is not pinned: pin it and present it",
+                      sku);
       sug.evidence = {{"word", word.word}, {"score", rounded(word.score)}, {"rank", rank + 1},
                       {"comments", word.comments}, {"pinned_sku", s.pinned_sku}};
       out.push_back(std::move(sug));
@@ -104,9 +112,13 @@ void purchase_questions(const Snapshot& s, const RuleConfig& c, std::vector<Sugg
   if (!rising(g.questions_last_minute, g.questions_previous_minute, c.min_questions, c.rise)) return;
   const ProductReport* pinned = find_product(s, s.pinned_sku);
   std::string price = pinned ? "报一下「" + pinned->title + "」的价格（" + yuan(pinned->price_cents) + "）" : "报一下价格";
+  std::string price_en =
+      pinned ? "say the price of \"" + pinned->title + "\" (" + yuan(pinned->price_cents) + ")" : "say the price";
   auto sug = make("purchase_questions", "purchase_questions", Severity::warning,
                   "一分钟内 " + std::to_string(g.questions_last_minute) + " 条弹幕在问价格和怎么买：" + price +
                       "，并把购买链接挂出来",
+                  std::to_string(g.questions_last_minute) + " comments in the last minute ask about the price and how to buy: " +
+                      price_en + " and show the purchase link",
                   pinned ? pinned->sku : std::string());
   sug.evidence = {{"last_minute", g.questions_last_minute},
                   {"previous_minute", g.questions_previous_minute},
@@ -119,7 +131,9 @@ void audience_drop(const Snapshot& s, const RuleConfig& c, std::vector<Suggestio
   if (lost < c.audience_drop_min_viewers || static_cast<double>(lost) < c.audience_drop * static_cast<double>(peak)) return;
   auto sug = make("audience_drop", "audience_drop", Severity::warning,
                   "两分钟内在线人数从 " + std::to_string(peak) + " 降到 " + std::to_string(s.online) +
-                      "：发起互动，问答、抽奖或发优惠券");
+                      "：发起互动，问答、抽奖或发优惠券",
+                  "Viewers online fell from " + std::to_string(peak) + " to " + std::to_string(s.online) +
+                      " within two minutes: start an interaction, such as Q&A, a lucky draw or a coupon");
   sug.evidence = {{"peak_last_2_minutes", peak}, {"online", s.online}, {"drop", rounded(static_cast<double>(lost) / peak)}};
   out.push_back(std::move(sug));
 }
@@ -129,7 +143,10 @@ void low_stock(const Snapshot& s, const RuleConfig& c, std::vector<Suggestion>& 
   if (!p || p->stock <= 0 || p->peak_stock <= 0) return;
   if (static_cast<double>(p->stock) >= c.low_stock * static_cast<double>(p->peak_stock)) return;
   auto sug = make("low_stock", "low_stock:" + p->sku, Severity::info,
-                  "置顶的「" + p->title + "」只剩 " + std::to_string(p->stock) + " 件：告诉观众库存有限，抓紧下单", p->sku);
+                  "置顶的「" + p->title + "」只剩 " + std::to_string(p->stock) + " 件：告诉观众库存有限，抓紧下单",
+                  "Only " + std::to_string(p->stock) + " of the pinned \"" + p->title +
+                      "\" are left: tell viewers that stock is limited",
+                  p->sku);
   sug.evidence = {{"stock", p->stock}, {"peak_stock", p->peak_stock},
                   {"share", rounded(static_cast<double>(p->stock) / static_cast<double>(p->peak_stock))}};
   out.push_back(std::move(sug));
@@ -138,12 +155,16 @@ void low_stock(const Snapshot& s, const RuleConfig& c, std::vector<Suggestion>& 
 void negative_comments(const Snapshot& s, const RuleConfig& c, std::vector<Suggestion>& out) {
   const auto& g = s.signals;
   if (!rising(g.complaints_last_minute, g.complaints_previous_minute, c.min_complaints, c.rise)) return;
-  std::string words;
-  for (std::size_t i = 0; i < std::min<std::size_t>(3, g.complaint_words.size()); ++i)
+  std::string words, words_en;
+  for (std::size_t i = 0; i < std::min<std::size_t>(3, g.complaint_words.size()); ++i) {
     words += (i ? "、" : "") + g.complaint_words[i].first;
+    words_en += (i ? ", " : "") + g.complaint_words[i].first;
+  }
   auto sug = make("negative_comments", "negative_comments", Severity::critical,
                   "负面弹幕增多（一分钟内 " + std::to_string(g.complaints_last_minute) + " 条：" + words +
-                      "）：请运营查看并回应");
+                      "）：请运营查看并回应",
+                  "Negative comments are rising (" + std::to_string(g.complaints_last_minute) +
+                      " in the last minute: " + words_en + "): an operator should look and answer");
   sug.evidence = {{"last_minute", g.complaints_last_minute},
                   {"previous_minute", g.complaints_previous_minute},
                   {"words", phrases_json(g.complaint_words)}};
@@ -190,6 +211,7 @@ SuggestionBoard::Raised SuggestionBoard::raise(Suggestion s, std::int64_t now_ms
   auto it = std::find_if(active_.begin(), active_.end(), [&](const Suggestion& a) { return a.key == s.key; });
   if (it != active_.end()) {
     it->message = std::move(s.message);
+    it->message_en = std::move(s.message_en);
     it->evidence = std::move(s.evidence);
     it->severity = s.severity;
     it->updated_ms = now_ms;

@@ -31,7 +31,8 @@ struct Suggestion {
   std::string key;       // one active suggestion per key (e.g. low_conversion:soy-low-sodium)
   std::string source{kBuiltInSource};
   Severity severity = Severity::info;
-  std::string message;
+  std::string message;     // Chinese (zh-CN), the product's own language
+  std::string message_en;  // the same advice in English; empty when a poster gave none
   std::string sku;                 // the product it is about, if any
   boost::json::object evidence;    // the figures behind it
   std::int64_t created_ms = 0;

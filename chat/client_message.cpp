@@ -93,6 +93,11 @@ ParseResult parse_ban(const object& obj, const ChatConfig&) {
   return ClientMessage{BanMsg{std::string(*user)}};
 }
 
+ParseResult parse_unban(const object& obj, const ChatConfig&) {
+  LC_TRY_STRING(user, obj, "user", true, kMaxUserIdBytes);
+  return ClientMessage{UnbanMsg{std::string(*user)}};
+}
+
 ParseResult parse_delete(const object& obj, const ChatConfig&) {
   LC_TRY_UINT(id, obj, "id", true, 0, 1, std::numeric_limits<std::int64_t>::max());
   return ClientMessage{DeleteMsg{id}};
@@ -114,8 +119,8 @@ struct Handler {
 constexpr std::array kHandlers{
     Handler{"chat", parse_chat},         Handler{"like", parse_like},
     Handler{"mute", parse_mute},         Handler{"unmute", parse_unmute},
-    Handler{"ban", parse_ban},           Handler{"delete", parse_delete},
-    Handler{"slow_mode", parse_slow_mode},
+    Handler{"ban", parse_ban},           Handler{"unban", parse_unban},
+    Handler{"delete", parse_delete},     Handler{"slow_mode", parse_slow_mode},
 };
 
 }  // namespace

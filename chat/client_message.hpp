@@ -15,11 +15,12 @@ struct LikeMsg { std::uint32_t count = 1; };
 struct MuteMsg { std::string user_id; std::uint32_t seconds = 0; };  // 0: until unmuted
 struct UnmuteMsg { std::string user_id; };
 struct BanMsg { std::string user_id; };
+struct UnbanMsg { std::string user_id; };
 struct DeleteMsg { std::uint64_t message_id = 0; };
 struct SlowModeMsg { std::uint32_t seconds = 0; };  // 0: off
 
 using ClientMessage =
-    std::variant<ChatMsg, LikeMsg, MuteMsg, UnmuteMsg, BanMsg, DeleteMsg, SlowModeMsg>;
+    std::variant<ChatMsg, LikeMsg, MuteMsg, UnmuteMsg, BanMsg, UnbanMsg, DeleteMsg, SlowModeMsg>;
 
 struct ParseError {
   std::string code;     // bad_json, unknown_type, bad_field

@@ -55,6 +55,8 @@ std::string encode_slow_mode(std::chrono::seconds interval) {
   return json::serialize(json::object{{"type", "slow_mode"}, {"seconds", interval.count()}});
 }
 
+std::string encode_stream(bool live) { return live ? R"({"type":"stream","live":true})" : R"({"type":"stream","live":false})"; }
+
 std::string encode_batch(const std::vector<std::string>& events) {
   return join_array(R"({"type":"batch","events":[)", events, "]}");
 }
@@ -68,7 +70,7 @@ std::string encode_error(const ErrorInfo& e) {
 
 std::string encode_welcome(const WelcomeInfo& w) {
   json::object o{{"type", "welcome"},
-                 {"room", json::object{{"id", w.room_id}, {"title", w.room_title}}},
+                 {"room", json::object{{"id", w.room_id}, {"title", w.room_title}, {"live", w.live}}},
                  {"you", user_json(w.you)},
                  {"token", w.token},
                  {"online", w.online},

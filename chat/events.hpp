@@ -24,6 +24,8 @@ struct ChatEvent {
 [[nodiscard]] std::string encode_online(std::size_t count);
 [[nodiscard]] std::string encode_deleted(std::uint64_t message_id);
 [[nodiscard]] std::string encode_slow_mode(std::chrono::seconds interval);
+// {"type":"stream","live":true|false}: the room's stream started or ended.
+[[nodiscard]] std::string encode_stream(bool live);
 
 // {"type":"batch","events":[e1,e2,...]} from events already encoded.
 [[nodiscard]] std::string encode_batch(const std::vector<std::string>& events);
@@ -39,6 +41,7 @@ struct ErrorInfo {
 struct WelcomeInfo {
   std::string_view room_id;
   std::string_view room_title;
+  bool live = false;  // the room's stream
   const Identity& you;
   std::string_view token;
   std::size_t online = 0;

@@ -42,6 +42,7 @@ class Moderator {
   [[nodiscard]] bool is_muted(const std::string& user_id, Clock::time_point now) const;
 
   void ban(const std::string& user_id);
+  void unban(const std::string& user_id) { banned_.erase(user_id); }
   [[nodiscard]] bool is_banned(const std::string& user_id) const;
 
   // The room's own banned words, on top of the node's list (ChatConfig::banned_words).

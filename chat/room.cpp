@@ -24,11 +24,12 @@ Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 lacks C++20 aggregate deduc
 }  // namespace
 
 Room::Room(asio::any_io_executor executor, RoomInfo info, const ChatConfig& config, ChatStats& stats,
-           std::shared_ptr<RoomObserver> observer)
+           std::shared_ptr<RoomObserver> observer, BanStore bans)
     : info_(std::move(info)),
       config_(config),
       stats_(stats),
       observer_(std::move(observer)),
+      ban_store_(std::move(bans)),
       strand_(asio::make_strand(executor)),
       flush_timer_(strand_),
       moderator_(config) {}
@@ -83,6 +84,46 @@ void Room::send_to_staff(std::string encoded_message) {
   });
 }
 
+void Room::set_live(bool live) {
+  asio::post(strand_, [self = shared_from_this(), live] {
+    if (self->live_.exchange(live) == live) return;
+    if (self->closed_) return;
+    auto frame = std::make_shared<const std::string>(encode_stream(live));
+    for (const auto& [id, entry] : self->members_)
+      if (auto member = entry.member.lock()) member->send(frame, false);
+  });
+}
+
+void Room::load_bans(std::vector<std::string> user_ids) {
+  asio::post(strand_, [self = shared_from_this(), ids = std::move(user_ids)] {
+    for (const auto& id : ids) self->moderator_.ban(id);
+  });
+}
+
+void Room::unban(std::string user_id, std::function<void(bool stored)> done) {
+  asio::post(strand_, [self = shared_from_this(), id = std::move(user_id), done = std::move(done)] {
+    self->moderator_.unban(id);
+    if (!self->ban_store_) return done(true);
+    self->ban_store_(Ban{id, {}, 0}, false, done);
+  });
+}
+
+void Room::store_ban(Ban ban, bool banned, std::weak_ptr<Member> by) {
+  const char* action = banned ? "ban" : "unban";
+  auto reply = [self = shared_from_this(), by = std::move(by), action, user = ban.user_id](bool stored) {
+    asio::post(self->strand_, [self, by, action, user, stored] {
+      auto m = by.lock();
+      if (!m) return;
+      m->send(std::make_shared<const std::string>(
+                  stored ? encode_ack(action, "user", user)
+                         : encode_error({"storage", "done for now, but it could not be stored: it is lost on restart"})),
+              false);
+    });
+  };
+  if (!ban_store_) return reply(true);
+  ban_store_(ban, banned, std::move(reply));
+}
+
 void Room::close() {
   asio::post(strand_, [self = shared_from_this()] {
     if (self->closed_.exchange(true)) return;
@@ -122,6 +163,7 @@ void Room::do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identi
   m->send(std::make_shared<const std::string>(encode_welcome({
               .room_id = info_.id,
               .room_title = info_.title,
+              .live = live_.load(std::memory_order_relaxed),
               .you = who,
               .token = token,
               .online = members_.size() + 1,
@@ -221,9 +263,17 @@ void Room::on_moderation(MemberEntry& from, ClientMessage& message) {
           },
           [&](BanMsg& m) {
             if (target_is_staff(m.user_id)) return send_to(from, encode_error({"forbidden", "staff cannot be banned"}));
+            Ban ban{m.user_id, {}, unix_ms_now()};
+            for (const auto& [id, entry] : members_)
+              if (entry.who.user_id == m.user_id) ban.nick = entry.who.nick;
+            // Out at once; the ack waits for the store.
             moderator_.ban(m.user_id);
             kick_user(m.user_id, CloseReason::banned);
-            send_to(from, encode_ack("ban", "user", m.user_id));
+            store_ban(std::move(ban), true, from.member);
+          },
+          [&](UnbanMsg& m) {
+            moderator_.unban(m.user_id);
+            store_ban(Ban{m.user_id, {}, 0}, false, from.member);
           },
           [&](DeleteMsg& m) {
             if (m.message_id > last_message_id_)

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "chat/ban_store.hpp"
 #include "chat/chat_config.hpp"
 #include "chat/chat_stats.hpp"
 #include "chat/client_message.hpp"
@@ -38,8 +39,9 @@ struct RoomCounters {
 class Room : public std::enable_shared_from_this<Room> {
  public:
   // `observer` (may be null) hears of every member's coming and going, comments and likes.
+  // `bans` (may be empty: bans stay in memory) makes bans and unbans durable.
   Room(boost::asio::any_io_executor executor, RoomInfo info, const ChatConfig& config, ChatStats& stats,
-       std::shared_ptr<RoomObserver> observer = nullptr);
+       std::shared_ptr<RoomObserver> observer = nullptr, BanStore bans = {});
 
   // `token` is handed back in the welcome so that the client can reconnect as the same user.
   void join(std::uint64_t member_id, std::weak_ptr<Member> member, Identity who, std::string token);
@@ -50,13 +52,21 @@ class Room : public std::enable_shared_from_this<Room> {
   // Sends a message at once, outside the batches, to the room's staff connections (host,
   // operators): what only they should see, such as suggestions.
   void send_to_staff(std::string encoded_message);
+  // The room's stream started or ended: every member is told at once, outside the batches
+  // ({"type":"stream","live":…}, never skipped), and later welcomes say so.
+  void set_live(bool live);
   // The room's own banned words (moderation adds them to the node's list).
   void set_banned_words(std::vector<std::string> words);
+  // Bans stored earlier (at start): these users are refused again, with no store call.
+  void load_bans(std::vector<std::string> user_ids);
+  // Lifts a ban (as the `unban` message does); `done(stored)` once the store has it.
+  void unban(std::string user_id, std::function<void(bool stored)> done);
   // The host ended the room: members are told and disconnected; later joins are refused.
   void close();
 
   [[nodiscard]] const RoomInfo& info() const { return info_; }
   [[nodiscard]] bool is_closed() const { return closed_.load(std::memory_order_relaxed); }
+  [[nodiscard]] bool is_live() const { return live_.load(std::memory_order_relaxed); }
   [[nodiscard]] RoomCounters counters() const;
 
  private:
@@ -78,6 +88,8 @@ class Room : public std::enable_shared_from_this<Room> {
   void on_moderation(MemberEntry& from, ClientMessage& message);
   void send_to(const MemberEntry& entry, std::string frame);
   void kick_user(const std::string& user_id, CloseReason reason);
+  // Stores the change, then acks to `by` (or tells it the store failed); at once without a store.
+  void store_ban(Ban ban, bool banned, std::weak_ptr<Member> by);
   void schedule_flush();
   void flush();
 
@@ -85,6 +97,7 @@ class Room : public std::enable_shared_from_this<Room> {
   const ChatConfig& config_;
   ChatStats& stats_;
   std::shared_ptr<RoomObserver> observer_;
+  BanStore ban_store_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   boost::asio::steady_timer flush_timer_;
   Moderator moderator_;
@@ -103,6 +116,7 @@ class Room : public std::enable_shared_from_this<Room> {
   bool flush_scheduled_ = false;
 
   std::atomic<bool> closed_{false};
+  std::atomic<bool> live_{false};  // written on the strand only
   std::atomic<std::size_t> online_{0};
   std::atomic<std::size_t> peak_online_{0};
   std::atomic<std::uint64_t> messages_{0};

@@ -97,10 +97,7 @@ json::object to_json(const Product& p) {
 }
 
 json::object to_json(const FlashSale& s, std::int64_t now_ms) {
-  std::string_view state = s.stopped || now_ms >= s.ends_at_ms ? "ended"
-                           : s.sold >= s.quantity               ? "sold_out"
-                           : now_ms < s.starts_at_ms            ? "scheduled"
-                                                                : "running";
+  std::string_view state = s.state(now_ms);
   return {{"id", s.id},
           {"sku", s.sku},
           {"price_cents", s.price_cents},

@@ -48,6 +48,10 @@ struct FlashSale {
   [[nodiscard]] std::int64_t remaining() const { return quantity - sold; }
   [[nodiscard]] bool over(std::int64_t now_ms) const { return stopped || sold >= quantity || now_ms >= ends_at_ms; }
   [[nodiscard]] bool started(std::int64_t now_ms) const { return now_ms >= starts_at_ms; }
+  // "scheduled", "running", "sold_out" or "ended" (stopped or past its end).
+  [[nodiscard]] std::string_view state(std::int64_t now_ms) const {
+    return stopped || now_ms >= ends_at_ms ? "ended" : sold >= quantity ? "sold_out" : now_ms < starts_at_ms ? "scheduled" : "running";
+  }
 };
 
 enum class CouponKind { welcome, room };  // welcome: 新人券, only for a viewer with no order in the room yet

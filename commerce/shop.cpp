@@ -519,4 +519,25 @@ std::vector<CouponClaim> Shop::claims_of(const std::string& user_id) const {
   return out;
 }
 
+Catalogue Shop::catalogue() const {
+  Catalogue c;
+  for (const auto& sku : shelf_order_) c.products.push_back(products_.at(sku));
+  for (const auto& [sku, p] : products_)
+    if (!p.on_shelf) c.products.push_back(p);
+  for (const auto& [id, s] : sales_) c.sales.push_back(s);
+  std::stable_sort(c.sales.begin(), c.sales.end(),
+                   [](const FlashSale& a, const FlashSale& b) { return a.starts_at_ms > b.starts_at_ms; });
+  for (const auto& [id, coupon] : coupons_) c.coupons.push_back(coupon);
+  return c;
+}
+
+std::vector<CouponClaim> Shop::claims_of_coupon(const std::string& coupon_id) const {
+  std::vector<CouponClaim> out;
+  for (auto it = claims_.lower_bound({coupon_id, ""}); it != claims_.end() && it->first.first == coupon_id; ++it)
+    out.push_back(it->second);
+  std::stable_sort(out.begin(), out.end(),
+                   [](const CouponClaim& a, const CouponClaim& b) { return a.claimed_at_ms > b.claimed_at_ms; });
+  return out;
+}
+
 }  // namespace commerce

@@ -43,6 +43,14 @@ struct ShelfView {
   std::vector<PickupPoint> pickup_points;
 };
 
+// Everything the room's shop holds beside orders, for its staff (the host console's lists):
+// products taken off the shelf, sales that are over and coupons withdrawn or used up included.
+struct Catalogue {
+  std::vector<Product> products;  // the shelf in its order, then the others by SKU
+  std::vector<FlashSale> sales;   // the latest start first
+  std::vector<Coupon> coupons;    // by id
+};
+
 struct OrderQuery {
   std::string sku;                     // empty: every product
   std::optional<OrderStatus> status;   // nullopt: every status
@@ -143,6 +151,9 @@ class Shop {
   [[nodiscard]] const Order* order(std::int64_t id) const;
   [[nodiscard]] std::vector<Order> orders(const OrderQuery& q) const;
   [[nodiscard]] std::vector<CouponClaim> claims_of(const std::string& user_id) const;
+  [[nodiscard]] Catalogue catalogue() const;
+  // Who claimed the coupon, the latest claim first.
+  [[nodiscard]] std::vector<CouponClaim> claims_of_coupon(const std::string& coupon_id) const;
   [[nodiscard]] const std::vector<std::string>& shelf_order() const { return shelf_order_; }
   [[nodiscard]] const std::string& pinned() const { return pinned_; }
   [[nodiscard]] const std::string& webhook_url() const { return webhook_url_; }

@@ -509,6 +509,17 @@ void SqliteStore::claims_of(const std::string& room, std::string user_id, Done<s
       done);
 }
 
+void SqliteStore::catalogue(const std::string& room, Done<Catalogue> done) {
+  read<Catalogue>(room, [](const Shop& s, std::int64_t) { return Result<Catalogue>{s.catalogue(), {}}; }, done);
+}
+
+void SqliteStore::coupon_claims(const std::string& room, std::string coupon_id, Done<std::vector<CouponClaim>> done) {
+  read<std::vector<CouponClaim>>(room, [&coupon_id](const Shop& s, std::int64_t) {
+    if (!s.coupon(coupon_id)) return Result<std::vector<CouponClaim>>::fail(Errc::not_found, "no such coupon");
+    return Result<std::vector<CouponClaim>>{s.claims_of_coupon(coupon_id), {}};
+  }, done);
+}
+
 void SqliteStore::webhook(const std::string& room, Done<std::string> done) {
   read<std::string>(room, [](const Shop& s, std::int64_t) { return Result<std::string>{s.webhook_url(), {}}; }, done);
 }

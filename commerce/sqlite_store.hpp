@@ -54,6 +54,8 @@ class SqliteStore final : public Store {
   void orders(const std::string& room, OrderQuery q, Done<std::vector<Order>> done) override;
   void order(const std::string& room, std::int64_t id, Done<Order> done) override;
   void claims_of(const std::string& room, std::string user_id, Done<std::vector<CouponClaim>> done) override;
+  void catalogue(const std::string& room, Done<Catalogue> done) override;
+  void coupon_claims(const std::string& room, std::string coupon_id, Done<std::vector<CouponClaim>> done) override;
   void webhook(const std::string& room, Done<std::string> done) override;
 
   void due_deliveries(std::int64_t now_ms, std::size_t limit, Done<std::vector<PendingDelivery>> done) override;

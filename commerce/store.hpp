@@ -83,6 +83,9 @@ class Store {
   virtual void orders(const std::string& room, OrderQuery q, Done<std::vector<Order>> done) = 0;
   virtual void order(const std::string& room, std::int64_t id, Done<Order> done) = 0;
   virtual void claims_of(const std::string& room, std::string user_id, Done<std::vector<CouponClaim>> done) = 0;
+  virtual void catalogue(const std::string& room, Done<Catalogue> done) = 0;
+  // not_found: the room has no such coupon.
+  virtual void coupon_claims(const std::string& room, std::string coupon_id, Done<std::vector<CouponClaim>> done) = 0;
   virtual void webhook(const std::string& room, Done<std::string> done) = 0;
 
   // The fulfilment outbox: orders due for delivery at `now_ms` (oldest first), the attempts

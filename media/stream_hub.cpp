@@ -5,11 +5,12 @@
 namespace media {
 namespace asio = boost::asio;
 
-StreamHub::StreamHub(asio::any_io_executor executor, std::string room, OutputsFactory outputs)
+StreamHub::StreamHub(asio::any_io_executor executor, std::string room, OutputsFactory outputs, LiveListener on_live)
     : room_(std::move(room)),
       strand_(asio::make_strand(std::move(executor))),
       audio_wait_(strand_),
-      make_outputs_(std::move(outputs)) {}
+      make_outputs_(std::move(outputs)),
+      on_live_(std::move(on_live)) {}
 
 void StreamHub::for_each_sink(const auto& fn) {
   for (auto it = sinks_.begin(); it != sinks_.end();) {
@@ -30,11 +31,13 @@ void StreamHub::claim(std::uint64_t publisher, std::chrono::steady_clock::durati
     if (self->publisher_ != 0 && now - self->last_push_ < stale_after) return done(false);
     // A takeover keeps the viewers and the outputs: the new publisher's headers and keyframe follow.
     self->fan_out();  // the old publisher's last tags
-    if (self->publisher_ == 0 && self->make_outputs_) self->outputs_ = self->make_outputs_(self->room_);
+    const bool starting = self->publisher_ == 0;
+    if (starting && self->make_outputs_) self->outputs_ = self->make_outputs_(self->room_);
     self->publisher_ = publisher;
     self->last_push_ = now;
     self->cache_.clear();
     self->live_ = true;
+    if (starting && self->on_live_) self->on_live_(self->room_, true);
     done(true);
   });
 }
@@ -79,6 +82,7 @@ void StreamHub::release(std::uint64_t publisher) {
     self->fan_out();
     self->publisher_ = 0;
     self->live_ = false;
+    if (self->on_live_) self->on_live_(self->room_, false);
     self->for_each_sink([](StreamSink& s) { s.on_end(); });
     if (self->outputs_) self->outputs_->on_end();
     self->outputs_.reset();

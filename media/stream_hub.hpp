@@ -41,6 +41,11 @@ class StreamSink {
 // fed every tag from the first and told on_end() when the stream stops. May return nullptr.
 using OutputsFactory = std::function<std::shared_ptr<StreamSink>(const std::string& room)>;
 
+// Told when a room's stream goes live (a publisher claims a hub nobody publishes to) and when it
+// ends (the publisher stops or drops); a takeover of a stale publisher is neither. Called on the
+// hub's strand: must return at once.
+using LiveListener = std::function<void(const std::string& room, bool live)>;
+
 class StreamHub : public std::enable_shared_from_this<StreamHub> {
  public:
   // An audio frame waits at most this long for the next video frame, so that both reach each
@@ -49,7 +54,8 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   // picture is what its delay is judged by, and its audio is buffered against the video anyway.
   static constexpr std::chrono::milliseconds kAudioWait{34};
 
-  StreamHub(boost::asio::any_io_executor executor, std::string room, OutputsFactory outputs = {});
+  StreamHub(boost::asio::any_io_executor executor, std::string room, OutputsFactory outputs = {},
+            LiveListener on_live = {});
 
   // Claims the stream for `publisher`: granted when nobody publishes, or when the current
   // publisher has sent nothing for `stale_after` (an encoder reconnecting after a network blip
@@ -86,6 +92,7 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   std::uint64_t run_number_ = 0;  // counts fan-outs: a wait for an earlier run is stale
   bool waiting_ = false;
   OutputsFactory make_outputs_;
+  LiveListener on_live_;
   std::shared_ptr<StreamSink> outputs_;  // this broadcast's; not a viewer
   std::uint64_t publisher_ = 0;  // 0: offline
   std::chrono::steady_clock::time_point last_push_{};

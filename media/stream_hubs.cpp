@@ -5,7 +5,7 @@ namespace media {
 std::shared_ptr<StreamHub> StreamHubs::get_or_create(const std::string& room) {
   std::lock_guard lock(mutex_);
   auto& hub = hubs_[room];
-  if (!hub) hub = std::make_shared<StreamHub>(executor_, room, outputs_);
+  if (!hub) hub = std::make_shared<StreamHub>(executor_, room, outputs_, on_live_);
   return hub;
 }
 

@@ -14,8 +14,8 @@ namespace media {
 
 class StreamHubs {
  public:
-  explicit StreamHubs(boost::asio::any_io_executor executor, OutputsFactory outputs = {})
-      : executor_(std::move(executor)), outputs_(std::move(outputs)) {}
+  explicit StreamHubs(boost::asio::any_io_executor executor, OutputsFactory outputs = {}, LiveListener on_live = {})
+      : executor_(std::move(executor)), outputs_(std::move(outputs)), on_live_(std::move(on_live)) {}
 
   [[nodiscard]] std::shared_ptr<StreamHub> get_or_create(const std::string& room);
   [[nodiscard]] std::shared_ptr<StreamHub> find(const std::string& room) const;
@@ -24,6 +24,7 @@ class StreamHubs {
  private:
   boost::asio::any_io_executor executor_;
   OutputsFactory outputs_;
+  LiveListener on_live_;  // given to every hub
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<StreamHub>> hubs_;
 };

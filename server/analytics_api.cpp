@@ -24,7 +24,8 @@ bool source_name(std::string_view s) {
 
 // The suggestion in `b`, or what is wrong with it.
 std::string parse_suggestion(const json::object& b, analytics::Suggestion& s, std::int64_t& ttl_seconds) {
-  static const std::vector<std::string_view> known{"message", "source", "severity", "key", "sku", "ttl_seconds", "evidence"};
+  static const std::vector<std::string_view> known{"message",    "message_en", "source",  "severity",
+                                                   "key",        "sku",        "ttl_seconds", "evidence"};
   for (const auto& kv : b)
     if (std::find(known.begin(), known.end(), kv.key()) == known.end())
       return "unknown field '" + std::string(kv.key()) + "'";
@@ -40,6 +41,12 @@ std::string parse_suggestion(const json::object& b, analytics::Suggestion& s, st
   if (!source || !source_name(*source))
     return "'source' must name the model: 1-40 letters, digits, '-', '_' or '.' (not 'livecart')";
   s.message = *message;
+  if (b.contains("message_en")) {
+    auto* en = text("message_en");
+    if (!en || en->empty() || !printable(*en) || chat::code_point_count(*en) > AnalyticsApi::kMaxMessageChars)
+      return "'message_en' must be 1-" + std::to_string(AnalyticsApi::kMaxMessageChars) + " printable characters";
+    s.message_en = *en;
+  }
   s.source = *source;
   s.rule = "external";
 

@@ -27,20 +27,38 @@ bool valid_room_id(std::string_view id) {
   return true;
 }
 
-json::object keys_json(const Access& access, const RoomView& v) {
+json::object keys_json(const Access& access, const IngestAddress& ingest, const RoomView& v) {
   const std::string& id = v.record.id;
+  json::value url = nullptr;
+  if (auto u = ingest.rtmp_url(); !u.empty()) url = u;
   return json::object{{"room", id},
                       {"host_key", access.host_key(id)},
                       {"operator_key", access.operator_key(id)},
                       {"stream_key", access.stream_key(id, v.record.stream_key_generation)},
-                      {"stream_key_generation", v.record.stream_key_generation}};
+                      {"stream_key_generation", v.record.stream_key_generation},
+                      {"rtmp_port", ingest.rtmp_port},
+                      {"rtmp_url", std::move(url)}};
+}
+
+json::object bans_json(const RoomView& v) {
+  json::array list;
+  for (const auto& b : v.record.bans)
+    list.push_back(json::object{{"user", b.user_id}, {"nick", b.nick}, {"banned_at_ms", b.at_ms}});
+  return json::object{{"room", v.record.id}, {"bans", std::move(list)}};
 }
 
 }  // namespace
 
+std::string IngestAddress::rtmp_url() const {
+  if (public_host.empty()) return {};
+  bool bare_ipv6 = public_host.find(':') != std::string::npos && public_host.front() != '[';
+  std::string host = bare_ipv6 ? "[" + public_host + "]" : public_host;
+  return "rtmp://" + host + ":" + std::to_string(rtmp_port) + "/live";
+}
+
 Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
          const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files, const MediaFiles& media_files,
-         const CommerceApi& shop, const AnalyticsApi& analytics)
+         const CommerceApi& shop, const AnalyticsApi& analytics, IngestAddress ingest)
     : rooms_(rooms),
       access_(access),
       metrics_(metrics),
@@ -50,7 +68,8 @@ Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metric
       files_(files),
       media_files_(media_files),
       shop_(shop),
-      analytics_(analytics) {
+      analytics_(analytics),
+      ingest_(std::move(ingest)) {
   using V = http::verb;
   routes_ = {
       {V::get, {"healthz"}, &Api::healthz},
@@ -64,6 +83,8 @@ Api::Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metric
       {V::get, {"api", "rooms", ":", "recordings"}, &Api::recordings},
       {V::get, {"api", "rooms", ":", "banned-words"}, &Api::banned_words},
       {V::put, {"api", "rooms", ":", "banned-words"}, &Api::set_banned_words},
+      {V::get, {"api", "rooms", ":", "bans"}, &Api::bans},
+      {V::delete_, {"api", "rooms", ":", "bans", ":"}, &Api::unban},
   };
 }
 
@@ -157,7 +178,7 @@ void Api::create_room(Call& c, Respond& r) const {
                             "'title' must be at most 100 characters with no control characters"));
   if (title.empty()) title = "直播间 " + id;
 
-  rooms_.create(RoomRecord{id, title, 0, 0, 0, {}},
+  rooms_.create(RoomRecord{id, title, 0, 0, 0, {}, {}},
                 [this, version = c.req.version(), keep_alive = c.req.keep_alive(), r](CreateError err,
                                                                                      std::optional<RoomView> v) {
                   if (err == CreateError::exists)
@@ -189,7 +210,7 @@ void Api::room_keys(Call& c, Respond& r) const {
   auto v = rooms_.view(id);
   if (!v) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
   if (!authorize(c, r, id, {Role::host})) return;
-  r(json_response(c.req, http::status::ok, json::serialize(keys_json(access_, *v))));
+  r(json_response(c.req, http::status::ok, json::serialize(keys_json(access_, ingest_, *v))));
 }
 
 void Api::banned_words(Call& c, Respond& r) const {
@@ -233,6 +254,31 @@ void Api::set_banned_words(Call& c, Respond& r) const {
   });
 }
 
+void Api::bans(Call& c, Respond& r) const {
+  const std::string& id = c.params[0];
+  auto v = rooms_.view(id);
+  if (!v) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
+  if (!authorize(c, r, id, {Role::host, Role::operator_})) return;
+  r(json_response(c.req, http::status::ok, json::serialize(bans_json(*v))));
+}
+
+void Api::unban(Call& c, Respond& r) const {
+  const std::string& id = c.params[0];
+  if (!rooms_.view(id)) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
+  if (!authorize(c, r, id, {Role::host, Role::operator_})) return;
+  using E = RoomDirectory::UpdateError;
+  rooms_.unban(id, c.params[1], [this, id, version = c.req.version(), keep_alive = c.req.keep_alive(), r](E err) {
+    if (err == E::not_found)
+      return r(error_response(version, keep_alive, http::status::not_found, "not_found", "this user is not banned here"));
+    if (err == E::storage)
+      return r(error_response(version, keep_alive, http::status::internal_server_error, "storage",
+                              "the ban is lifted until the next restart, but could not be stored"));
+    auto v = rooms_.view(id);
+    if (!v) return r(error_response(version, keep_alive, http::status::not_found, "not_found", "no such room"));
+    r(json_response(version, keep_alive, http::status::ok, json::serialize(bans_json(*v))));
+  });
+}
+
 void Api::rotate_stream_key(Call& c, Respond& r) const {
   const std::string& id = c.params[0];
   if (!rooms_.view(id)) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
@@ -242,7 +288,7 @@ void Api::rotate_stream_key(Call& c, Respond& r) const {
                                    E err, std::optional<RoomView> v) {
     switch (err) {
       case E::none:
-        return r(json_response(version, keep_alive, http::status::ok, json::serialize(keys_json(access_, *v))));
+        return r(json_response(version, keep_alive, http::status::ok, json::serialize(keys_json(access_, ingest_, *v))));
       case E::not_found:
         return r(error_response(version, keep_alive, http::status::not_found, "not_found", "no such room"));
       case E::closed:

@@ -18,11 +18,20 @@
 
 namespace server {
 
+// Where encoders publish, for the room keys answer: the RTMP port actually bound (also when
+// --rtmp-port is 0) and the host name they reach this node by, when one is configured.
+struct IngestAddress {
+  std::uint16_t rtmp_port = 0;
+  std::string public_host;  // empty: not known
+  // "rtmp://HOST:PORT/live" (the server field of OBS), or "" without a public host.
+  [[nodiscard]] std::string rtmp_url() const;
+};
+
 class Api {
  public:
   Api(RoomDirectory& rooms, const Access& access, const ServerMetrics& metrics, const chat::ChatStats& chat_stats,
       const media::RtmpStats& rtmp_stats, const media::StreamHubs& streams, const StaticFiles& files, const MediaFiles& media_files,
-      const CommerceApi& shop, const AnalyticsApi& analytics);
+      const CommerceApi& shop, const AnalyticsApi& analytics, IngestAddress ingest);
 
   void handle(Request req, Respond respond) const;
   // More Prometheus text appended to /metrics (modules wired in by run_app).
@@ -52,6 +61,8 @@ class Api {
   void recordings(Call& c, Respond& r) const;
   void banned_words(Call& c, Respond& r) const;
   void set_banned_words(Call& c, Respond& r) const;
+  void bans(Call& c, Respond& r) const;
+  void unban(Call& c, Respond& r) const;
 
   static constexpr std::size_t kMaxRoomBannedWords = 500;
   static constexpr std::size_t kMaxBannedWordChars = 20;
@@ -71,6 +82,7 @@ class Api {
   const MediaFiles& media_files_;
   const CommerceApi& shop_;
   const AnalyticsApi& analytics_;
+  IngestAddress ingest_;
   std::vector<Route> routes_;
   std::vector<std::function<std::string()>> metric_sections_;
 };

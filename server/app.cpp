@@ -253,7 +253,7 @@ int run_app(const Config& config) {
   AnalyticsHub analytics(ioc.get_executor(), rooms, shop_store);
   rooms.set_observers([&analytics](const std::string& room) { return analytics.observe(room); });
   rooms.load();
-  if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0, 0, {}});
+  if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0, 0, {}, {}});
   StaticFiles files(config.web_dir);
   // Declared before the hubs, which hold the pipelines of live rooms.
   std::optional<media::LiveMedia> live_media;
@@ -269,10 +269,16 @@ int run_app(const Config& config) {
     live_media.emplace(std::move(lm));
   }
   MediaFiles media_files(live_media ? &*live_media : nullptr);
-  media::StreamHubs streams(ioc.get_executor(), live_media ? media::OutputsFactory{[&live_media](const std::string& room) {
-                                                  return live_media->start(room);
-                                                }}
-                                                           : media::OutputsFactory{});
+  // A room's members hear when its stream starts and ends (the viewer page plays it then).
+  auto tell_room = [&rooms](const std::string& room, bool live) {
+    if (auto r = rooms.find(room)) r->set_live(live);
+  };
+  media::StreamHubs streams(ioc.get_executor(),
+                            live_media ? media::OutputsFactory{[&live_media](const std::string& room) {
+                              return live_media->start(room);
+                            }}
+                                       : media::OutputsFactory{},
+                            tell_room);
   media::RtmpStats rtmp_stats;
   StreamGate gate(rooms, access, streams);
   ShopEvents shop_events(ioc.get_executor(), rooms, shop_store, kStockEventInterval, kPurchaseNoticeInterval);
@@ -295,7 +301,12 @@ int run_app(const Config& config) {
   shop.on_order_committed = [&courier] { courier.notify(); };
   analytics.start();
   AnalyticsApi analytics_api(rooms, access, analytics);
-  Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files, media_files, shop, analytics_api);
+  // Bound before the API is made: the room keys answer tells the host console this port.
+  auto rtmp = std::make_shared<media::RtmpServer>(
+      ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.rtmp_port}, gate, config.rtmp,
+      rtmp_stats);
+  Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files, media_files, shop, analytics_api,
+          IngestAddress{rtmp->port(), config.public_host});
   api.add_metrics([&shop, &shop_store, &courier] { return render_shop_metrics(shop, shop_store, courier); });
   api.add_metrics([&analytics] { return render_analytics_metrics(analytics); });
   WsAdmission admission(rooms, access, config.chat);
@@ -305,9 +316,6 @@ int run_app(const Config& config) {
       ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.http_port}, ctx);
   listener->run();
   std::uint16_t port = listener->port();
-  auto rtmp = std::make_shared<media::RtmpServer>(
-      ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.rtmp_port}, gate, config.rtmp,
-      rtmp_stats);
   rtmp->run();
 
   StopOnSignal stop(ioc, *listener, *rtmp, tracker, config.shutdown_grace, [&] {

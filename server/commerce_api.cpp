@@ -1,5 +1,6 @@
 #include "server/commerce_api.hpp"
 
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 #include <charconv>
@@ -77,14 +78,18 @@ CommerceApi::CommerceApi(const RoomDirectory& rooms, const Access& access, comme
   routes_ = {
       {V::get, {r, rm, id, "shelf"}, &CommerceApi::shelf},
       {V::put, {r, rm, id, "shelf", "order"}, &CommerceApi::shelf_order},
+      {V::get, {r, rm, id, "products"}, &CommerceApi::list_products},
       {V::post, {r, rm, id, "products"}, &CommerceApi::create_product},
       {V::patch, {r, rm, id, "products", id}, &CommerceApi::update_product},
       {V::delete_, {r, rm, id, "products", id}, &CommerceApi::remove_product},
       {V::put, {r, rm, id, "pin"}, &CommerceApi::pin},
       {V::delete_, {r, rm, id, "pin"}, &CommerceApi::unpin},
+      {V::get, {r, rm, id, "flash-sales"}, &CommerceApi::list_sales},
       {V::post, {r, rm, id, "flash-sales"}, &CommerceApi::start_sale},
       {V::post, {r, rm, id, "flash-sales", id, "stop"}, &CommerceApi::stop_sale},
+      {V::get, {r, rm, id, "coupons"}, &CommerceApi::list_coupons},
       {V::post, {r, rm, id, "coupons"}, &CommerceApi::create_coupon},
+      {V::get, {r, rm, id, "coupons", id, "claims"}, &CommerceApi::coupon_claims},
       {V::post, {r, rm, id, "coupons", id, "withdraw"}, &CommerceApi::withdraw_coupon},
       {V::post, {r, rm, id, "coupons", id, "claim"}, &CommerceApi::claim_coupon},
       {V::post, {r, rm, id, "pickup-points"}, &CommerceApi::add_pickup_point},
@@ -133,6 +138,65 @@ void CommerceApi::shelf(Call& c) const {
   store_.shelf(c.room(), answer<commerce::ShelfView>(c.req, c.respond, http::status::ok, [](const commerce::ShelfView& v) {
                  return commerce::to_json(v, now_ms());
                }));
+}
+
+// The staff's lists (the host console): what the shelf no longer shows included, each narrowed by
+// an optional query parameter whose unknown values are refused.
+void CommerceApi::list_products(Call& c) const {
+  if (!staff(c, {Role::host, Role::operator_})) return;
+  std::optional<bool> on_shelf;
+  if (auto it = c.target.query.find("on_shelf"); it != c.target.query.end()) {
+    if (it->second != "true" && it->second != "false")
+      return c.respond(error_response(c.req, http::status::bad_request, "invalid", "'on_shelf' must be true or false"));
+    on_shelf = it->second == "true";
+  }
+  store_.catalogue(c.room(), answer<commerce::Catalogue>(c.req, c.respond, http::status::ok, [on_shelf](const commerce::Catalogue& cat) {
+                     json::array a;
+                     for (const auto& p : cat.products)
+                       if (!on_shelf || p.on_shelf == *on_shelf) a.push_back(commerce::to_json(p));
+                     return json::object{{"products", std::move(a)}};
+                   }));
+}
+
+void CommerceApi::list_sales(Call& c) const {
+  if (!staff(c, {Role::host, Role::operator_})) return;
+  std::string state;
+  if (auto it = c.target.query.find("state"); it != c.target.query.end()) {
+    static const std::vector<std::string_view> known{"scheduled", "running", "sold_out", "ended", "over"};
+    if (std::find(known.begin(), known.end(), it->second) == known.end())
+      return c.respond(error_response(c.req, http::status::bad_request, "invalid",
+                                      "'state' must be scheduled, running, sold_out, ended or over"));
+    state = it->second;
+  }
+  store_.catalogue(c.room(), answer<commerce::Catalogue>(c.req, c.respond, http::status::ok, [state](const commerce::Catalogue& cat) {
+                     auto now = now_ms();
+                     json::array a;
+                     for (const auto& s : cat.sales) {
+                       bool wanted = state.empty() || (state == "over" ? s.over(now) : s.state(now) == state);
+                       if (wanted) a.push_back(commerce::to_json(s, now));
+                     }
+                     return json::object{{"flash_sales", std::move(a)}};
+                   }));
+}
+
+void CommerceApi::list_coupons(Call& c) const {
+  if (!staff(c, {Role::host, Role::operator_})) return;
+  store_.catalogue(c.room(), answer<commerce::Catalogue>(c.req, c.respond, http::status::ok, [](const commerce::Catalogue& cat) {
+                     json::array a;
+                     for (const auto& coupon : cat.coupons) a.push_back(commerce::to_json(coupon));
+                     return json::object{{"coupons", std::move(a)}};
+                   }));
+}
+
+void CommerceApi::coupon_claims(Call& c) const {
+  if (!staff(c, {Role::host, Role::operator_})) return;
+  store_.coupon_claims(c.room(), c.params[1],
+                       answer<std::vector<commerce::CouponClaim>>(
+                           c.req, c.respond, http::status::ok, [coupon = c.params[1]](const std::vector<commerce::CouponClaim>& list) {
+                             json::array a;
+                             for (const auto& claim : list) a.push_back(commerce::to_json(claim));
+                             return json::object{{"coupon_id", coupon}, {"claims", std::move(a)}};
+                           }));
 }
 
 void CommerceApi::create_product(Call& c) const {

@@ -58,6 +58,10 @@ class CommerceApi {
   };
 
   void shelf(Call& c) const;
+  void list_products(Call& c) const;
+  void list_sales(Call& c) const;
+  void list_coupons(Call& c) const;
+  void coupon_claims(Call& c) const;
   void create_product(Call& c) const;
   void update_product(Call& c) const;
   void remove_product(Call& c) const;

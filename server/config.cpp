@@ -1,6 +1,8 @@
 #include "server/config.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -40,6 +42,21 @@ std::vector<std::string> default_banned_words() {
   return {"傻逼", "操你妈", "草泥马", "加微信", "vx私聊", "fuck", "shit", "刷单"};
 }
 
+// A DNS name, an IPv4 address or an IPv6 address (bracketed or not): no scheme, port or path.
+bool valid_public_host(const std::string& host) {
+  constexpr std::size_t kMaxHostBytes = 253;
+  if (host.empty() || host.size() > kMaxHostBytes) return false;
+  std::string_view h = host;
+  if (h.front() == '[' && h.back() == ']' && h.size() > 2) h = h.substr(1, h.size() - 2);
+  if (std::count(h.begin(), h.end(), ':') >= 2)  // IPv6: hex digits, colons, maybe an IPv4 tail
+    return std::all_of(h.begin(), h.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)) || ch == ':' || ch == '.'; });
+  for (char ch : h) {
+    bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+    if (!(alnum || ch == '.' || ch == '-')) return false;
+  }
+  return h.front() != '.' && h.front() != '-';
+}
+
 }  // namespace
 
 std::optional<Config> parse_config(int argc, const char* const argv[]) {
@@ -64,6 +81,7 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
       ("help,h", "show this help")
       ("http-port", po::value(&port)->default_value(port), "HTTP/WebSocket port; 0 picks a free port")
       ("rtmp-port", po::value(&rtmp_port)->default_value(rtmp_port), "RTMP ingest port; 0 picks a free port")
+      ("public-host", po::value(&c.public_host), "host name encoders reach this node by (for the RTMP URL shown to hosts)")
       ("bind", po::value(&c.bind_address)->default_value(c.bind_address), "address to listen on")
       ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "where data files live")
       ("admin-token", po::value(&c.admin_token), "admin bearer token (random and printed when absent)")
@@ -126,6 +144,8 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
     throw std::runtime_error("--chat-rate must be > 0 and --chat-burst >= 1");
   if (c.session.inbound_per_second <= 0 || c.session.inbound_burst < 1)
     throw std::runtime_error("--ws-inbound-rate must be > 0 and --ws-inbound-burst >= 1");
+  if (!c.public_host.empty() && !valid_public_host(c.public_host))
+    throw std::runtime_error("--public-host must be a host name or an IP address, without scheme, port or path");
   if (c.demo_stream && !c.demo) throw std::runtime_error("--demo-stream needs --demo");
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   c.chat.banned_words = banned_file.empty() ? default_banned_words() : read_banned_words(banned_file);

@@ -32,6 +32,9 @@ struct Config {
   std::string bind_address = "0.0.0.0";
   std::uint16_t http_port = 8080;
   std::uint16_t rtmp_port = 1935;
+  // The host name or address encoders reach this node by (it goes into the RTMP URL that the
+  // room keys answer gives the host console); empty: not known (the console uses its own).
+  std::string public_host;
   std::string data_dir = "data";
   std::string admin_token;  // random and printed when empty
   std::string log_level = "info";

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "media/flv.hpp"
+#include "media/flv_tracks.hpp"
 #include "media/nonblocking_write.hpp"
 
 namespace server {
@@ -21,13 +22,15 @@ std::string response_head() {
          "Cache-Control: no-cache, no-store\r\nAccess-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n";
 }
 
-// One chunk of the chunked body holding `bytes`.
-std::string chunk(const std::vector<std::uint8_t>& bytes) {
+// The FLV file header as one chunk of the chunked body.
+std::vector<std::uint8_t> header_chunk(media::flv::Tracks tracks) {
+  auto bytes = media::flv::file_header(tracks.audio, tracks.video);
   char size[16];
   int n = std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
-  std::string out(size, static_cast<std::size_t>(n));
-  out.append(bytes.begin(), bytes.end());
-  out += "\r\n";
+  std::vector<std::uint8_t> out(size, size + n);
+  out.insert(out.end(), bytes.begin(), bytes.end());
+  out.push_back('\r');
+  out.push_back('\n');
   return out;
 }
 
@@ -54,7 +57,9 @@ void FlvSession::run() {
   beast::error_code nb;
   stream_.socket().non_blocking(true, nb);  // tags go out at once where the socket takes them
   if (nb) spdlog::warn("flv {}: non-blocking mode: {}", id_, nb.message());
-  auto head = std::make_shared<std::string>(response_head() + chunk(media::flv::file_header(true, true)));
+  // The FLV header waits for the first tags, which tell the stream's tracks.
+  file_header_ = header_chunk({});
+  auto head = std::make_shared<std::string>(response_head());
   writing_ = true;
   asio::async_write(stream_, asio::buffer(*head), [self = shared_from_this(), head](beast::error_code ec, std::size_t) {
     self->writing_ = false;
@@ -79,6 +84,10 @@ void FlvSession::on_tag(const media::Tag& tag) { on_tags(std::make_shared<const 
 void FlvSession::on_tags(const media::TagRun& tags) {
   asio::post(stream_.get_executor(), [self = shared_from_this(), tags] {
     if (self->closed_) return;
+    if (!self->tracks_known_) {
+      self->tracks_known_ = true;
+      if (!self->file_header_.empty()) self->file_header_ = header_chunk(media::flv::tracks_of(*tags));
+    }
     for (const auto& tag : *tags)
       if (!self->queue_.push(tag)) self->metrics_.flv_tags_skipped.fetch_add(1, std::memory_order_relaxed);
     if (!self->writing_) self->write_next();
@@ -98,10 +107,14 @@ void FlvSession::write_next() {
   while (!closed_ && !writing_) {
     if (queue_.empty()) {
       if (!ended_) return;
-      // The stream ended: the last chunk closes the body, then the connection.
+      // The stream ended: the last chunk closes the body (after the header, if no tag came),
+      // then the connection.
       static const std::string last = "0\r\n\r\n";
+      file_header_.insert(file_header_.end(), last.begin(), last.end());
+      auto tail = std::make_shared<std::vector<std::uint8_t>>(std::move(file_header_));
+      file_header_.clear();
       writing_ = true;
-      asio::async_write(stream_, asio::buffer(last), [self = shared_from_this()](beast::error_code, std::size_t) {
+      asio::async_write(stream_, asio::buffer(*tail), [self = shared_from_this(), tail](beast::error_code, std::size_t) {
         self->finish();
       });
       return;
@@ -120,7 +133,10 @@ bool FlvSession::start_write() {
     queue_.pop();
   }
   framing_.clear();
-  framing_.reserve(in_flight_.size() * kMaxFraming);  // no reallocation: iov_ points into it
+  // No reallocation: iov_ points into it. The file header goes first, once.
+  framing_.reserve(file_header_.size() + in_flight_.size() * kMaxFraming);
+  framing_.insert(framing_.end(), file_header_.begin(), file_header_.end());
+  file_header_.clear();
   iov_.clear();
   in_flight_bytes_ = 0;
   std::size_t start = 0;  // of the framing not yet in iov_

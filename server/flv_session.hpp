@@ -1,6 +1,7 @@
 #pragma once
-// One HTTP-FLV viewer (GET /live/{room}.flv): a chunked response carrying the FLV header,
-// the room's cached start (headers, latest GOP), then every tag as it arrives. Tags wait in a
+// One HTTP-FLV viewer (GET /live/{room}.flv): a chunked response carrying the FLV header (its
+// audio and video flags from the first tags: metadata, sequence headers), the room's cached start
+// (headers, latest GOP), then every tag as it arrives. Tags wait in a
 // bounded TagQueue: a viewer that falls behind skips ahead to the next keyframe. Every tag
 // queued goes out in one gather write of small per-viewer framing (chunk lines, FLV tag headers)
 // and the bodies shared by every viewer; first straight away, the rest asynchronously.
@@ -47,6 +48,8 @@ class FlvSession : public media::StreamSink, public Closable, public std::enable
   std::vector<boost::asio::const_buffer> iov_;
   std::size_t in_flight_bytes_ = 0;
   std::array<char, 64> discard_{};
+  std::vector<std::uint8_t> file_header_;  // as a chunk; empty once written
+  bool tracks_known_ = false;             // file_header_ holds the stream's own flags
   bool writing_ = false;
   bool ended_ = false;
   bool closed_ = false;

@@ -21,15 +21,23 @@ RoomDirectory::RoomDirectory(asio::any_io_executor io, RoomStore& store, const c
 
 RoomDirectory::~RoomDirectory() { disk_.join(); }
 
-std::shared_ptr<chat::Room> RoomDirectory::make_room(const RoomRecord& record) const {
+std::shared_ptr<chat::Room> RoomDirectory::make_room(const RoomRecord& record) {
+  auto bans = [this, id = record.id](const chat::Ban& ban, bool banned, std::function<void(bool)> done) {
+    store_ban(id, ban, banned, done);
+  };
   auto room = std::make_shared<chat::Room>(io_, chat::RoomInfo{record.id, record.title}, config_, stats_,
-                                           observers_ ? observers_(record.id) : nullptr);
+                                           observers_ ? observers_(record.id) : nullptr, std::move(bans));
   if (!record.banned_words.empty()) room->set_banned_words(record.banned_words);
+  if (!record.bans.empty()) {
+    std::vector<std::string> ids;
+    for (const auto& b : record.bans) ids.push_back(b.user_id);
+    room->load_bans(std::move(ids));
+  }
   if (record.closed_at != 0) room->close();
   return room;
 }
 
-RoomView RoomDirectory::view_of(const Entry& e) { return RoomView{e.record, e.room->counters()}; }
+RoomView RoomDirectory::view_of(const Entry& e) { return RoomView{e.record, e.room->counters(), e.room->is_live()}; }
 
 void RoomDirectory::load() {
   auto records = store_.load_all();
@@ -153,6 +161,47 @@ void RoomDirectory::set_banned_words(const std::string& id, std::vector<std::str
     lock.unlock();
     done(UpdateError::none, std::move(v));
   });
+}
+
+void RoomDirectory::store_ban(const std::string& room, const chat::Ban& ban, bool banned,
+                              const std::function<void(bool)>& done) {
+  asio::post(disk_, [this, room, ban, banned, done] {
+    try {
+      if (banned)
+        store_.add_ban(room, ban);
+      else
+        store_.remove_ban(room, ban.user_id);
+    } catch (const std::exception& e) {
+      spdlog::error("room {}: cannot store the {} of {}: {}", room, banned ? "ban" : "unban", ban.user_id, e.what());
+      return done(false);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = rooms_.find(room); it != rooms_.end()) {
+        auto& bans = it->second.record.bans;
+        auto same = [&](const chat::Ban& b) { return b.user_id == ban.user_id; };
+        if (!banned)
+          std::erase_if(bans, same);
+        else if (std::none_of(bans.begin(), bans.end(), same))
+          bans.push_back(ban);
+      }
+    }
+    done(true);
+  });
+}
+
+void RoomDirectory::unban(const std::string& id, const std::string& user_id, std::function<void(UpdateError)> done) {
+  std::shared_ptr<chat::Room> room;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = rooms_.find(id);
+    if (it == rooms_.end() || it->second.pending) return done(UpdateError::not_found);
+    const auto& bans = it->second.record.bans;
+    if (std::none_of(bans.begin(), bans.end(), [&](const chat::Ban& b) { return b.user_id == user_id; }))
+      return done(UpdateError::not_found);
+    room = it->second.room;
+  }
+  room->unban(user_id, [done = std::move(done)](bool stored) { done(stored ? UpdateError::none : UpdateError::storage); });
 }
 
 std::shared_ptr<chat::Room> RoomDirectory::find(const std::string& id) const {

@@ -20,6 +20,7 @@ namespace server {
 struct RoomView {
   RoomRecord record;
   chat::RoomCounters counters;
+  bool live = false;  // the room's stream, as its members were last told
   [[nodiscard]] bool closed() const { return record.closed_at != 0; }
 };
 
@@ -61,6 +62,10 @@ class RoomDirectory {
   void set_banned_words(const std::string& id, std::vector<std::string> words,
                         std::function<void(UpdateError, std::optional<RoomView>)> done);
 
+  // Lifts a ban, durable before `done` (called on the disk thread); not_found: no such room, or
+  // the user is not banned there.
+  void unban(const std::string& id, const std::string& user_id, std::function<void(UpdateError)> done);
+
   [[nodiscard]] std::shared_ptr<chat::Room> find(const std::string& id) const;
   [[nodiscard]] std::optional<RoomView> view(const std::string& id) const;
   // Newest first.
@@ -72,7 +77,9 @@ class RoomDirectory {
     std::shared_ptr<chat::Room> room;
     bool pending = false;  // being written: not visible yet
   };
-  [[nodiscard]] std::shared_ptr<chat::Room> make_room(const RoomRecord& record) const;
+  [[nodiscard]] std::shared_ptr<chat::Room> make_room(const RoomRecord& record);
+  // The room's BanStore: the change on the disk thread, then in the room's record.
+  void store_ban(const std::string& room, const chat::Ban& ban, bool banned, const std::function<void(bool)>& done);
   [[nodiscard]] static RoomView view_of(const Entry& e);
 
   boost::asio::any_io_executor io_;

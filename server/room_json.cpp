@@ -7,7 +7,8 @@ boost::json::object room_json(const RoomView& v) {
                         {"title", v.record.title},
                         {"status", v.closed() ? "closed" : "open"},
                         {"created_at", v.record.created_at},
-                        {"online", v.counters.online}};
+                        {"online", v.counters.online},
+                        {"live", v.live}};
   if (v.closed()) o["closed_at"] = v.record.closed_at;
   return o;
 }

@@ -1,5 +1,6 @@
 #include "server/room_store.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace server {
@@ -57,6 +58,9 @@ RoomStore::RoomStore(const std::string& path) {
     exec("ALTER TABLE rooms ADD COLUMN stream_key_generation INTEGER NOT NULL DEFAULT 0");
   // ... and before rooms had banned words of their own: none.
   if (!has_column("rooms", "banned_words")) exec("ALTER TABLE rooms ADD COLUMN banned_words TEXT NOT NULL DEFAULT ''");
+  exec("CREATE TABLE IF NOT EXISTS bans ("
+       " room TEXT NOT NULL, user_id TEXT NOT NULL, nick TEXT NOT NULL DEFAULT '', banned_at_ms INTEGER NOT NULL,"
+       " PRIMARY KEY (room, user_id))");
 }
 
 bool RoomStore::has_column(const char* table, const char* column) {
@@ -81,7 +85,15 @@ std::vector<RoomRecord> RoomStore::load_all() {
   std::vector<RoomRecord> rooms;
   while (sqlite3_step(s.stmt) == SQLITE_ROW)
     rooms.push_back({column_text(s.stmt, 0), column_text(s.stmt, 1), sqlite3_column_int64(s.stmt, 2),
-                     sqlite3_column_int64(s.stmt, 3), sqlite3_column_int64(s.stmt, 4), split_lines(column_text(s.stmt, 5))});
+                     sqlite3_column_int64(s.stmt, 3), sqlite3_column_int64(s.stmt, 4), split_lines(column_text(s.stmt, 5)),
+                     {}});
+  Statement b(db_.get(), "SELECT room, user_id, nick, banned_at_ms FROM bans ORDER BY banned_at_ms, user_id");
+  while (sqlite3_step(b.stmt) == SQLITE_ROW) {
+    std::string room = column_text(b.stmt, 0);
+    auto it = std::find_if(rooms.begin(), rooms.end(), [&](const RoomRecord& r) { return r.id == room; });
+    if (it != rooms.end())
+      it->bans.push_back({column_text(b.stmt, 1), column_text(b.stmt, 2), sqlite3_column_int64(b.stmt, 3)});
+  }
   return rooms;
 }
 
@@ -122,6 +134,22 @@ void RoomStore::set_banned_words(const std::string& id, const std::vector<std::s
   s.bind(2, id);
   if (sqlite3_step(s.stmt) != SQLITE_DONE)
     throw std::runtime_error(std::string("sqlite banned words: ") + sqlite3_errmsg(db_.get()));
+}
+
+void RoomStore::add_ban(const std::string& room, const chat::Ban& ban) {
+  Statement s(db_.get(), "INSERT OR IGNORE INTO bans (room, user_id, nick, banned_at_ms) VALUES (?, ?, ?, ?)");
+  s.bind(1, room);
+  s.bind(2, ban.user_id);
+  s.bind(3, ban.nick);
+  s.bind(4, ban.at_ms);
+  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw std::runtime_error(std::string("sqlite ban: ") + sqlite3_errmsg(db_.get()));
+}
+
+void RoomStore::remove_ban(const std::string& room, const std::string& user_id) {
+  Statement s(db_.get(), "DELETE FROM bans WHERE room = ? AND user_id = ?");
+  s.bind(1, room);
+  s.bind(2, user_id);
+  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw std::runtime_error(std::string("sqlite unban: ") + sqlite3_errmsg(db_.get()));
 }
 
 }  // namespace server

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "chat/ban_store.hpp"
+
 namespace server {
 
 struct RoomRecord {
@@ -20,6 +22,8 @@ struct RoomRecord {
   std::int64_t stream_key_generation = 0;
   // The room's own banned words, on top of the node's list.
   std::vector<std::string> banned_words{};
+  // Users banned from the room (refused at join), oldest first.
+  std::vector<chat::Ban> bans{};
 };
 
 class RoomStore {
@@ -33,6 +37,9 @@ class RoomStore {
   void mark_closed(const std::string& id, std::int64_t closed_at);
   void set_stream_key_generation(const std::string& id, std::int64_t generation);
   void set_banned_words(const std::string& id, const std::vector<std::string>& words);
+  // A second ban of the same user keeps the first.
+  void add_ban(const std::string& room, const chat::Ban& ban);
+  void remove_ban(const std::string& room, const std::string& user_id);
 
  private:
   void exec(const char* sql);

@@ -94,9 +94,10 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
   metrics_.ws_frames_in.fetch_add(1, std::memory_order_relaxed);
   std::string_view text(static_cast<const char*>(buffer_.data().data()), buffer_.size());
   // Staff hold signed keys and may type fast (hosts answer many questions at once).
-  bool limited = !chat::is_staff(admission_.who.role) && !inbound_.try_take(chat::Clock::now());
+  std::chrono::milliseconds retry_after{0};
+  bool limited = !chat::is_staff(admission_.who.role) && !inbound_.try_take(chat::Clock::now(), &retry_after);
   if (limited) {
-    reply_error("rate_limited", "too many frames, slow down");
+    reply_error("rate_limited", "too many frames, slow down", {}, retry_after);
   } else if (!ws_.got_text()) {
     reply_error("binary_unsupported", "send JSON text frames");
   } else {
@@ -129,9 +130,10 @@ void WsSession::on_text(std::string_view text) {
   admission_.room->handle(member_id_, std::move(std::get<chat::ClientMessage>(parsed)));
 }
 
-void WsSession::reply_error(std::string_view code, std::string_view message, std::string_view ref) {
+void WsSession::reply_error(std::string_view code, std::string_view message, std::string_view ref,
+                            std::chrono::milliseconds retry_after) {
   metrics_.ws_rejected_frames.fetch_add(1, std::memory_order_relaxed);
-  enqueue(std::make_shared<const std::string>(chat::encode_error({code, message, ref})), false);
+  enqueue(std::make_shared<const std::string>(chat::encode_error({code, message, ref, retry_after})), false);
 }
 
 void WsSession::send(chat::Frame frame, bool droppable) {

@@ -51,7 +51,8 @@ class WsSession : public chat::Member, public Closable, public std::enable_share
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_text(std::string_view text);
-  void reply_error(std::string_view code, std::string_view message, std::string_view ref = {});
+  void reply_error(std::string_view code, std::string_view message, std::string_view ref = {},
+                   std::chrono::milliseconds retry_after = {});
   void enqueue(chat::Frame frame, bool droppable);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace analytics {
 namespace {
 
@@ -134,6 +136,43 @@ TEST(SuggestionRulesTest, RisingComplaintsAlertTheOperator) {
   ASSERT_EQ(rules(out), Keys{"negative_comments"});
   EXPECT_EQ(out[0].severity, Severity::critical);
   EXPECT_NE(out[0].message.find("太贵"), std::string::npos);
+}
+
+// Every built-in rule speaks English too: each of them fires here once.
+TEST(SuggestionRulesTest, EveryBuiltInSuggestionHasAnEnglishMessage) {
+  Snapshot s;
+  s.pinned_sku = "soy";
+  s.products = {product("soy", "低钠酱油 500ml", 200, 60, 1), product("rice", "五常大米 5kg", 200, 30, 9),
+                product("oats", "无糖燕麦片", 200, 25, 8), product("mgc", "梅干菜 250g", 0, 0, 0)};
+  s.products[0].peak_stock = 500;
+  s.products[0].stock = 40;
+  s.hot_words = {{"梅干菜", 7.5, 8, {"mgc"}}};
+  s.signals.questions_last_minute = 8;
+  s.signals.questions_previous_minute = 2;
+  s.signals.complaints_last_minute = 4;
+  s.signals.complaints_previous_minute = 1;
+  s.signals.complaint_words = {{"太贵", 3}, {"假货", 1}};
+  s.signals.online_peak_last_2_minutes = 100;
+  s.online = 60;
+  auto out = evaluate_rules(s);
+  std::map<std::string, std::string> english;
+  for (const auto& sug : out) {
+    EXPECT_FALSE(sug.message.empty()) << sug.key;
+    english[sug.rule] = sug.message_en;
+  }
+  ASSERT_EQ(english.size(), 6u) << "every rule fired";
+  for (const auto& [rule, text] : english) {
+    EXPECT_FALSE(text.empty()) << rule;
+    // English words, no Chinese punctuation: only the product titles and words stay Chinese.
+    for (const char* cjk_punct : {"，", "：", "（", "「"}) EXPECT_EQ(text.find(cjk_punct), std::string::npos) << rule << ": " << text;
+  }
+  EXPECT_NE(english["low_conversion"].find("trial pack"), std::string::npos);
+  EXPECT_NE(english["low_conversion"].find("\"低钠酱油 500ml\""), std::string::npos);
+  EXPECT_NE(english["pin_hot_product"].find("pin it"), std::string::npos);
+  EXPECT_NE(english["purchase_questions"].find("¥19.90"), std::string::npos) << english["purchase_questions"];
+  EXPECT_NE(english["audience_drop"].find("from 100 to 60"), std::string::npos);
+  EXPECT_NE(english["low_stock"].find("Only 40"), std::string::npos);
+  EXPECT_NE(english["negative_comments"].find("太贵, 假货"), std::string::npos);
 }
 
 Suggestion candidate(std::string key) {

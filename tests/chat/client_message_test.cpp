@@ -78,6 +78,7 @@ TEST(ParseClientMessage, ParsesUnmute) {
 
 TEST(ParseClientMessage, ParsesBan) {
   EXPECT_EQ(parse_as<BanMsg>(R"({"type":"ban","user":"v_1"})").user_id, "v_1");
+  EXPECT_EQ(parse_as<UnbanMsg>(R"({"type":"unban","user":"v_1"})").user_id, "v_1");
 }
 
 TEST(ParseClientMessage, ParsesDelete) {
@@ -192,6 +193,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "bad_field", "'seconds' must be between 0 and 2592000"},
         BadInput{"unmute_missing_user", R"({"type":"unmute"})", "bad_field", "'user' is required"},
         BadInput{"ban_missing_user", R"({"type":"ban"})", "bad_field", "'user' is required"},
+        BadInput{"unban_missing_user", R"({"type":"unban"})", "bad_field", "'user' is required"},
         BadInput{"ban_user_array", R"({"type":"ban","user":["v_1"]})", "bad_field",
                  "'user' must be a string"},
         BadInput{"delete_missing_id", R"({"type":"delete"})", "bad_field", "'id' is required"},

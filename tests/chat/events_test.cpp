@@ -161,6 +161,27 @@ TEST(EncodeWelcome, HasEveryField) {
   EXPECT_EQ(o.at("likes").to_number<std::uint64_t>(), 340u);
   EXPECT_EQ(o.at("slow_mode").to_number<std::int64_t>(), 5);
   EXPECT_TRUE(o.at("history").as_array().empty());
+  EXPECT_EQ(o.at("room").at("live"), false);
+}
+
+TEST(EncodeWelcome, SaysWhenTheStreamIsLive) {
+  Identity you{"v_x", "n", Role::viewer};
+  std::vector<std::string> history;
+  auto o = parse_object(encode_welcome({.room_id = "r",
+                                        .room_title = "t",
+                                        .live = true,
+                                        .you = you,
+                                        .token = "",
+                                        .online = 1,
+                                        .likes = 0,
+                                        .slow_mode = {},
+                                        .history = history}));
+  EXPECT_EQ(o.at("room").at("live"), true);
+}
+
+TEST(EncodeStream, SaysLiveOrNot) {
+  EXPECT_EQ(json::parse(encode_stream(true)), json::parse(R"({"type":"stream","live":true})"));
+  EXPECT_EQ(json::parse(encode_stream(false)), json::parse(R"({"type":"stream","live":false})"));
 }
 
 TEST(EncodeWelcome, SplicesHistoryInOrder) {

@@ -98,7 +98,7 @@ class RoomTest : public testing::Test {
   Room& room() {
     if (!room_)
       room_ = std::make_shared<Room>(ioc_.get_executor(), RoomInfo{"soy", "低钠酱油试吃"}, config_,
-                                     stats_, observer_);
+                                     stats_, observer_, ban_store_);
     return *room_;
   }
 
@@ -136,6 +136,7 @@ class RoomTest : public testing::Test {
   ChatConfig config_;
   ChatStats stats_;
   std::shared_ptr<RecordingObserver> observer_ = std::make_shared<RecordingObserver>();
+  BanStore ban_store_;  // none unless a test sets one before the room is made
   std::shared_ptr<Room> room_;
   std::vector<std::shared_ptr<FakeMember>> sessions_;
 };

@@ -18,8 +18,8 @@ namespace {
 class RoomModerationTest : public RoomTest {};
 
 std::string message_name(const ClientMessage& m) {
-  constexpr std::array<const char*, 7> kNames{"chat", "like",   "mute",     "unmute",
-                                              "ban",  "delete", "slow_mode"};
+  constexpr std::array<const char*, 8> kNames{"chat", "like",  "mute",   "unmute",
+                                              "ban",  "unban", "delete", "slow_mode"};
   return kNames.at(m.index());
 }
 
@@ -45,7 +45,8 @@ TEST_P(RoomViewerStaffAction, IsForbidden) {
 INSTANTIATE_TEST_SUITE_P(Table, RoomViewerStaffAction,
                          testing::Values(ClientMessage{MuteMsg{"v_b", 60}},
                                          ClientMessage{UnmuteMsg{"v_b"}},
-                                         ClientMessage{BanMsg{"v_b"}}, ClientMessage{DeleteMsg{1}},
+                                         ClientMessage{BanMsg{"v_b"}}, ClientMessage{UnbanMsg{"v_b"}},
+                                         ClientMessage{DeleteMsg{1}},
                                          ClientMessage{SlowModeMsg{10}}),
                          [](const testing::TestParamInfo<ClientMessage>& info) {
                            return message_name(info.param);
@@ -185,6 +186,69 @@ TEST_F(RoomModerationTest, BanOfAnAbsentUserRefusesTheirLaterJoin) {
   drain();
   ASSERT_EQ(later->kicks.size(), 1u);
   EXPECT_EQ(later->kicks[0], CloseReason::banned);
+}
+
+TEST_F(RoomModerationTest, UnbanLetsTheUserJoinAgainAndIsAcknowledged) {
+  auto host = joined(1, kHost);
+  joined(2, viewer("v_a"));
+  room().handle(1, BanMsg{"v_a"});
+  room().handle(1, UnbanMsg{"v_a"});
+  drain();
+  auto acks = host->frames_of_type("ack");
+  ASSERT_EQ(acks.size(), 2u);
+  EXPECT_EQ(str(acks[1].at("action")), "unban");
+  EXPECT_EQ(str(acks[1].at("user")), "v_a");
+  auto again = join(3, viewer("v_a"));
+  drain();
+  EXPECT_TRUE(again->kicks.empty());
+  EXPECT_EQ(str(again->objects().front().at("type")), "welcome");
+}
+
+TEST_F(RoomModerationTest, BansGoToTheStoreWithTheNickAndAreAckedOnceStored) {
+  struct Stored {
+    Ban ban;
+    bool banned;
+  };
+  std::vector<Stored> stored;
+  bool fail = false;
+  ban_store_ = [&](const Ban& ban, bool banned, std::function<void(bool)> done) {
+    stored.push_back({ban, banned});
+    done(!fail);
+  };
+  auto host = joined(1, kHost);
+  auto a = joined(2, viewer("v_a"));
+  room().handle(1, BanMsg{"v_a"});
+  drain();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].ban.user_id, "v_a");
+  EXPECT_EQ(stored[0].ban.nick, "nick_v_a");
+  EXPECT_GT(stored[0].ban.at_ms, 0);
+  EXPECT_TRUE(stored[0].banned);
+  ASSERT_EQ(a->kicks.size(), 1u);
+  EXPECT_EQ(host->frames_of_type("ack").size(), 1u);
+
+  fail = true;  // the store fails: the unban holds in memory, and the host is told it is not durable
+  room().handle(1, UnbanMsg{"v_a"});
+  drain();
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_FALSE(stored[1].banned);
+  auto errors = host->frames_of_type("error");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(str(errors[0].at("code")), "storage");
+}
+
+TEST_F(RoomModerationTest, UnbanFromTheServerLiftsALoadedBan) {
+  room().load_bans({"v_old"});
+  auto refused = join(1, viewer("v_old"));
+  drain();
+  ASSERT_EQ(refused->kicks.size(), 1u);
+  bool stored = false;
+  room().unban("v_old", [&](bool s) { stored = s; });
+  drain();
+  EXPECT_TRUE(stored);
+  auto back = join(2, viewer("v_old"));
+  drain();
+  EXPECT_TRUE(back->kicks.empty());
 }
 
 // Regression: banning someone not in the room broadcast an unchanged online count (the

@@ -21,7 +21,30 @@ TEST_F(RoomTest, JoinSendsWelcomeFirst) {
   EXPECT_EQ(str(welcome.at("you").at("id")), "v_a");
   EXPECT_EQ(str(welcome.at("token")), "token-v_a");
   EXPECT_EQ(num(welcome.at("online")), 1u);
+  EXPECT_EQ(welcome.at("room").at("live"), false);
   EXPECT_TRUE(welcome.at("history").as_array().empty());
+}
+
+TEST_F(RoomTest, StreamStartAndEndReachEveryMemberAtOnceAndNotDroppable) {
+  auto a = joined(1, viewer("v_a"));
+  auto h = joined(2, kHost);
+  room().set_live(true);
+  room().set_live(true);  // no change: nothing sent
+  drain();
+  EXPECT_TRUE(room().is_live());
+  for (const auto& m : {a, h}) {
+    ASSERT_EQ(m->frames_of_type("stream").size(), 1u);
+    EXPECT_EQ(m->frames_of_type("stream")[0].at("live"), true);
+    EXPECT_FALSE(m->droppable_flags.back());
+  }
+  auto late = join(3, viewer("v_c"));
+  drain();
+  EXPECT_EQ(late->objects().front().at("room").at("live"), true);
+  room().set_live(false);
+  drain();
+  ASSERT_EQ(a->frames_of_type("stream").size(), 2u);
+  EXPECT_EQ(a->frames_of_type("stream")[1].at("live"), false);
+  EXPECT_FALSE(room().is_live());
 }
 
 TEST_F(RoomTest, JoinIsAnnouncedInOneBatchWithJoinAndOnlineEvents) {

@@ -196,6 +196,40 @@ TEST_F(ShopTest, RemoveTakesTheProductOffTheShelfAndUnpinsIt) {
   EXPECT_TRUE(c.products.contains("rice-5kg"));
 }
 
+TEST_F(ShopTest, CatalogueListsTheShelfThenProductsTakenOffItAndEverySale) {
+  ASSERT_TRUE(shop_.put_product(rice("oil"), kNow).ok());
+  ASSERT_TRUE(shop_.put_product(rice("bean"), kNow).ok());
+  ASSERT_TRUE(shop_.remove_product("bean", kNow).ok());
+  std::string first = start(sale(3990, 10, kNow, kNow + kHour));
+  ASSERT_TRUE(shop_.stop_sale(first, kNow + 1).ok());
+  std::string second = start(sale(3990, 10, kNow + kMinute, kNow + kHour));
+  auto c = shop_.catalogue();
+  std::vector<std::string> skus;
+  for (const auto& p : c.products) skus.push_back(p.sku);
+  EXPECT_EQ(skus, (std::vector<std::string>{"rice-5kg", "oil", "bean"}));
+  EXPECT_FALSE(c.products.back().on_shelf);
+  ASSERT_EQ(c.sales.size(), 2u);
+  EXPECT_EQ(c.sales[0].id, second) << "the latest start first";
+  EXPECT_EQ(c.sales[1].state(kNow + 2), "ended");
+  EXPECT_EQ(c.sales[0].state(kNow + 2), "scheduled");
+}
+
+TEST_F(ShopTest, ClaimsOfACouponAreListedLatestFirstAndOnlyItsOwn) {
+  std::string a = create(coupon());
+  std::string b = create(coupon(300));
+  ASSERT_TRUE(shop_.claim_coupon(a, "u1", kNow).ok());
+  ASSERT_TRUE(shop_.claim_coupon(b, "u1", kNow + 1).ok());
+  ASSERT_TRUE(shop_.claim_coupon(a, "u2", kNow + 2).ok());
+  auto claims = shop_.claims_of_coupon(a);
+  ASSERT_EQ(claims.size(), 2u);
+  EXPECT_EQ(claims[0].user_id, "u2");
+  EXPECT_EQ(claims[1].user_id, "u1");
+  EXPECT_TRUE(shop_.claims_of_coupon("cp-none").empty());
+  ASSERT_TRUE(shop_.withdraw_coupon(a).ok());
+  EXPECT_EQ(shop_.claims_of_coupon(a).size(), 2u) << "withdrawing keeps the claims";
+  EXPECT_EQ(shop_.catalogue().coupons.size(), 2u);
+}
+
 TEST_F(ShopTest, RemoveOfAnUnknownProductIsNotFound) {
   EXPECT_EQ(shop_.remove_product("nope", kNow).error.code, Errc::not_found);
   ASSERT_TRUE(shop_.remove_product("rice-5kg", kNow).ok());

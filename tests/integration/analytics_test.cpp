@@ -181,6 +181,9 @@ TEST_F(AnalyticsTest, PurchaseQuestionsRaiseASuggestionForTheHostAndTheDashboard
   EXPECT_EQ(sug.at("evidence").at("last_minute"), 6);
   EXPECT_EQ(sug.at("sku"), "soy");
   EXPECT_NE(std::string(sug.at("message").as_string()).find("¥19.90"), std::string::npos);
+  std::string english(sug.at("message_en").as_string());
+  EXPECT_NE(english.find("6 comments in the last minute ask about the price"), std::string::npos) << english;
+  EXPECT_NE(english.find("¥19.90"), std::string::npos) << english;
   EXPECT_TRUE(ops->wait_for(is_questions, 20s));
   auto listed = ops->wait_for(snapshot_where([](const json::object& s) {
     for (const auto& x : s.at("suggestions").as_array())
@@ -243,6 +246,7 @@ TEST_F(AnalyticsTest, AnOperatorsModelPostsSuggestionsShownWithTheirSource) {
   EXPECT_EQ(s.at("source"), "my-llm");
   EXPECT_EQ(s.at("rule"), "external");
   EXPECT_EQ(s.at("evidence").at("why"), "3 people asked");
+  EXPECT_TRUE(s.at("message_en").is_null()) << "none posted";
   auto told = host_ws->wait_type("suggestion");
   ASSERT_TRUE(told);
   EXPECT_EQ(told->at("suggestion").at("source"), "my-llm");
@@ -255,6 +259,11 @@ TEST_F(AnalyticsTest, AnOperatorsModelPostsSuggestionsShownWithTheirSource) {
   EXPECT_EQ(again.json().at("suggestion").at("id"), s.at("id"));
   auto stats = http_request(port(), "GET", "/api/rooms/show/stats", "", operator_key_).json();
   EXPECT_EQ(stats.at("suggestions").as_array().size(), 1u);
+
+  auto bilingual = suggest(R"({"source":"my-llm","message":"讲讲产地","message_en":"Talk about where it comes from"})",
+                           operator_key_);
+  ASSERT_EQ(bilingual.status, 201) << bilingual.body;
+  EXPECT_EQ(bilingual.json().at("suggestion").at("message_en"), "Talk about where it comes from");
 }
 
 TEST_F(AnalyticsTest, BadSuggestionsAreRefusedWithAClearError) {
@@ -280,6 +289,9 @@ TEST_F(AnalyticsTest, BadSuggestionsAreRefusedWithAClearError) {
       {"evidence not an object", R"({"source":"m","message":"hi","evidence":[1]})", 400},
       {"unknown field", R"({"source":"m","message":"hi","colour":"red"})", 400},
       {"control characters", R"({"source":"m","message":"a\u0007b"})", 400},
+      {"English message of the wrong type", R"({"source":"m","message":"hi","message_en":5})", 400},
+      {"empty English message", R"({"source":"m","message":"hi","message_en":""})", 400},
+      {"English message too long", R"({"source":"m","message":"hi","message_en":)" + long_message + "}", 400},
   };
   for (const auto& c : cases) {
     auto res = suggest(c.body, operator_key_);

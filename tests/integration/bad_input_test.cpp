@@ -114,6 +114,35 @@ TEST_F(BadInputTest, FrameFloodIsRateLimited) {
   expect_room_serves();
 }
 
+TEST_F(BadInputTest, RateLimitedFramesSayWhenToTryAgain) {
+  auto a = join("r1");
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(a->send_json({{"type", "like"}}));
+  auto e = a->wait_for(is_error("rate_limited"));
+  ASSERT_TRUE(e);
+  // 20 frames/s by default: a token is at most 50 ms away.
+  auto retry = e->at("retry_after_ms").to_number<std::int64_t>();
+  EXPECT_GT(retry, 0);
+  EXPECT_LE(retry, 50);
+}
+
+class SlowFrameRateTest : public BadInputTest {
+ protected:
+  std::vector<std::string> server_args() const override {
+    return {"--ws-inbound-rate", "1", "--ws-inbound-burst", "2"};
+  }
+};
+
+TEST_F(SlowFrameRateTest, RetryAfterComesFromTheBucketOfThatConnection) {
+  auto a = join("r1");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(a->send_json({{"type", "like"}}));
+  auto e = a->wait_for(is_error("rate_limited"));
+  ASSERT_TRUE(e);
+  // The burst of 2 is spent; one frame a second refills it.
+  auto retry = e->at("retry_after_ms").to_number<std::int64_t>();
+  EXPECT_GT(retry, 500);
+  EXPECT_LE(retry, 1000);
+}
+
 TEST_F(BadInputTest, BadNickIsRefusedAtTheHandshake) {
   int status = 0;
   EXPECT_FALSE(WsClient::connect(port(), "/ws/rooms/r1?nick=" + repeat("%E5%90%8D", 21), &status));

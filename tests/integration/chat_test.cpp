@@ -1,4 +1,6 @@
 // Live chat over real WebSockets: delivery, order, history, likes, joins and moderation.
+#include <filesystem>
+
 #include "fixture.hpp"
 
 namespace testing_support {
@@ -191,6 +193,78 @@ TEST_F(ChatTest, BannedViewerIsDisconnectedAndCannotReturn) {
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->wait_for(is_error("banned")));
   EXPECT_EQ(again->wait_closed(), 1008);
+}
+
+TEST_F(ChatTest, BansAreListedSurviveARestartAndStaffLiftThem) {
+  std::string dir = make_temp_dir();
+  server_ = std::make_unique<ServerProcess>(std::vector<std::string>{}, dir);
+  room_ = create_room("r1");
+  host_key_ = std::string(room_.at("host_key").as_string());
+  operator_key_ = std::string(room_.at("operator_key").as_string());
+  auto host = join("r1", "token=" + host_key_);
+  auto a = join("r1", "nick=%E5%B0%8F%E7%8E%8B");  // 小王
+  std::string user(a->welcome().at("you").at("id").as_string());
+  std::string token(a->welcome().at("token").as_string());
+  ASSERT_TRUE(host->send_json({{"type", "ban"}, {"user", user}}));
+  // The ack comes once the ban is stored.
+  ASSERT_TRUE(host->wait_for([](const json::object& e) { return e.at("type") == "ack" && e.at("action") == "ban"; }));
+  auto listed = http_request(port(), "GET", "/api/rooms/r1/bans", "", operator_key_);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  auto bans = listed.json().at("bans").as_array();
+  ASSERT_EQ(bans.size(), 1u);
+  EXPECT_EQ(bans[0].at("user"), user.c_str());
+  EXPECT_EQ(bans[0].at("nick"), "小王");
+  EXPECT_GT(bans[0].at("banned_at_ms").to_number<std::int64_t>(), 0);
+
+  host.reset();
+  a.reset();
+  ASSERT_EQ(server_->stop(), 0);
+  server_ = std::make_unique<ServerProcess>(std::vector<std::string>{}, dir);
+  auto refused = WsClient::connect(port(), "/ws/rooms/r1?token=" + token);
+  ASSERT_TRUE(refused);
+  EXPECT_TRUE(refused->wait_for(is_error("banned")));
+  EXPECT_EQ(refused->wait_closed(), 1008);
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1/bans", "", host_key_).json().at("bans").as_array().size(), 1u);
+
+  auto lifted = http_request(port(), "DELETE", "/api/rooms/r1/bans/" + user, "", host_key_);
+  ASSERT_EQ(lifted.status, 200) << lifted.body;
+  EXPECT_TRUE(lifted.json().at("bans").as_array().empty());
+  auto back = WsClient::connect(port(), "/ws/rooms/r1?token=" + token);
+  ASSERT_TRUE(back);
+  ASSERT_TRUE(back->send_json(chat_msg("我回来了")));
+  EXPECT_TRUE(back->wait_for(is_chat("我回来了")));
+  EXPECT_EQ(http_request(port(), "DELETE", "/api/rooms/r1/bans/" + user, "", host_key_).status, 404);
+  back.reset();
+  server_.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(ChatTest, OperatorUnbansOverTheSocketAndTheListFollows) {
+  auto op = join("r1", "token=" + operator_key_);
+  ASSERT_TRUE(op->send_json({{"type", "ban"}, {"user", "v_absent"}}));
+  ASSERT_TRUE(op->wait_for([](const json::object& e) { return e.at("type") == "ack" && e.at("action") == "ban"; }));
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1/bans", "", host_key_).json().at("bans").as_array().size(), 1u);
+  ASSERT_TRUE(op->send_json({{"type", "unban"}, {"user", "v_absent"}}));
+  auto ack = op->wait_for([](const json::object& e) { return e.at("type") == "ack" && e.at("action") == "unban"; });
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->at("user"), "v_absent");
+  EXPECT_TRUE(http_request(port(), "GET", "/api/rooms/r1/bans", "", host_key_).json().at("bans").as_array().empty());
+}
+
+TEST_F(ChatTest, BanListAndUnbanAreForStaffOfTheRoom) {
+  auto viewer = join("r1");
+  std::string viewer_token(viewer->welcome().at("token").as_string());
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1/bans").status, 401);
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1/bans", "", viewer_token).status, 403);
+  EXPECT_EQ(http_request(port(), "DELETE", "/api/rooms/r1/bans/v_x", "", viewer_token).status, 403);
+  auto other = create_room("r2");
+  std::string other_host(other.at("host_key").as_string());
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1/bans", "", other_host).status, 403);
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/nope/bans", "", kAdminToken).status, 404);
+  auto missing = http_request(port(), "DELETE", "/api/rooms/r1/bans/v_never", "", kAdminToken);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.json().at("error").at("code"), "not_found");
+  EXPECT_EQ(http_request(port(), "POST", "/api/rooms/r1/bans", "", kAdminToken).status, 405);
 }
 
 TEST_F(ChatTest, DeletedMessageDisappearsEverywhereAndFromHistory) {

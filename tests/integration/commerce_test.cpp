@@ -254,6 +254,73 @@ TEST_F(CommerceTest, OrdersAreListedForStaffAndMoveThroughTheirStatuses) {
   EXPECT_EQ(http_request(port(), "GET", "/api/rooms/shop/orders/" + id, "", token).status, 404);
 }
 
+TEST_F(CommerceTest, StaffListOffShelfProductsPastSalesAndWhoClaimedCoupons) {
+  add_product("soy", 1990, 10);
+  add_product("rice", 6990, 10);
+  add_product("oats", 2990, 100);
+  ASSERT_EQ(host("DELETE", "/products/rice").status, 200);
+  auto in_an_hour = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        (std::chrono::system_clock::now() + std::chrono::hours(1)).time_since_epoch()).count();
+  auto past = host("POST", "/flash-sales", {{"sku", "oats"}, {"price_cents", 990}, {"quantity", 3}, {"ends_at_ms", in_an_hour}});
+  ASSERT_EQ(past.status, 201) << past.body;
+  std::string past_id(past.json().at("id").as_string());
+  ASSERT_EQ(host("POST", "/flash-sales/" + past_id + "/stop").status, 200);
+  auto running = host("POST", "/flash-sales", {{"sku", "soy"}, {"price_cents", 990}, {"quantity", 3}, {"ends_at_ms", in_an_hour}});
+  ASSERT_EQ(running.status, 201) << running.body;
+  auto coupon = host("POST", "/coupons", {{"kind", "room"}, {"title", "满50减10"}, {"discount_cents", 1000}});
+  ASSERT_EQ(coupon.status, 201);
+  std::string coupon_id(coupon.json().at("id").as_string());
+  auto viewer = join("shop");
+  std::string viewer_id(viewer->welcome().at("you").at("id").as_string());
+  std::string viewer_token(viewer->welcome().at("token").as_string());
+  ASSERT_EQ(http_request(port(), "POST", "/api/rooms/shop/coupons/" + coupon_id + "/claim", "", viewer_token).status, 200);
+  ASSERT_EQ(host("POST", "/coupons/" + coupon_id + "/withdraw").status, 200);  // gone from the shelf, claims stay
+
+  auto skus = [](const json::value& list) {
+    std::vector<std::string> out;
+    for (const auto& p : list.as_array()) out.emplace_back(p.at("sku").as_string());
+    return out;
+  };
+  auto off = host("GET", "/products?on_shelf=false");
+  ASSERT_EQ(off.status, 200) << off.body;
+  EXPECT_EQ(skus(off.json().at("products")), std::vector<std::string>{"rice"});
+  EXPECT_EQ(off.json().at("products").as_array()[0].at("on_shelf"), false);
+  EXPECT_EQ(skus(host("GET", "/products").json().at("products")), (std::vector<std::string>{"soy", "oats", "rice"}));
+  EXPECT_EQ(skus(host("GET", "/products?on_shelf=true").json().at("products")), (std::vector<std::string>{"soy", "oats"}));
+
+  auto over = host("GET", "/flash-sales?state=over");
+  ASSERT_EQ(over.status, 200) << over.body;
+  ASSERT_EQ(over.json().at("flash_sales").as_array().size(), 1u);
+  EXPECT_EQ(over.json().at("flash_sales").as_array()[0].at("id"), past_id.c_str());
+  EXPECT_EQ(over.json().at("flash_sales").as_array()[0].at("state"), "ended");
+  EXPECT_EQ(host("GET", "/flash-sales?state=running").json().at("flash_sales").as_array().size(), 1u);
+  EXPECT_EQ(host("GET", "/flash-sales").json().at("flash_sales").as_array().size(), 2u);
+
+  auto coupons = host("GET", "/coupons");
+  ASSERT_EQ(coupons.status, 200);
+  ASSERT_EQ(coupons.json().at("coupons").as_array().size(), 1u);
+  EXPECT_EQ(coupons.json().at("coupons").as_array()[0].at("active"), false);
+  auto claims = http_request(port(), "GET", "/api/rooms/shop/coupons/" + coupon_id + "/claims", "",
+                             std::string(room_.at("operator_key").as_string()));
+  ASSERT_EQ(claims.status, 200) << claims.body;
+  EXPECT_EQ(claims.json().at("coupon_id"), coupon_id.c_str());
+  ASSERT_EQ(claims.json().at("claims").as_array().size(), 1u);
+  EXPECT_EQ(claims.json().at("claims").as_array()[0].at("user_id"), viewer_id.c_str());
+  EXPECT_GT(claims.json().at("claims").as_array()[0].at("claimed_at_ms").to_number<std::int64_t>(), 0);
+
+  // Bad input and other callers.
+  EXPECT_EQ(host("GET", "/products?on_shelf=maybe").status, 400);
+  auto bad_state = host("GET", "/flash-sales?state=finished");
+  EXPECT_EQ(bad_state.status, 400);
+  EXPECT_EQ(bad_state.json().at("error").at("code"), "invalid");
+  EXPECT_EQ(host("GET", "/coupons/cp-none/claims").status, 404);
+  for (const std::string& target : std::vector<std::string>{"/products", "/flash-sales", "/coupons", "/coupons/" + coupon_id + "/claims"}) {
+    EXPECT_EQ(http_request(port(), "GET", "/api/rooms/shop" + target).status, 401) << target;
+    EXPECT_EQ(http_request(port(), "GET", "/api/rooms/shop" + target, "", viewer_token).status, 403) << target;
+  }
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/nope/products", "", kAdminToken).status, 404);
+}
+
 TEST_F(CommerceTest, ShopEditsNeedTheHost) {
   auto viewer = join("shop");
   std::string token(viewer->welcome().at("token").as_string());

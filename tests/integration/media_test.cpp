@@ -148,6 +148,62 @@ TEST_F(MediaTest, KilledPublisherEndsEveryViewersStreamAndTheServerGoesOn) {
   EXPECT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << again->output();
 }
 
+TEST_F(MediaTest, TheRoomSaysWhenItsStreamStartsAndEnds) {
+  auto viewer = join("r1");
+  ASSERT_TRUE(viewer);
+  EXPECT_EQ(viewer->welcome().at("room").at("live"), false);
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1").json().at("live"), false);
+
+  auto ffmpeg = publish(stream_key_);
+  auto started = viewer->wait_type("stream", 30s);
+  ASSERT_TRUE(started) << ffmpeg->output();
+  EXPECT_EQ(started->at("live"), true);
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1").json().at("live"), true);
+  bool listed = false;
+  json::value rooms = http_request(port(), "GET", "/api/rooms").json();
+  for (const auto& r : rooms.at("rooms").as_array()) listed |= r.at("id") == "r1" && r.at("live") == true;
+  EXPECT_TRUE(listed);
+  auto late = join("r1");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->welcome().at("room").at("live"), true);
+  EXPECT_EQ(metric_value(port(), "livecart_stream_live{room=\"r1\"}"), 1);
+
+  ffmpeg->kill(SIGKILL);
+  for (auto* c : {viewer.get(), late.get()}) {
+    auto ended = c->wait_type("stream", 30s);
+    ASSERT_TRUE(ended);
+    EXPECT_EQ(ended->at("live"), false);
+  }
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1").json().at("live"), false);
+  EXPECT_EQ(http_request(port(), "GET", "/live/r1.flv").status, 404);
+}
+
+// The FLV file header's flags byte, from the start of an HTTP-FLV answer ("FLV", version 1, flags).
+int flv_flags(const std::string& received) {
+  auto at = received.find(std::string("FLV\x01", 4));
+  return at == std::string::npos || at + 4 >= received.size() ? -1 : static_cast<unsigned char>(received[at + 4]);
+}
+
+TEST_F(MediaTest, FlvHeaderAnnouncesAudioAndVideoOfAStreamWithBoth) {
+  auto ffmpeg = publish(stream_key_);
+  ASSERT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << ffmpeg->output();
+  auto received = raw_exchange(port(), "GET /live/r1.flv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 3s);
+  EXPECT_EQ(flv_flags(received), 0x05) << "audio (4) and video (1)";
+}
+
+TEST_F(MediaTest, FlvHeaderOfAVideoOnlyStreamAnnouncesNoAudio) {
+  ChildProcess ffmpeg({"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+                       "testsrc2=size=320x180:rate=15", "-t", "60", "-c:v", "libx264", "-preset", "ultrafast", "-tune",
+                       "zerolatency", "-g", "15", "-pix_fmt", "yuv420p", "-f", "flv", rtmp_url(stream_key_)},
+                      dir_ + "/ffmpeg.log");
+  ASSERT_TRUE(wait_metric("livecart_stream_live{room=\"r1\"}", 1)) << ffmpeg.output();
+  auto received = raw_exchange(port(), "GET /live/r1.flv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 3s);
+  EXPECT_EQ(flv_flags(received), 0x01) << "video only";
+  auto [status, out] = run_program({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "compact", flv_url()}, 30s);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("codec_name=h264"), std::string::npos) << out;
+}
+
 TEST_F(MediaTest, OfflineRoomAnswersNotLive) {
   auto res = http_request(port(), "GET", "/live/r1.flv");
   EXPECT_EQ(res.status, 404);

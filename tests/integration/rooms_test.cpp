@@ -169,6 +169,30 @@ TEST_F(RoomsTest, ChatPageIsServed) {
   EXPECT_EQ(http_request(port(), "GET", "/no-such-file.js").status, 404);
 }
 
+TEST_F(RoomsTest, KeysTellTheRtmpPortActuallyBoundAndNoUrlWithoutAPublicHost) {
+  auto room = create_room("ingest");
+  auto keys = http_request(port(), "GET", "/api/rooms/ingest/keys", "", std::string(room.at("host_key").as_string()));
+  ASSERT_EQ(keys.status, 200) << keys.body;
+  // The server runs with --rtmp-port 0: the answer gives the port the kernel picked.
+  ASSERT_NE(server_->rtmp_port(), 0);
+  EXPECT_EQ(keys.json().at("rtmp_port").to_number<std::int64_t>(), server_->rtmp_port());
+  EXPECT_TRUE(keys.json().at("rtmp_url").is_null());
+  auto rotated = http_request(port(), "POST", "/api/rooms/ingest/keys/stream/rotate", "", kAdminToken);
+  ASSERT_EQ(rotated.status, 200);
+  EXPECT_EQ(rotated.json().at("rtmp_port").to_number<std::int64_t>(), server_->rtmp_port());
+}
+
+class PublicHostTest : public ServerTest {
+ protected:
+  std::vector<std::string> server_args() const override { return {"--public-host", "live.example.com"}; }
+};
+
+TEST_F(PublicHostTest, KeysGiveTheRtmpUrlForTheConsole) {
+  create_room("ingest");
+  auto keys = http_request(port(), "GET", "/api/rooms/ingest/keys", "", kAdminToken).json();
+  EXPECT_EQ(keys.at("rtmp_url"), ("rtmp://live.example.com:" + std::to_string(server_->rtmp_port()) + "/live").c_str());
+}
+
 TEST_F(RoomsTest, RoomsAndKeysSurviveARestart) {
   std::string dir = make_temp_dir();
   server_ = std::make_unique<ServerProcess>(std::vector<std::string>{}, dir);

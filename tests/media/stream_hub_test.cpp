@@ -152,6 +152,24 @@ TEST_F(StreamHubTest, AStalePublisherIsTakenOverAndItsTagsIgnored) {
   EXPECT_TRUE(hub_->live());
 }
 
+TEST_F(StreamHubTest, TheLiveListenerHearsEachStartAndEndButNoTakeover) {
+  std::vector<std::pair<std::string, bool>> heard;
+  hub_ = std::make_shared<StreamHub>(ioc_.get_executor(), "r1", OutputsFactory{},
+                                     [&](const std::string& room, bool live) { heard.emplace_back(room, live); });
+  EXPECT_TRUE(claim(1));
+  hub_->push(1, keyframe(0));
+  run();
+  EXPECT_TRUE(claim(2, std::chrono::seconds(0)));  // a takeover: still the same broadcast
+  hub_->release(1);                                 // the taken-over publisher: ignored
+  run();
+  EXPECT_EQ(heard, (std::vector<std::pair<std::string, bool>>{{"r1", true}}));
+  hub_->release(2);
+  run();
+  EXPECT_TRUE(claim(3));
+  using P = std::pair<std::string, bool>;
+  EXPECT_EQ(heard, (std::vector<P>{{"r1", true}, {"r1", false}, {"r1", true}}));
+}
+
 TEST_F(StreamHubTest, AudioRidesWithTheNextVideoFrameInOneRun) {
   auto a = std::make_shared<RunRecordingSink>();
   claim(1);

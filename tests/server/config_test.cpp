@@ -145,6 +145,16 @@ TEST_F(ConfigTest, FlagsSetTheirValues) {
   EXPECT_EQ(c.session.inbound_burst, 6.0);
 }
 
+TEST_F(ConfigTest, PublicHostIsUnsetByDefaultAndTakesNamesAndAddresses) {
+  EXPECT_TRUE(parse_ok({}).public_host.empty());
+  EXPECT_EQ(parse_ok({"--public-host", "live.example.com"}).public_host, "live.example.com");
+  EXPECT_EQ(parse_ok({"--public-host", "203.0.113.7"}).public_host, "203.0.113.7");
+  EXPECT_EQ(parse_ok({"--public-host", "[2001:db8::1]"}).public_host, "[2001:db8::1]");
+  EXPECT_EQ(parse_ok({"--public-host", "::ffff:203.0.113.7"}).public_host, "::ffff:203.0.113.7");
+  setenv("LIVECART_PUBLIC_HOST", "cdn.example.net", 1);
+  EXPECT_EQ(parse_ok({}).public_host, "cdn.example.net");
+}
+
 TEST_F(ConfigTest, PortZeroIsAllowed) { EXPECT_EQ(parse_ok({"--http-port", "0"}).http_port, 0); }
 
 TEST_F(ConfigTest, EnvironmentSetsAnOptionWithoutAFlag) {
@@ -225,6 +235,11 @@ INSTANTIATE_TEST_SUITE_P(
                     BadFlags{"shutdown_grace_negative", {"--shutdown-grace", "-1"}},
                     BadFlags{"unknown_flag", {"--no-such-flag"}},
                     BadFlags{"missing_value", {"--http-port"}},
+                    BadFlags{"public_host_with_scheme", {"--public-host", "rtmp://live.example.com"}},
+                    BadFlags{"public_host_with_port", {"--public-host", "live.example.com:1935"}},
+                    BadFlags{"public_host_with_path", {"--public-host", "live.example.com/live"}},
+                    BadFlags{"public_host_ipv6_with_port", {"--public-host", "[2001:db8::1]:1935"}},
+                    BadFlags{"public_host_with_space", {"--public-host", "live example"}},
                     BadFlags{"missing_banned_words_file",
                              {"--banned-words-file", "/nonexistent/livecart/words.txt"}},
                     BadFlags{"missing_webhook_ca_file", {"--webhook-ca-file", "/nonexistent/livecart/ca.pem"}}),

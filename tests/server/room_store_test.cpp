@@ -168,6 +168,28 @@ TEST_F(RoomStoreTest, BannedWordsAreStoredAndReloadedInOrder) {
   EXPECT_EQ(rooms[1].banned_words, (std::vector<std::string>{"代购", "假货", "VX 号"}));
 }
 
+TEST_F(RoomStoreTest, BansAreStoredPerRoomAndLiftedAndSurviveReopening) {
+  {
+    RoomStore store(db_path());
+    ASSERT_TRUE(store.insert({"a", "t", 1, 0}));
+    ASSERT_TRUE(store.insert({"b", "t", 2, 0}));
+    store.add_ban("a", {"v_1", "小王", 1000});
+    store.add_ban("a", {"v_2", "", 2000});
+    store.add_ban("a", {"v_1", "later nick", 3000});  // banned already: the first ban stays
+    store.add_ban("b", {"v_1", "小王", 1500});
+    store.remove_ban("a", "v_2");
+    store.remove_ban("a", "v_9");  // not banned: nothing to do
+  }
+  auto rooms = RoomStore(db_path()).load_all();
+  ASSERT_EQ(rooms.size(), 2u);
+  ASSERT_EQ(rooms[0].bans.size(), 1u);
+  EXPECT_EQ(rooms[0].bans[0].user_id, "v_1");
+  EXPECT_EQ(rooms[0].bans[0].nick, "小王");
+  EXPECT_EQ(rooms[0].bans[0].at_ms, 1000);
+  ASSERT_EQ(rooms[1].bans.size(), 1u);
+  EXPECT_EQ(rooms[1].bans[0].at_ms, 1500);
+}
+
 TEST_F(RoomStoreTest, OpeningAnUnreachablePathThrows) {
   EXPECT_THROW(RoomStore((dir_ / "missing" / "sub" / "livecart.db").string()), std::runtime_error);
 }

@@ -316,10 +316,11 @@ test('a room that is not live waits, then plays by itself when the host goes liv
   } finally {
     ffmpeg.kill('SIGINT');
   }
-  // While the room was not live the page asked for its stream, answered 404 offline: that is
-  // how the protocol tells a page "not live", and the browser logs each such answer.
-  const unexpected = errors.filter((e) => !/Failed to load resource: the server responded with a status of 404/.test(e));
-  assert.deepEqual(unexpected, []);
+  // The room told the page when it went live: it never asked for a stream that was not there.
+  // The one 404 left is the room's last picture (snapshot.jpg), which this room has not got.
+  const notFound = errors.filter((e) => /Failed to load resource: the server responded with a status of 404/.test(e));
+  assert.ok(notFound.length <= 1, `at most one 404 (the snapshot), got ${notFound.length}`);
+  assert.deepEqual(errors.filter((e) => !notFound.includes(e)), []);
   await closeAll(context);
 });
 

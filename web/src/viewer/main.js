@@ -148,6 +148,7 @@ const handlers = {
     joins += 1;
     if (me.role === 'viewer' && w.token) store.set(TOKEN_KEY, w.token);
     if (w.room?.title) roomInfo = { ...(roomInfo || {}), title: w.room.title };
+    if (typeof w.room?.live === 'boolean') stage.setLive(w.room.live);
     online = Number(w.online) || 0;
     likes.setTotal(w.likes);
     connState = 'open';
@@ -180,6 +181,7 @@ const handlers = {
     toast(t('e.generic'), 'warn');
   },
   room_closed() { ended(); },
+  stream(m) { if (typeof m.live === 'boolean') stage.setLive(m.live); },
 };
 
 function onMessage(msg) {
@@ -251,7 +253,7 @@ function live() {
   setPhase('live');
   renderHeader();
   renderConn();
-  stage.start();
+  stage.start(typeof roomInfo?.live === 'boolean' ? roomInfo.live : undefined);
   shopView.start();
   connect();
 }
@@ -310,7 +312,7 @@ onLangChange(() => {
 });
 // Back online or back on the tab: the socket reconnects by itself; the picture may have stalled.
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible' && phase === 'live' && stage.state !== 'playing') stage.player?.open();
+  if (document.visibilityState === 'visible' && phase === 'live') stage.player?.resume();
 });
 
 boot();

@@ -1,7 +1,9 @@
 // The live picture of a room: HTTP-FLV through mpegts.js where the browser has Media Source
 // Extensions (about a second of latency), HLS otherwise (native on Safari, hls.js elsewhere).
-// A room that is not live is 'offline' and tried again by itself; a stream that ends or stalls
-// is reopened. States: 'loading', 'playing', 'offline', 'blocked' (autoplay refused: the page
+// The server says when the room goes live and when it stops (`live` in the room and the welcome,
+// then `stream` messages: setLive): the page opens the stream then, and never asks for one that
+// is not there. Against a server that does not say (no flag), a room that is not live is
+// 'offline' and tried again by itself. A stream that ends or stalls is reopened. States: 'loading', 'playing', 'offline', 'blocked' (autoplay refused: the page
 // asks for a tap), 'unsupported', 'stopped'.
 const RETRY_FIRST_MS = 1000; // after a stream ends, an error, or "not live": look again, backing off
 const RETRY_MAX_MS = 10000;
@@ -20,7 +22,7 @@ async function loadMpegts() {
 }
 
 export class LivePlayer {
-  constructor(video, room, { onState = () => {}, engine = 'auto' } = {}) {
+  constructor(video, room, { onState = () => {}, engine = 'auto', live } = {}) {
     this.video = video;
     this.room = room;
     this.onState = onState;
@@ -34,6 +36,7 @@ export class LivePlayer {
     this.lastTime = -1;
     this.lastProgressAt = 0;
     this.audio = undefined;    // false once the stream's metadata shows no audio
+    this.live = typeof live === 'boolean' ? live : undefined;  // undefined: the server does not say
     video.muted = true;
     video.playsInline = true;
     video.autoplay = true;
@@ -56,6 +59,30 @@ export class LivePlayer {
   start() {
     clearInterval(this.watchdog);
     this.watchdog = setInterval(() => this.checkStall(), WATCHDOG_MS);
+    if (this.live === false) this.setState('offline');
+    else this.open();
+  }
+
+  // The room's stream started or ended (the server said so).
+  setLive(live) {
+    if (this.state === 'stopped') return;
+    const was = this.live;
+    this.live = !!live;
+    if (!this.live) {
+      clearTimeout(this.retryTimer);
+      this.gen += 1;
+      this.teardown();
+      this.setState('offline');
+      return;
+    }
+    if (was !== false && this.state !== 'offline') return;  // already open or opening
+    this.retryDelay = RETRY_FIRST_MS;
+    this.open();
+  }
+
+  // Back on the tab: reopen a picture that stalled, unless the room is known to be offline.
+  resume() {
+    if (this.state === 'playing' || this.state === 'stopped' || this.live === false) return;
     this.open();
   }
 
@@ -123,8 +150,8 @@ export class LivePlayer {
       if (detail === mpegts.ErrorDetails.NETWORK_STATUS_CODE_INVALID && info?.code === 404) this.offline();
       else this.retry();
     });
-    // The FLV header always announces audio, and mpegts.js then waits for an audio track that a
-    // video-only encoder never sends. The stream's metadata tells: reopen without audio.
+    // mpegts.js waits for every track the FLV header announces. The server's header says which
+    // there are; against one that always announced audio, the metadata tells: reopen without it.
     player.on(mpegts.Events.METADATA_ARRIVED, (meta) => {
       if (gen !== this.gen || !meta || typeof meta !== 'object') return;
       const audio = 'audiocodecid' in meta || 'audiodatarate' in meta || 'stereo' in meta;
@@ -177,6 +204,7 @@ export class LivePlayer {
 
   retry() {
     if (this.state === 'stopped') return;
+    if (this.live === false) { this.teardown(); this.setState('offline'); return; }  // the `stream` message reopens it
     clearTimeout(this.retryTimer);
     this.gen += 1; // events of the stream being replaced no longer count
     this.retryTimer = setTimeout(() => this.open(), this.retryDelay);

@@ -35,11 +35,14 @@ export class Stage {
     this.player = null;
   }
 
-  start() {
+  // `live`: the room's stream as the server said (undefined when it does not say).
+  start(live) {
     const engine = new URLSearchParams(location.search).get('player') || 'auto';
-    this.player = new LivePlayer(this.video, this.room, { engine, onState: (s) => this.onState(s) });
+    this.player = new LivePlayer(this.video, this.room, { engine, live, onState: (s) => this.onState(s) });
     this.player.start();
   }
+
+  setLive(live) { this.player?.setLive(live); }
 
   stop() {
     this.player?.stop();
