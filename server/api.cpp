@@ -146,7 +146,10 @@ void Api::list_rooms(Call& c, Respond& r) const {
 void Api::get_room(Call& c, Respond& r) const {
   auto v = rooms_.view(c.params[0]);
   if (!v) return r(error_response(c.req, http::status::not_found, "not_found", "no such room"));
-  r(json_response(c.req, http::status::ok, json::serialize(room_json(*v))));
+  json::object o = room_json(*v);
+  // Whether /live/{id}/snapshot.jpg has a picture: pages ask before showing it.
+  o["snapshot"] = media_files_.live() && media_files_.live()->snapshot(v->record.id) != nullptr;
+  r(json_response(c.req, http::status::ok, json::serialize(o)));
 }
 
 void Api::create_room(Call& c, Respond& r) const {

@@ -104,6 +104,7 @@ TEST_F(LiveMediaTest, FfmpegBroadcastBecomesHlsASnapshotAndARecordingServedWithR
   EXPECT_TRUE(wait_metric("livecart_media_pipelines", 0));
   EXPECT_NE(http_request(port(), "GET", "/live/r1/index.m3u8").body.find("#EXT-X-ENDLIST"), std::string::npos);
   EXPECT_EQ(http_request(port(), "GET", "/live/r1/snapshot.jpg").status, 200) << "the last picture stays";
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1").json().at("snapshot"), true) << "the room says it has one";
 
   auto list = http_request(port(), "GET", "/api/rooms/r1/recordings");
   ASSERT_EQ(list.status, 200);
@@ -161,6 +162,7 @@ TEST_F(LiveMediaTest, GstLaunchPublishesWithRtmp2sinkAndEveryProtocolPlays) {
 TEST_F(LiveMediaTest, BadMediaRequestsGetClearAnswers) {
   EXPECT_EQ(http_request(port(), "GET", "/live/r1/index.m3u8").json().at("error").at("code"), "offline");
   EXPECT_EQ(http_request(port(), "GET", "/live/r1/snapshot.jpg").json().at("error").at("code"), "no_snapshot");
+  EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1").json().at("snapshot"), false);
   EXPECT_EQ(http_request(port(), "GET", "/live/r1/..%2F..%2Fsecret.key").status, 404);
   EXPECT_EQ(http_request(port(), "GET", "/live/r1/../../secret.key").status, 404);
   EXPECT_EQ(http_request(port(), "GET", "/api/rooms/r1/recordings/..%2F..%2Fsecret.key").status, 404);

@@ -52,12 +52,24 @@ export class Stage {
   onState(s) {
     this.state = s;
     if (s === 'offline' && !this.snapshotTried) {
-      // The picture the room last showed (it stays after a broadcast), when there is one.
+      // The picture the room last showed (it stays after a broadcast), when the server has one:
+      // asked first, so a room that never showed one costs no failed request.
       this.snapshotTried = true;
-      this.snapshot.src = `/live/${encodeURIComponent(this.room)}/snapshot.jpg?t=${Date.now()}`;
+      this.showSnapshot();
     }
     if (s === 'playing') this.snapshotTried = false;
     this.render();
+  }
+
+  async showSnapshot() {
+    const room = encodeURIComponent(this.room);
+    try {
+      const res = await fetch(`/api/rooms/${room}`);
+      if (!res.ok || !(await res.json()).snapshot || this.state !== 'offline') return;
+    } catch {
+      return;
+    }
+    this.snapshot.src = `/live/${room}/snapshot.jpg?t=${Date.now()}`;
   }
 
   render() {
