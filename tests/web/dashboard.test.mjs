@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import { ADMIN_TOKEN, launchBrowser, openPage, screenshot, startServer } from './harness.mjs';
+import {
+  ADMIN_TOKEN, createRoom as createRoomWith, launchBrowser, openPage, screenshot, startServer, until as untilWithin,
+  waitText as waitTextWithin,
+} from './harness.mjs';
 
 const BIG = { width: 1920, height: 1080 };
 const SMALL = { width: 1280, height: 800 };
@@ -29,18 +32,11 @@ after(async () => {
   assert.equal(await server?.stop(), 0, 'the server exits cleanly');
 });
 
-async function createRoom(srv, id, title) {
-  const created = await srv.api('/api/rooms', { method: 'POST', body: { id, title } });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  for (const product of [
-    { sku: 'soy', title: '低钠酱油 500ml', price_cents: 1990, stock: 100, tags: ['低钠', '酱油'] },
-    { sku: 'rice', title: '五常大米 5kg', price_cents: 5990, stock: 50, tags: ['大米'] },
-  ]) {
-    const res = await srv.api(`/api/rooms/${id}/products`, { method: 'POST', body: product, token: created.body.host_key });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-  }
-  return created.body;
-}
+const PRODUCTS = [
+  { sku: 'soy', title: '低钠酱油 500ml', price_cents: 1990, stock: 100, tags: ['低钠', '酱油'] },
+  { sku: 'rice', title: '五常大米 5kg', price_cents: 5990, stock: 50, tags: ['大米'] },
+];
+const createRoom = (srv, id, title) => createRoomWith(srv, id, title, PRODUCTS);
 
 // A page whose WebSockets play the viewers (Node 20 has no WebSocket of its own).
 async function openCrowd(b, srv) {
@@ -72,30 +68,7 @@ async function openCrowd(b, srv) {
 
 const dashboardUrl = (srv, id, key) => `${srv.base}/dashboard/${id}${key ? `?token=${encodeURIComponent(key)}` : ''}`;
 
-// The text of `selector` as shown (table cells apart; a chart's SVG text in drawing order).
-// Runs in the page (Playwright sends its source), so it stands alone.
-function shownText(sel) {
-  const node = document.querySelector(sel);
-  if (!node) return null;
-  const text = node.querySelector('svg') ? node.textContent : node.innerText;
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-function shownTextMatches([sel, src, flags]) {
-  const node = document.querySelector(sel);
-  if (!node) return false;
-  const text = (node.querySelector('svg') ? node.textContent : node.innerText).replace(/\s+/g, ' ').trim();
-  return new RegExp(src, flags).test(text);
-}
-
-async function waitText(page, selector, pattern, timeout = WAIT) {
-  try {
-    await page.waitForFunction(shownTextMatches, [selector, pattern.source, pattern.flags], { timeout });
-  } catch (e) {
-    const seen = await page.evaluate(shownText, selector).catch(() => '(page gone)');
-    throw new Error(`${selector} never matched ${pattern} (it shows: ${JSON.stringify(seen)})`, { cause: e });
-  }
-}
+const waitText = (page, selector, pattern, timeout = WAIT) => waitTextWithin(page, selector, pattern, timeout);
 
 const kpi = (page, id) => page.locator(`#kpi-${id} .kpi-value`).textContent();
 
@@ -105,15 +78,7 @@ function unexpected(errors, ...allowed) {
   return errors.filter((e) => !allowed.some((re) => re.test(e)));
 }
 
-async function until(what, fn, timeout = WAIT) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => { setTimeout(r, 100); });
-  }
-}
+const until = (what, fn, timeout = WAIT) => untilWithin(what, fn, timeout);
 
 test('the dashboard follows scripted viewers: online, funnel, products and GMV', async () => {
   const { page, errors } = await openPage(browser, dashboardUrl(server, 'd1', room.operator_key), { viewport: BIG });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
-import { launchBrowser, openPage, screenshot, startServer } from './harness.mjs';
+import { createRoom as createRoomWith, launchBrowser, openPage, screenshot, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -19,11 +19,7 @@ after(async () => {
 });
 
 // A fresh room per test: {id, host_key, operator_key, stream_key}.
-async function createRoom(id, title) {
-  const r = await server.api('/api/rooms', { method: 'POST', body: { id, title } });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return r.body;
-}
+const createRoom = (id, title) => createRoomWith(server, id, title);
 
 // The console, signed in, with its room connection open.
 async function openHost(room, key) {
@@ -87,9 +83,10 @@ test('go live: the console shows the OBS server and stream key, copies them, rot
 
   const keyInput = page.locator('[data-testid=stream-key]');
   assert.equal(await keyInput.inputValue(), `golive?key=${room.stream_key}`);
-  // The documented default port, until the keys endpoint says which one this node listens on.
+  // The port this server's RTMP listener really took (the test server asks for a free one).
   const keys = (await server.api('/api/rooms/golive/keys', { token: room.host_key })).body;
-  assert.equal(await page.locator('[data-testid=rtmp-url]').inputValue(), `rtmp://127.0.0.1:${keys.rtmp_port ?? 1935}/live`);
+  assert.equal(keys.rtmp_port, server.rtmpPort);
+  assert.equal(await page.locator('[data-testid=rtmp-url]').inputValue(), `rtmp://127.0.0.1:${server.rtmpPort}/live`);
   assert.match(await keyInput.getAttribute('class'), /masked/, 'the key is hidden until asked for');
   await page.locator('[data-testid=reveal-key]').click();
   assert.doesNotMatch(await page.locator('[data-testid=stream-key]').getAttribute('class'), /masked/);

@@ -30,6 +30,7 @@ export class GoLivePanel {
   }
 
   serverUrl() {
+    if (this.keys.rtmp_url) return this.keys.rtmp_url;  // the server knows its public name (--public-host)
     const port = Number(this.keys.rtmp_port) || DEFAULT_RTMP_PORT;
     return `rtmp://${location.hostname}:${port}/live`;
   }
