@@ -239,6 +239,10 @@ void WhepSession::build(Plan plan) {
   gst_object_unref(bus);
 
   webrtc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "webrtc");
+  // With the default policy (none) webrtcbin ignores the offer's BUNDLE group and answers one
+  // transport per section: two ports and two DTLS handshakes per viewer. max-compat bundles
+  // what the offer bundles (max-bundle, as answerer, makes create-answer fail in 1.22).
+  g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_COMPAT, nullptr);
   configure_ice(webrtc_, owner_.config_);
   if (!link_to_webrtc("vout", plan.video_pt, true) || (plan.audio_pt >= 0 && !link_to_webrtc("aout", plan.audio_pt, false)))
     return teardown("cannot link the payloaders to webrtcbin");

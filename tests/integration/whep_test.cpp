@@ -117,6 +117,7 @@ TEST_F(WhepTest, TheSessionLimitRefusesWith503UntilASessionIsDeleted) {
   std::string location = first.headers["location"];
   ASSERT_TRUE(location.starts_with("/whep/r1/")) << location;
   EXPECT_NE(first.body.find("a=candidate:"), std::string::npos) << "non-trickle: the answer carries its candidates";
+  EXPECT_NE(first.body.find("a=group:BUNDLE 0 1"), std::string::npos) << "one transport for video and audio";
   // The stream (libx264 ultrafast: constrained baseline) under the offer's CB payload type, 108.
   EXPECT_NE(first.body.find("a=rtpmap:108 H264/90000"), std::string::npos) << first.body;
   EXPECT_NE(first.body.find("packetization-mode=1;profile-level-id=42c0"), std::string::npos) << first.body;

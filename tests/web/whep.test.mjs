@@ -87,7 +87,7 @@ async function playback() {
   };
 }
 
-test('an RTMP stream plays over WHEP in Chromium: H.264 passed through, AAC heard as Opus', async () => {
+test('an RTMP stream plays over WHEP in Chromium: H.264 passed through, AAC heard as Opus', async (t) => {
   const room = await createRoom(server, 'whep-play', 'WebRTC 试播');
   const live = await goLive(server, room.id, room.stream_key);
   const { page, errors, context } = await originPage();
@@ -109,6 +109,7 @@ test('an RTMP stream plays over WHEP in Chromium: H.264 passed through, AAC hear
       return now.time > first.time + 1 && now.framesDecoded > first.framesDecoded && now.audioSamples > 0;
     }, SLOW);
     const now = await page.evaluate(playback);
+    t.diagnostic(`${now.framesDecoded} frames decoded, ${now.jitterDelayMs?.toFixed(0)} ms mean jitter-buffer wait`);
     assert.equal(now.width, 320);
     assert.equal(now.videoCodec, 'video/H264');
     assert.equal(now.audioCodec, 'audio/opus');
@@ -132,7 +133,7 @@ test('an RTMP stream plays over WHEP in Chromium: H.264 passed through, AAC hear
   }
 });
 
-test('a viewer that closes its connection without a DELETE, and the end of the stream, end sessions', async () => {
+test('a viewer that closes its connection without a DELETE, and the end of the stream, end sessions', async (t) => {
   const room = await createRoom(server, 'whep-end', 'WebRTC 结束');
   const live = await goLive(server, room.id, room.stream_key);
   const a = await originPage();
@@ -144,13 +145,17 @@ test('a viewer that closes its connection without a DELETE, and the end of the s
       await page.waitForFunction(() => window.whep.video.videoWidth > 0, null, { timeout: SLOW });
     assert.equal(await metric(server, 'livecart_whep_sessions'), 2);
 
+    const closed = Date.now();
     await a.page.evaluate(() => window.whep.pc.close());
     await until('the closed viewer\'s session to end', async () => (await metric(server, 'livecart_whep_sessions')) === 1,
       SLOW);
+    t.diagnostic(`the closed connection's session ended after ${Date.now() - closed} ms`);
 
+    const stopped = Date.now();
     await live.stop();
     await until('the last session to end with the stream', async () => (await metric(server, 'livecart_whep_sessions')) === 0,
       SLOW);
+    t.diagnostic(`the stream's end ended the last session after ${Date.now() - stopped} ms`);
     const gone = await fetch(`${server.base}/whep/${room.id}`, { method: 'POST', headers: { 'Content-Type': 'application/sdp' },
       body: 'v=0\r\n' });
     assert.equal(gone.status, 404);
