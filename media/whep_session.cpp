@@ -18,6 +18,13 @@ namespace {
 // are smoothed over, so that the RTP clock goes on forward. As in LiveMedia.
 constexpr std::int64_t kMaxBackwardMs = 1000;
 constexpr std::int64_t kMaxForwardMs = 10000;
+// A connected viewer that sends no RTCP for this long has gone (closed tab, lost network).
+constexpr std::chrono::seconds kViewerSilence{5};
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // FLV sound format 10: AAC.
 bool is_aac(const Tag& tag) { return tag.body && !tag.body->empty() && ((*tag.body)[0] >> 4) == 10; }
@@ -259,6 +266,12 @@ void WhepSession::build(Plan plan) {
     });
     connect_weak(rtpbin, "on-bye-ssrc", on_gone, weak);
     connect_weak(rtpbin, "on-timeout", on_gone, weak);
+    // Every RTCP packet from the viewer (transport-cc feedback comes several times a second):
+    // its silence is how a closed tab shows, sooner than the RTP source's own timeout (~30 s).
+    connect_weak(rtpbin, "on-ssrc-active", G_CALLBACK(+[](GstElement*, guint, guint, gpointer data) {
+                   if (auto s = lock_weak(data)) s->last_rtcp_ns_.store(now_ns(), std::memory_order_relaxed);
+                 }),
+                 weak);
     gst_object_unref(rtpbin);
   }
   if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
@@ -340,6 +353,8 @@ void WhepSession::on_connection_state(GstElement* webrtc) {
       if (self->torn_down_) return;
       self->connected_ = true;
       self->deadline_.reset();
+      self->last_rtcp_ns_.store(now_ns(), std::memory_order_relaxed);
+      self->watch_viewer();
       self->owner_.stats_.connected.fetch_add(1, std::memory_order_relaxed);
       spdlog::info("whep {} {}: connected", self->room(), self->id_);
     });
@@ -348,6 +363,17 @@ void WhepSession::on_connection_state(GstElement* webrtc) {
       ice == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED || ice == GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED ||
       ice == GST_WEBRTC_ICE_CONNECTION_STATE_CLOSED)
     close("the connection failed or closed");
+}
+
+void WhepSession::watch_viewer() {
+  deadline_.emplace(owner_.control_, std::chrono::seconds(1));
+  deadline_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto s = weak.lock();
+    if (!s || ec || s->torn_down_) return;
+    auto silent = std::chrono::nanoseconds(now_ns() - s->last_rtcp_ns_.load(std::memory_order_relaxed));
+    if (silent > kViewerSilence) return s->teardown("no RTCP from the viewer for 5 s: it left");
+    s->watch_viewer();
+  });
 }
 
 GstBusSyncReply WhepSession::bus_handler(GstBus*, GstMessage* msg, gpointer data) {

@@ -59,6 +59,7 @@ class WhepSession : public StreamSink, public std::enable_shared_from_this<WhepS
   bool link_to_webrtc(const char* branch, int payload_type, bool video);
   void on_answer(std::string sdp, std::string error);  // GStreamer thread
   void on_connection_state(GstElement* webrtc);         // GStreamer thread
+  void watch_viewer();  // control thread: checks every second that the viewer still sends RTCP
   static GstBusSyncReply bus_handler(GstBus*, GstMessage* msg, gpointer self);
   void teardown(const std::string& why, WhepError unanswered = WhepError::failed);  // control thread
   void answer(WhepAnswer a);  // calls done_ once (any thread)
@@ -78,6 +79,7 @@ class WhepSession : public StreamSink, public std::enable_shared_from_this<WhepS
   std::vector<std::uint8_t> pending_;  // FLV for the pipeline being built
   bool ended_ = false;
   std::atomic<bool> flowing_{false};  // connected: frames may go in (from the next keyframe)
+  std::atomic<std::int64_t> last_rtcp_ns_{0};  // steady clock, set on a GStreamer thread
   Plan plan_;  // set before the build is posted; read by the control thread after
 
   // Hub strand only.
@@ -93,7 +95,7 @@ class WhepSession : public StreamSink, public std::enable_shared_from_this<WhepS
   GstElement* pipeline_ = nullptr;
   GstElement* webrtc_ = nullptr;
   std::shared_ptr<WebRtcAnswer> answerer_;
-  std::optional<boost::asio::steady_timer> deadline_;  // answer, then ICE connected
+  std::optional<boost::asio::steady_timer> deadline_;  // answer, then connected, then the RTCP watch
   bool connected_ = false;
   bool torn_down_ = false;
 };
