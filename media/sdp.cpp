@@ -67,7 +67,8 @@ std::optional<std::string_view> attribute(std::string_view line, std::string_vie
   return line.substr(1);
 }
 
-bool matches(std::uint8_t value, std::string_view pattern) {  // pattern: 8 of '0', '1', 'x', MSB first
+bool matches(std::uint8_t value,
+             std::string_view pattern) {  // pattern: 8 of '0', '1', 'x', MSB first
   for (int bit = 0; bit < 8; ++bit) {
     char p = pattern[static_cast<std::size_t>(bit)];
     bool set = value & (0x80 >> bit);
@@ -129,8 +130,10 @@ std::optional<Offer> parse_offer(std::string_view text, std::string& error) {
       auto words = words_of(*v);
       auto pt = words.size() == 2 ? to_int(words[0]) : std::nullopt;
       auto slash = words.size() == 2 ? words[1].find('/') : std::string_view::npos;
-      auto clock = slash != std::string_view::npos ? to_int(words[1].substr(slash + 1, words[1].find('/', slash + 1) - slash - 1))
-                                                   : std::nullopt;
+      auto clock =
+          slash != std::string_view::npos
+              ? to_int(words[1].substr(slash + 1, words[1].find('/', slash + 1) - slash - 1))
+              : std::nullopt;
       if (!pt || !clock) {
         error = "malformed a=rtpmap line";
         return std::nullopt;
@@ -147,8 +150,9 @@ std::optional<Offer> parse_offer(std::string_view text, std::string& error) {
       if (Codec* c = codec_of(*current, *pt)) c->fmtp = std::string(v->substr(space + 1));
     }
   }
-  bool has_av = std::any_of(offer.media.begin(), offer.media.end(),
-                            [](const MediaSection& m) { return m.kind == "video" || m.kind == "audio"; });
+  bool has_av = std::any_of(offer.media.begin(), offer.media.end(), [](const MediaSection& m) {
+    return m.kind == "video" || m.kind == "audio";
+  });
   if (!has_av) {
     error = "the offer has no audio or video section";
     return std::nullopt;
@@ -166,7 +170,8 @@ std::string fmtp_value(std::string_view fmtp, std::string_view key) {
     std::string_view item = fmtp.substr(0, end);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     auto eq = item.find('=');
-    if (eq != std::string_view::npos && item.substr(0, eq) == key) return std::string(item.substr(eq + 1));
+    if (eq != std::string_view::npos && item.substr(0, eq) == key)
+      return std::string(item.substr(eq + 1));
     if (end == std::string_view::npos) break;
     fmtp.remove_prefix(end + 1);
   }
@@ -180,10 +185,14 @@ H264Profile h264_profile(std::uint8_t idc, std::uint8_t iop) {
     H264Profile profile;
   };
   static constexpr Rule rules[] = {
-      {0x42, "x1xx0000", H264Profile::constrained_baseline}, {0x4D, "1xxx0000", H264Profile::constrained_baseline},
-      {0x58, "11xx0000", H264Profile::constrained_baseline}, {0x42, "x0xx0000", H264Profile::baseline},
-      {0x58, "10xx0000", H264Profile::baseline},             {0x4D, "0x0x0000", H264Profile::main},
-      {0x64, "00000000", H264Profile::high},                 {0x64, "00001100", H264Profile::constrained_high},
+      {0x42, "x1xx0000", H264Profile::constrained_baseline},
+      {0x4D, "1xxx0000", H264Profile::constrained_baseline},
+      {0x58, "11xx0000", H264Profile::constrained_baseline},
+      {0x42, "x0xx0000", H264Profile::baseline},
+      {0x58, "10xx0000", H264Profile::baseline},
+      {0x4D, "0x0x0000", H264Profile::main},
+      {0x64, "00000000", H264Profile::high},
+      {0x64, "00001100", H264Profile::constrained_high},
   };
   for (const auto& r : rules)
     if (r.idc == idc && matches(iop, r.iop)) return r.profile;
@@ -195,7 +204,8 @@ std::optional<H264Profile> h264_profile(std::string_view id) {
   unsigned value = 0;
   auto [p, ec] = std::from_chars(id.data(), id.data() + 6, value, 16);
   if (ec != std::errc{} || p != id.data() + 6) return std::nullopt;
-  return h264_profile(static_cast<std::uint8_t>(value >> 16), static_cast<std::uint8_t>(value >> 8));
+  return h264_profile(static_cast<std::uint8_t>(value >> 16),
+                      static_cast<std::uint8_t>(value >> 8));
 }
 
 std::string H264Format::profile_level_id() const {
@@ -205,7 +215,8 @@ std::string H264Format::profile_level_id() const {
 }
 
 std::optional<H264Format> h264_format_of_flv(std::span<const std::uint8_t> body) {
-  // [frame type | codec 7][packet type 0][composition time x3][configurationVersion 1][profile][iop][level]...
+  // [frame type | codec 7][packet type 0][composition time x3][configurationVersion
+  // 1][profile][iop][level]...
   if (body.size() < 9 || (body[0] & 0x0F) != 7 || body[1] != 0 || body[5] != 1) return std::nullopt;
   return H264Format{body[6], body[7], body[8]};
 }
@@ -254,13 +265,15 @@ std::string edit_answer(std::string_view answer, int h264_pt, std::string_view p
         auto end = params.find(';');
         std::string_view item = params.substr(0, end);
         while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        if (!item.empty() && !item.starts_with("profile-level-id=") && !item.starts_with("packetization-mode=")) {
+        if (!item.empty() && !item.starts_with("profile-level-id=") &&
+            !item.starts_with("packetization-mode=")) {
           kept += std::string(item) + ";";
         }
         if (end == std::string_view::npos) break;
         params.remove_prefix(end + 1);
       }
-      out += fmtp_prefix + kept + "packetization-mode=1;profile-level-id=" + std::string(profile_level_id) + "\r\n";
+      out += fmtp_prefix + kept +
+             "packetization-mode=1;profile-level-id=" + std::string(profile_level_id) + "\r\n";
       continue;
     }
     out += line;
@@ -269,9 +282,11 @@ std::string edit_answer(std::string_view answer, int h264_pt, std::string_view p
     auto candidate = attribute(line, "candidate");
     if (public_address.empty() || !candidate) continue;
     auto words = words_of(*candidate);
-    if (words.size() < 8 || words[6] != "typ" || words[7] != "host" || words[4] == public_address) continue;
+    if (words.size() < 8 || words[6] != "typ" || words[7] != "host" || words[4] == public_address)
+      continue;
     std::string twin = "a=candidate:" + std::string(words[0]) + "9";
-    for (std::size_t i = 1; i < words.size(); ++i) twin += " " + std::string(i == 4 ? public_address : words[i]);
+    for (std::size_t i = 1; i < words.size(); ++i)
+      twin += " " + std::string(i == 4 ? public_address : words[i]);
     out += twin + "\r\n";
   }
   return out;

@@ -16,15 +16,16 @@ struct Codec {
   int payload_type = -1;
   std::string name;  // upper case: H264, OPUS, VP8, RTX...
   int clock_rate = 0;
-  std::string fmtp;  // the a=fmtp parameters as written, e.g. "level-asymmetry-allowed=1;packetization-mode=1"
+  std::string fmtp;  // the a=fmtp parameters as written, e.g.
+                     // "level-asymmetry-allowed=1;packetization-mode=1"
 };
 
 struct MediaSection {
-  std::string kind;  // "video", "audio", "application"
+  std::string kind;       // "video", "audio", "application"
   bool rejected = false;  // port 0
   std::string mid;
   std::string direction = "sendrecv";  // sendrecv | sendonly | recvonly | inactive
-  std::vector<Codec> codecs;  // in the offer's order of preference
+  std::vector<Codec> codecs;           // in the offer's order of preference
 };
 
 struct Offer {
@@ -69,6 +70,7 @@ struct H264Format {
 // packetization-mode=1), and when `public_address` is set every host candidate gets a twin on
 // that address and the same port (NAT 1:1: the server's own address is not reachable from outside).
 [[nodiscard]] std::string edit_answer(std::string_view answer, int h264_payload_type,
-                                      std::string_view profile_level_id, std::string_view public_address);
+                                      std::string_view profile_level_id,
+                                      std::string_view public_address);
 
 }  // namespace media::sdp

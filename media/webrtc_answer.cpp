@@ -10,7 +10,8 @@ namespace {
 
 // The error a promise was answered with, or empty.
 std::string promise_error(GstPromise* promise, const char* step) {
-  if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return std::string(step) + ": no reply";
+  if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED)
+    return std::string(step) + ": no reply";
   const GstStructure* reply = gst_promise_get_reply(promise);
   if (!reply || !gst_structure_has_field(reply, "error")) return {};
   GError* error = nullptr;
@@ -28,8 +29,10 @@ struct PromiseStep {
 }  // namespace
 
 void configure_ice(GstElement* webrtcbin, const WebRtcConfig& config) {
-  if (!config.stun_server.empty()) g_object_set(webrtcbin, "stun-server", config.stun_server.c_str(), nullptr);
-  if (!config.turn_server.empty()) g_object_set(webrtcbin, "turn-server", config.turn_server.c_str(), nullptr);
+  if (!config.stun_server.empty())
+    g_object_set(webrtcbin, "stun-server", config.stun_server.c_str(), nullptr);
+  if (!config.turn_server.empty())
+    g_object_set(webrtcbin, "turn-server", config.turn_server.c_str(), nullptr);
   GObject* ice = nullptr;
   g_object_get(webrtcbin, "ice-agent", &ice, nullptr);
   if (!ice) return;
@@ -46,12 +49,13 @@ WebRtcAnswer::WebRtcAnswer(GstElement* webrtcbin, Done done)
 
 WebRtcAnswer::~WebRtcAnswer() { gst_object_unref(webrtc_); }
 
-std::shared_ptr<WebRtcAnswer> WebRtcAnswer::start(GstElement* webrtcbin, const std::string& offer, Done done) {
+std::shared_ptr<WebRtcAnswer> WebRtcAnswer::start(GstElement* webrtcbin, const std::string& offer,
+                                                  Done done) {
   auto self = std::make_shared<WebRtcAnswer>(webrtcbin, std::move(done));
   GstSDPMessage* sdp = nullptr;
   gst_sdp_message_new(&sdp);
-  if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(offer.data()), static_cast<guint>(offer.size()),
-                                   sdp) != GST_SDP_OK) {
+  if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(offer.data()),
+                                   static_cast<guint>(offer.size()), sdp) != GST_SDP_OK) {
     gst_sdp_message_free(sdp);
     self->fail("the offer cannot be parsed");
     return self;
@@ -63,9 +67,12 @@ std::shared_ptr<WebRtcAnswer> WebRtcAnswer::start(GstElement* webrtcbin, const s
         if (auto s = static_cast<std::weak_ptr<WebRtcAnswer>*>(data)->lock()) s->on_gathering();
       }),
       new std::weak_ptr<WebRtcAnswer>(self),
-      [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<WebRtcAnswer>*>(data); }, GConnectFlags{});
-  GstWebRTCSessionDescription* description = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
-  g_signal_emit_by_name(webrtcbin, "set-remote-description", description, self->promise_for(&WebRtcAnswer::on_remote_set));
+      [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<WebRtcAnswer>*>(data); },
+      GConnectFlags{});
+  GstWebRTCSessionDescription* description =
+      gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+  g_signal_emit_by_name(webrtcbin, "set-remote-description", description,
+                        self->promise_for(&WebRtcAnswer::on_remote_set));
   gst_webrtc_session_description_free(description);
   return self;
 }
@@ -76,7 +83,8 @@ GstPromise* WebRtcAnswer::promise_for(void (WebRtcAnswer::*step)(GstPromise*)) {
         auto* s = static_cast<PromiseStep*>(data);
         (s->self.get()->*(s->step))(promise);
       },
-      new PromiseStep{shared_from_this(), step}, [](gpointer data) { delete static_cast<PromiseStep*>(data); });
+      new PromiseStep{shared_from_this(), step},
+      [](gpointer data) { delete static_cast<PromiseStep*>(data); });
 }
 
 void WebRtcAnswer::on_remote_set(GstPromise* promise) {
@@ -94,7 +102,8 @@ void WebRtcAnswer::on_answer(GstPromise* promise) {
   std::string error = promise_error(promise, "create-answer");
   GstWebRTCSessionDescription* answer = nullptr;
   if (error.empty()) {
-    gst_structure_get(gst_promise_get_reply(promise), "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+    gst_structure_get(gst_promise_get_reply(promise), "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+                      &answer, nullptr);
     if (!answer || !answer->sdp) error = "create-answer: no SDP in the answer";
   }
   gst_promise_unref(promise);
@@ -102,7 +111,8 @@ void WebRtcAnswer::on_answer(GstPromise* promise) {
     if (answer) gst_webrtc_session_description_free(answer);
     return fail(std::move(error));
   }
-  g_signal_emit_by_name(webrtc_, "set-local-description", answer, promise_for(&WebRtcAnswer::on_local_set));
+  g_signal_emit_by_name(webrtc_, "set-local-description", answer,
+                        promise_for(&WebRtcAnswer::on_local_set));
   gst_webrtc_session_description_free(answer);
 }
 

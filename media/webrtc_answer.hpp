@@ -25,7 +25,8 @@ class WebRtcAnswer : public std::enable_shared_from_this<WebRtcAnswer> {
 
   // Starts answering `offer` on `webrtcbin` (its pipeline playing or about to). `done` runs once,
   // on a GStreamer thread, unless cancel() comes first.
-  static std::shared_ptr<WebRtcAnswer> start(GstElement* webrtcbin, const std::string& offer, Done done);
+  static std::shared_ptr<WebRtcAnswer> start(GstElement* webrtcbin, const std::string& offer,
+                                             Done done);
   // No `done` after this returns; call before the webrtcbin is stopped. Any thread.
   void cancel();
 

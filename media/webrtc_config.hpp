@@ -14,12 +14,13 @@ struct WebRtcConfig {
   std::string public_address;
   std::uint16_t udp_port_min = 0;  // 0 and 0: any port the OS gives
   std::uint16_t udp_port_max = 0;
-  std::string stun_server;  // stun://host:port, used by the server and told to browsers
-  std::string turn_server;  // turn(s)://user:password@host:port, likewise
-  std::size_t max_whep_sessions = 200;                // WHEP viewers at once on this node
-  std::chrono::milliseconds answer_timeout{10000};    // offer in to answer out (ICE gathering included)
-  std::chrono::milliseconds connect_timeout{20000};   // answer out to ICE connected
-  unsigned opus_bitrate = 64000;                      // AAC turned into Opus at this rate
+  std::string stun_server;              // stun://host:port, used by the server and told to browsers
+  std::string turn_server;              // turn(s)://user:password@host:port, likewise
+  std::size_t max_whep_sessions = 200;  // WHEP viewers at once on this node
+  std::chrono::milliseconds answer_timeout{
+      10000};  // offer in to answer out (ICE gathering included)
+  std::chrono::milliseconds connect_timeout{20000};  // answer out to ICE connected
+  unsigned opus_bitrate = 64000;                     // AAC turned into Opus at this rate
 };
 
 }  // namespace media

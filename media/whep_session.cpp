@@ -22,12 +22,15 @@ constexpr std::int64_t kMaxForwardMs = 10000;
 constexpr std::chrono::seconds kViewerSilence{5};
 
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
 // FLV sound format 10: AAC.
-bool is_aac(const Tag& tag) { return tag.body && !tag.body->empty() && ((*tag.body)[0] >> 4) == 10; }
+bool is_aac(const Tag& tag) {
+  return tag.body && !tag.body->empty() && ((*tag.body)[0] >> 4) == 10;
+}
 
 std::span<const std::uint8_t> body_of(const Tag& tag) {
   static const std::vector<std::uint8_t> empty;
@@ -37,15 +40,18 @@ std::span<const std::uint8_t> body_of(const Tag& tag) {
 // The first section of `kind` that is in use and may receive from us.
 const sdp::MediaSection* receiving_section(const sdp::Offer& offer, std::string_view kind) {
   for (const auto& m : offer.media)
-    if (m.kind == kind && !m.rejected && (m.direction == "recvonly" || m.direction == "sendrecv")) return &m;
+    if (m.kind == kind && !m.rejected && (m.direction == "recvonly" || m.direction == "sendrecv"))
+      return &m;
   return nullptr;
 }
 
 // Connects `callback` with a weak_ptr to the session as its user data (freed with the handler).
-gulong connect_weak(gpointer instance, const char* signal, GCallback callback, std::weak_ptr<WhepSession> weak) {
+gulong connect_weak(gpointer instance, const char* signal, GCallback callback,
+                    std::weak_ptr<WhepSession> weak) {
   return g_signal_connect_data(
       instance, signal, callback, new std::weak_ptr<WhepSession>(std::move(weak)),
-      [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<WhepSession>*>(data); }, GConnectFlags{});
+      [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<WhepSession>*>(data); },
+      GConnectFlags{});
 }
 
 std::shared_ptr<WhepSession> lock_weak(gpointer data) {
@@ -54,8 +60,9 @@ std::shared_ptr<WhepSession> lock_weak(gpointer data) {
 
 }  // namespace
 
-WhepSession::WhepSession(WhepSessions& owner, std::string id, std::uint64_t sink_id, std::shared_ptr<StreamHub> hub,
-                         sdp::Offer offer, std::string offer_text, WhepSessions::Answered done)
+WhepSession::WhepSession(WhepSessions& owner, std::string id, std::uint64_t sink_id,
+                         std::shared_ptr<StreamHub> hub, sdp::Offer offer, std::string offer_text,
+                         WhepSessions::Answered done)
     : owner_(owner),
       id_(std::move(id)),
       sink_id_(sink_id),
@@ -69,15 +76,17 @@ void WhepSession::start() {
     if (self->torn_down_) return;
     self->deadline_.emplace(self->owner_.control_, self->owner_.config_.answer_timeout);
     self->deadline_->async_wait([weak = self->weak_from_this()](boost::system::error_code ec) {
-      if (auto s = weak.lock(); s && !ec) s->teardown("no answer in time (webrtcbin or ICE gathering)");
+      if (auto s = weak.lock(); s && !ec)
+        s->teardown("no answer in time (webrtcbin or ICE gathering)");
     });
   });
   hub_->add_sink(sink_id_, weak_from_this());
 }
 
 void WhepSession::close(std::string why, WhepError unanswered) {
-  asio::post(owner_.control_,
-             [self = shared_from_this(), why = std::move(why), unanswered] { self->teardown(why, unanswered); });
+  asio::post(owner_.control_, [self = shared_from_this(), why = std::move(why), unanswered] {
+    self->teardown(why, unanswered);
+  });
 }
 
 void WhepSession::answer(WhepAnswer a) {
@@ -114,7 +123,9 @@ void WhepSession::on_tags(const TagRun& tags) {
   if (!planned_ && video_header_) plan_answer();
 }
 
-void WhepSession::on_tag(const Tag& tag) { on_tags(std::make_shared<const std::vector<Tag>>(1, tag)); }
+void WhepSession::on_tag(const Tag& tag) {
+  on_tags(std::make_shared<const std::vector<Tag>>(1, tag));
+}
 
 void WhepSession::on_end() { close("the stream ended", WhepError::offline); }
 
@@ -125,16 +136,18 @@ void WhepSession::plan_answer() {
   Plan plan;
   plan.profile_level_id = format->profile_level_id();
   const sdp::MediaSection* video = receiving_section(offer_, "video");
-  const sdp::Codec* h264 = video ? sdp::choose_h264(*video, sdp::h264_profile(format->profile_idc, format->profile_iop))
-                                 : nullptr;
+  const sdp::Codec* h264 =
+      video ? sdp::choose_h264(*video, sdp::h264_profile(format->profile_idc, format->profile_iop))
+            : nullptr;
   if (!h264 && video && (h264 = sdp::any_h264(*video))) {
     // Not offered in the stream's profile (Chromium offers no High profile, what OBS sends by
     // default): its decoder takes any profile, so the stream goes out under a payload type it
     // offered, with that payload type's own profile-level-id (an answer naming another profile
     // for it could be refused).
     std::string offered = sdp::fmtp_value(h264->fmtp, "profile-level-id");
-    spdlog::warn("whep {} {}: the stream is H.264 {} and the offer has not that profile; sent as {}", room(), id_,
-                 plan.profile_level_id, offered);
+    spdlog::warn(
+        "whep {} {}: the stream is H.264 {} and the offer has not that profile; sent as {}", room(),
+        id_, plan.profile_level_id, offered);
     plan.profile_level_id = offered.empty() ? "42000a" : offered;
   }
   if (!h264)
@@ -147,7 +160,8 @@ void WhepSession::plan_answer() {
 
   // The decoder's configuration first, at time 0; frames follow from the first keyframe.
   std::vector<std::uint8_t> prefix = flv::file_header(plan.audio_pt >= 0, true);
-  for (const auto* header : {&metadata_, &video_header_, plan.audio_pt >= 0 ? &audio_header_ : nullptr})
+  for (const auto* header :
+       {&metadata_, &video_header_, plan.audio_pt >= 0 ? &audio_header_ : nullptr})
     if (header && *header) flv::append_tag((*header)->type, 0, body_of(**header), prefix);
   metadata_.reset();
   {
@@ -190,7 +204,8 @@ void WhepSession::take(const Tag& tag) {
   flv::append_tag(tag.type, rebase(tag.timestamp), body, out);
   std::lock_guard lock(mutex_);
   if (ended_) return;
-  std::size_t waiting = appsrc_ ? gst_app_src_get_current_level_bytes(GST_APP_SRC(appsrc_)) : pending_.size();
+  std::size_t waiting =
+      appsrc_ ? gst_app_src_get_current_level_bytes(GST_APP_SRC(appsrc_)) : pending_.size();
   if (waiting + out.size() > kMaxBufferedBytes) {
     skipping_ = true;  // the pipeline fell behind: resume at the next keyframe
     return;
@@ -207,25 +222,35 @@ void WhepSession::push(std::vector<std::uint8_t>&& bytes) {
   auto holder = std::make_unique<std::vector<std::uint8_t>>(std::move(bytes));
   auto* data = holder->data();
   auto size = holder->size();
-  GstBuffer* buffer = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, data, size, 0, size, holder.release(),
-                                                  [](gpointer p) { delete static_cast<std::vector<std::uint8_t>*>(p); });
+  GstBuffer* buffer = gst_buffer_new_wrapped_full(
+      GST_MEMORY_FLAG_READONLY, data, size, 0, size, holder.release(),
+      [](gpointer p) { delete static_cast<std::vector<std::uint8_t>*>(p); });
   gst_app_src_push_buffer(GST_APP_SRC(appsrc_), buffer);  // takes the buffer
 }
 
 std::string WhepSession::pipeline_description(const Plan& plan) const {
   const auto& c = owner_.config_;
   std::string vpt = std::to_string(plan.video_pt);
-  std::string d = "webrtcbin name=webrtc appsrc name=src is-live=true format=bytes block=false caps=video/x-flv "
-                  "max-bytes=" + std::to_string(2 * kMaxBufferedBytes) + " ! flvdemux name=demux "
-                  "demux.video ! queue ! h264parse ! rtph264pay config-interval=-1 aggregate-mode=zero-latency "
-                  "mtu=1200 pt=" + vpt + " ! capsfilter name=vout caps=application/x-rtp,media=video,"
-                  "encoding-name=H264,clock-rate=90000,payload=" + vpt + " ";
+  std::string d =
+      "webrtcbin name=webrtc appsrc name=src is-live=true format=bytes block=false "
+      "caps=video/x-flv "
+      "max-bytes=" +
+      std::to_string(2 * kMaxBufferedBytes) +
+      " ! flvdemux name=demux "
+      "demux.video ! queue ! h264parse ! rtph264pay config-interval=-1 aggregate-mode=zero-latency "
+      "mtu=1200 pt=" +
+      vpt +
+      " ! capsfilter name=vout caps=application/x-rtp,media=video,"
+      "encoding-name=H264,clock-rate=90000,payload=" +
+      vpt + " ";
   if (plan.audio_pt >= 0) {
     std::string apt = std::to_string(plan.audio_pt);
     d += "demux.audio ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample ! "
-         "audio/x-raw,rate=48000,channels=2 ! opusenc bitrate=" + std::to_string(c.opus_bitrate) +
-         " ! rtpopuspay pt=" + apt + " ! capsfilter name=aout caps=application/x-rtp,media=audio,"
-         "encoding-name=OPUS,clock-rate=48000,payload=" + apt + " ";
+         "audio/x-raw,rate=48000,channels=2 ! opusenc bitrate=" +
+         std::to_string(c.opus_bitrate) + " ! rtpopuspay pt=" + apt +
+         " ! capsfilter name=aout caps=application/x-rtp,media=audio,"
+         "encoding-name=OPUS,clock-rate=48000,payload=" +
+         apt + " ";
   }
   return d;
 }
@@ -236,7 +261,8 @@ void WhepSession::build(Plan plan) {
   GError* error = nullptr;
   pipeline_ = gst_parse_launch(description.c_str(), &error);
   if (!pipeline_) {
-    std::string why = std::string("cannot build the pipeline: ") + (error ? error->message : "unknown error");
+    std::string why =
+        std::string("cannot build the pipeline: ") + (error ? error->message : "unknown error");
     if (error) g_error_free(error);
     return teardown(why);
   }
@@ -251,7 +277,8 @@ void WhepSession::build(Plan plan) {
   // what the offer bundles (max-bundle, as answerer, makes create-answer fail in 1.22).
   g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_COMPAT, nullptr);
   configure_ice(webrtc_, owner_.config_);
-  if (!link_to_webrtc("vout", plan.video_pt, true) || (plan.audio_pt >= 0 && !link_to_webrtc("aout", plan.audio_pt, false)))
+  if (!link_to_webrtc("vout", plan.video_pt, true) ||
+      (plan.audio_pt >= 0 && !link_to_webrtc("aout", plan.audio_pt, false)))
     return teardown("cannot link the payloaders to webrtcbin");
   auto weak = weak_from_this();
   auto on_state = G_CALLBACK(+[](GstElement* webrtc, GParamSpec*, gpointer data) {
@@ -259,7 +286,8 @@ void WhepSession::build(Plan plan) {
   });
   connect_weak(webrtc_, "notify::connection-state", on_state, weak);
   connect_weak(webrtc_, "notify::ice-connection-state", on_state, weak);
-  // The viewer left without a DELETE: its RTCP says goodbye, or stops (a closed tab, a lost network).
+  // The viewer left without a DELETE: its RTCP says goodbye, or stops (a closed tab, a lost
+  // network).
   if (GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin")) {
     auto on_gone = G_CALLBACK(+[](GstElement*, guint, guint, gpointer data) {
       if (auto s = lock_weak(data)) s->close("the viewer left (RTCP BYE or timeout)");
@@ -268,8 +296,10 @@ void WhepSession::build(Plan plan) {
     connect_weak(rtpbin, "on-timeout", on_gone, weak);
     // Every RTCP packet from the viewer (transport-cc feedback comes several times a second):
     // its silence is how a closed tab shows, sooner than the RTP source's own timeout (~30 s).
-    connect_weak(rtpbin, "on-ssrc-active", G_CALLBACK(+[](GstElement*, guint, guint, gpointer data) {
-                   if (auto s = lock_weak(data)) s->last_rtcp_ns_.store(now_ns(), std::memory_order_relaxed);
+    connect_weak(rtpbin, "on-ssrc-active",
+                 G_CALLBACK(+[](GstElement*, guint, guint, gpointer data) {
+                   if (auto s = lock_weak(data))
+                     s->last_rtcp_ns_.store(now_ns(), std::memory_order_relaxed);
                  }),
                  weak);
     gst_object_unref(rtpbin);
@@ -297,9 +327,13 @@ bool WhepSession::link_to_webrtc(const char* branch, int payload_type, bool vide
   // The caps name the offer's payload type: webrtcbin answers with the intersection of these
   // and the offer's, so the answer's payload type is the one the payloader writes.
   GstCaps* caps = gst_caps_from_string(
-      video ? ("application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,packetization-mode=(string)1,payload=" +
-               std::to_string(payload_type)).c_str()
-            : ("application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=" + std::to_string(payload_type))
+      video ? ("application/"
+               "x-rtp,media=video,encoding-name=H264,clock-rate=90000,packetization-mode=(string)1,"
+               "payload=" +
+               std::to_string(payload_type))
+                  .c_str()
+            : ("application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=" +
+               std::to_string(payload_type))
                   .c_str());
   GstPadTemplate* templ = gst_element_get_pad_template(webrtc_, "sink_%u");
   GstPad* sink = gst_element_request_pad(webrtc_, templ, nullptr, caps);
@@ -309,8 +343,8 @@ bool WhepSession::link_to_webrtc(const char* branch, int payload_type, bool vide
     GstWebRTCRTPTransceiver* transceiver = nullptr;
     g_object_get(sink, "transceiver", &transceiver, nullptr);
     if (transceiver) {
-      g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
-                   nullptr);
+      g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+                   "codec-preferences", caps, nullptr);
       gst_object_unref(transceiver);
     } else {
       linked = false;
@@ -331,10 +365,14 @@ void WhepSession::on_answer(std::string answer_sdp, std::string error) {
     plan = plan_;
   }
   // webrtcbin answers a section it cannot send to with a port of 0 or without our payload type.
-  if (answer_sdp.find("a=rtpmap:" + std::to_string(plan.video_pt) + " H264/90000") == std::string::npos)
+  if (answer_sdp.find("a=rtpmap:" + std::to_string(plan.video_pt) + " H264/90000") ==
+      std::string::npos)
     return close("webrtcbin's answer does not send the video");
-  answer(WhepAnswer{WhepError::none, {}, id_,
-                    sdp::edit_answer(answer_sdp, plan.video_pt, plan.profile_level_id, owner_.config_.public_address)});
+  answer(WhepAnswer{WhepError::none,
+                    {},
+                    id_,
+                    sdp::edit_answer(answer_sdp, plan.video_pt, plan.profile_level_id,
+                                     owner_.config_.public_address)});
   asio::post(owner_.control_, [self = shared_from_this()] {
     if (self->torn_down_ || self->connected_) return;
     self->deadline_.emplace(self->owner_.control_, self->owner_.config_.connect_timeout);
@@ -359,8 +397,10 @@ void WhepSession::on_connection_state(GstElement* webrtc) {
       spdlog::info("whep {} {}: connected", self->room(), self->id_);
     });
   }
-  if (pc == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED || pc == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED ||
-      ice == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED || ice == GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED ||
+  if (pc == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED ||
+      pc == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED ||
+      ice == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED ||
+      ice == GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED ||
       ice == GST_WEBRTC_ICE_CONNECTION_STATE_CLOSED)
     close("the connection failed or closed");
 }
@@ -370,7 +410,8 @@ void WhepSession::watch_viewer() {
   deadline_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     auto s = weak.lock();
     if (!s || ec || s->torn_down_) return;
-    auto silent = std::chrono::nanoseconds(now_ns() - s->last_rtcp_ns_.load(std::memory_order_relaxed));
+    auto silent =
+        std::chrono::nanoseconds(now_ns() - s->last_rtcp_ns_.load(std::memory_order_relaxed));
     if (silent > kViewerSilence) return s->teardown("no RTCP from the viewer for 5 s: it left");
     s->watch_viewer();
   });
@@ -386,9 +427,10 @@ GstBusSyncReply WhepSession::bus_handler(GstBus*, GstMessage* msg, gpointer data
       gst_message_parse_error(msg, &err, &debug);
     else
       gst_message_parse_warning(msg, &err, &debug);
-    std::string text = std::string(err ? err->message : "?") + " from " + GST_OBJECT_NAME(GST_MESSAGE_SRC(msg));
-    spdlog::log(type == GST_MESSAGE_ERROR ? spdlog::level::err : spdlog::level::warn, "whep {} {}: {} ({})",
-                self->room(), self->id_, text, debug ? debug : "");
+    std::string text =
+        std::string(err ? err->message : "?") + " from " + GST_OBJECT_NAME(GST_MESSAGE_SRC(msg));
+    spdlog::log(type == GST_MESSAGE_ERROR ? spdlog::level::err : spdlog::level::warn,
+                "whep {} {}: {} ({})", self->room(), self->id_, text, debug ? debug : "");
     if (err) g_error_free(err);
     g_free(debug);
     // Handled on the control thread: a streaming thread must not stop its own pipeline.

@@ -28,8 +28,9 @@ class WhepSession : public StreamSink, public std::enable_shared_from_this<WhepS
   // FLV waiting for the pipeline past this: the viewer skips to the next keyframe.
   static constexpr std::size_t kMaxBufferedBytes = 4u << 20;
 
-  WhepSession(WhepSessions& owner, std::string id, std::uint64_t sink_id, std::shared_ptr<StreamHub> hub,
-              sdp::Offer offer, std::string offer_text, WhepSessions::Answered done);
+  WhepSession(WhepSessions& owner, std::string id, std::uint64_t sink_id,
+              std::shared_ptr<StreamHub> hub, sdp::Offer offer, std::string offer_text,
+              WhepSessions::Answered done);
 
   // Joins the hub (its headers start the negotiation) and starts the answer deadline.
   void start();
@@ -58,12 +59,13 @@ class WhepSession : public StreamSink, public std::enable_shared_from_this<WhepS
   void build(Plan plan);  // control thread
   bool link_to_webrtc(const char* branch, int payload_type, bool video);
   void on_answer(std::string sdp, std::string error);  // GStreamer thread
-  void on_connection_state(GstElement* webrtc);         // GStreamer thread
+  void on_connection_state(GstElement* webrtc);        // GStreamer thread
   void watch_viewer();  // control thread: checks every second that the viewer still sends RTCP
   static GstBusSyncReply bus_handler(GstBus*, GstMessage* msg, gpointer self);
-  void teardown(const std::string& why, WhepError unanswered = WhepError::failed);  // control thread
-  void answer(WhepAnswer a);  // calls done_ once (any thread)
-  void push(std::vector<std::uint8_t>&& bytes);         // mutex_ held, appsrc_ set
+  void teardown(const std::string& why,
+                WhepError unanswered = WhepError::failed);  // control thread
+  void answer(WhepAnswer a);                                // calls done_ once (any thread)
+  void push(std::vector<std::uint8_t>&& bytes);             // mutex_ held, appsrc_ set
   std::uint32_t rebase(std::uint32_t timestamp);
 
   WhepSessions& owner_;
@@ -95,7 +97,8 @@ class WhepSession : public StreamSink, public std::enable_shared_from_this<WhepS
   GstElement* pipeline_ = nullptr;
   GstElement* webrtc_ = nullptr;
   std::shared_ptr<WebRtcAnswer> answerer_;
-  std::optional<boost::asio::steady_timer> deadline_;  // answer, then connected, then the RTCP watch
+  std::optional<boost::asio::steady_timer>
+      deadline_;  // answer, then connected, then the RTCP watch
   bool connected_ = false;
   bool torn_down_ = false;
 };

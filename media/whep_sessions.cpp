@@ -32,7 +32,8 @@ std::string random_id() {
 
 }  // namespace
 
-WhepSessions::WhepSessions(WebRtcConfig config) : config_(std::move(config)), work_(asio::make_work_guard(control_)) {
+WhepSessions::WhepSessions(WebRtcConfig config)
+    : config_(std::move(config)), work_(asio::make_work_guard(control_)) {
   gst_init(nullptr, nullptr);
   thread_ = std::thread([this] { control_.run(); });
 }
@@ -45,29 +46,35 @@ void WhepSessions::open(std::shared_ptr<StreamHub> hub, std::string offer_text, 
   if (!offer) return done(WhepAnswer{WhepError::bad_offer, error, {}, {}});
   bool h264 = false;
   for (const auto& m : offer->media)
-    if (m.kind == "video" && !m.rejected && (m.direction == "recvonly" || m.direction == "sendrecv") && sdp::any_h264(m))
+    if (m.kind == "video" && !m.rejected &&
+        (m.direction == "recvonly" || m.direction == "sendrecv") && sdp::any_h264(m))
       h264 = true;
   if (!h264)
     return done(WhepAnswer{WhepError::no_common_codec,
-                           "the offer must receive video as H.264 with packetization-mode=1", {}, {}});
+                           "the offer must receive video as H.264 with packetization-mode=1",
+                           {},
+                           {}});
 
   std::shared_ptr<WhepSession> session;
   {
     std::lock_guard lock(mutex_);
     if (!stopped_ && sessions_.size() < config_.max_whep_sessions) {
       std::string id = random_id();
-      session = std::make_shared<WhepSession>(*this, id, kSinkIdBase + next_sink_id_++, std::move(hub), std::move(*offer),
-                                              std::move(offer_text), std::move(done));
+      session =
+          std::make_shared<WhepSession>(*this, id, kSinkIdBase + next_sink_id_++, std::move(hub),
+                                        std::move(*offer), std::move(offer_text), std::move(done));
       sessions_.emplace(id, session);
       stats_.sessions.fetch_add(1, std::memory_order_relaxed);
     }
   }
   if (!session) {
     stats_.refused.fetch_add(1, std::memory_order_relaxed);
-    return done(WhepAnswer{WhepError::too_many_sessions,
-                           "this server plays " + std::to_string(config_.max_whep_sessions) +
-                               " WebRTC viewers at most; try again later, or watch over HTTP-FLV or HLS",
-                           {}, {}});
+    return done(
+        WhepAnswer{WhepError::too_many_sessions,
+                   "this server plays " + std::to_string(config_.max_whep_sessions) +
+                       " WebRTC viewers at most; try again later, or watch over HTTP-FLV or HLS",
+                   {},
+                   {}});
   }
   spdlog::info("whep {} {}: offer in", session->room(), session->id());
   session->start();

@@ -27,11 +27,11 @@
 namespace media {
 
 struct WhepStats {
-  std::atomic<std::int64_t> sessions{0};      // open now (negotiating or playing)
-  std::atomic<std::uint64_t> answered{0};     // answers sent
-  std::atomic<std::uint64_t> connected{0};    // sessions whose ICE connected
-  std::atomic<std::uint64_t> refused{0};      // offers refused: over the limit
-  std::atomic<std::uint64_t> failed{0};       // negotiation failed or timed out, ICE failed (logged)
+  std::atomic<std::int64_t> sessions{0};    // open now (negotiating or playing)
+  std::atomic<std::uint64_t> answered{0};   // answers sent
+  std::atomic<std::uint64_t> connected{0};  // sessions whose ICE connected
+  std::atomic<std::uint64_t> refused{0};    // offers refused: over the limit
+  std::atomic<std::uint64_t> failed{0};     // negotiation failed or timed out, ICE failed (logged)
 };
 
 enum class WhepError {

@@ -17,7 +17,8 @@ namespace server {
 
 class WhepApi {
  public:
-  WhepApi(const RoomDirectory& rooms, const media::StreamHubs& streams, media::WhepSessions& sessions);
+  WhepApi(const RoomDirectory& rooms, const media::StreamHubs& streams,
+          media::WhepSessions& sessions);
 
   // Answers /whep/…; false when the path is not one of its (nothing answered).
   bool handle(const Request& req, const Target& target, const Respond& respond) const;
@@ -26,7 +27,8 @@ class WhepApi {
 
  private:
   void offer(const Request& req, const std::string& room, const Respond& respond) const;
-  void end(const Request& req, const std::string& room, const std::string& session, const Respond& respond) const;
+  void end(const Request& req, const std::string& room, const std::string& session,
+           const Respond& respond) const;
 
   const RoomDirectory& rooms_;
   const media::StreamHubs& streams_;

@@ -30,7 +30,8 @@ std::string error_code(const HttpResult& r) {
 
 // The offer with every H.264 payload type's rtpmap renamed, so that only VP8/VP9/AV1 are offered.
 std::string without_h264(std::string offer) {
-  for (auto pos = offer.find(" H264/90000"); pos != std::string::npos; pos = offer.find(" H264/90000", pos))
+  for (auto pos = offer.find(" H264/90000"); pos != std::string::npos;
+       pos = offer.find(" H264/90000", pos))
     offer.replace(pos, 11, " XXXX/90000");
   return offer;
 }
@@ -40,7 +41,8 @@ class WhepTest : public LiveRoomTest {
   std::vector<std::string> server_args() const override {
     return {"--whep-max-sessions", "1", "--no-hls", "--no-record", "--no-snapshots"};
   }
-  HttpResult post_offer(const std::string& body, const std::map<std::string, std::string>& headers = kSdpType) {
+  HttpResult post_offer(const std::string& body,
+                        const std::map<std::string, std::string>& headers = kSdpType) {
     return http_request(port(), "POST", "/whep/r1", body, {}, 30s, headers);
   }
   void go_live() {
@@ -71,8 +73,9 @@ TEST_F(WhepTest, DeleteOfAnUnknownSessionIs404AndPatchIs405) {
   auto r = http_request(port(), "DELETE", "/whep/r1/0123456789abcdef0123456789abcdef");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(error_code(r), "not_found");
-  r = http_request(port(), "PATCH", "/whep/r1/0123456789abcdef0123456789abcdef", "a=candidate:1 1 udp 1 1.2.3.4 9 typ host",
-                   {}, 10s, {{"Content-Type", "application/trickle-ice-sdpfrag"}});
+  r = http_request(port(), "PATCH", "/whep/r1/0123456789abcdef0123456789abcdef",
+                   "a=candidate:1 1 udp 1 1.2.3.4 9 typ host", {}, 10s,
+                   {{"Content-Type", "application/trickle-ice-sdpfrag"}});
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(error_code(r), "method_not_allowed");
   EXPECT_NE(r.body.find("trickle ICE"), std::string::npos) << r.body;
@@ -91,7 +94,8 @@ TEST_F(WhepTest, BadOffersAreRefusedWith400AndSayWhy) {
   std::string offer = chromium_offer();
   ASSERT_FALSE(offer.empty()) << "tests/data/chromium_whep_offer.sdp missing";
   std::string no_fingerprint = offer;
-  for (auto pos = no_fingerprint.find("a=fingerprint:"); pos != std::string::npos; pos = no_fingerprint.find("a=fingerprint:"))
+  for (auto pos = no_fingerprint.find("a=fingerprint:"); pos != std::string::npos;
+       pos = no_fingerprint.find("a=fingerprint:"))
     no_fingerprint.erase(pos, no_fingerprint.find('\n', pos) - pos + 1);
   const std::vector<std::pair<std::string, std::string>> cases{
       {"", "bad_sdp"},
@@ -116,11 +120,14 @@ TEST_F(WhepTest, TheSessionLimitRefusesWith503UntilASessionIsDeleted) {
   EXPECT_EQ(first.headers["content-type"], "application/sdp");
   std::string location = first.headers["location"];
   ASSERT_TRUE(location.starts_with("/whep/r1/")) << location;
-  EXPECT_NE(first.body.find("a=candidate:"), std::string::npos) << "non-trickle: the answer carries its candidates";
-  EXPECT_NE(first.body.find("a=group:BUNDLE 0 1"), std::string::npos) << "one transport for video and audio";
+  EXPECT_NE(first.body.find("a=candidate:"), std::string::npos)
+      << "non-trickle: the answer carries its candidates";
+  EXPECT_NE(first.body.find("a=group:BUNDLE 0 1"), std::string::npos)
+      << "one transport for video and audio";
   // The stream (libx264 ultrafast: constrained baseline) under the offer's CB payload type, 108.
   EXPECT_NE(first.body.find("a=rtpmap:108 H264/90000"), std::string::npos) << first.body;
-  EXPECT_NE(first.body.find("packetization-mode=1;profile-level-id=42c0"), std::string::npos) << first.body;
+  EXPECT_NE(first.body.find("packetization-mode=1;profile-level-id=42c0"), std::string::npos)
+      << first.body;
   EXPECT_NE(first.body.find("OPUS/48000"), std::string::npos) << first.body;
   EXPECT_EQ(metric_value(port(), "livecart_whep_sessions"), 1);
 

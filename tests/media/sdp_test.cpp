@@ -38,7 +38,8 @@ TEST(SdpTest, TheH264PayloadTypeFollowsTheStreamsProfile) {
   EXPECT_EQ(cb->payload_type, 108);
   EXPECT_EQ(choose_h264(video, H264Profile::baseline)->payload_type, 102);
   EXPECT_EQ(choose_h264(video, H264Profile::main)->payload_type, 116);
-  EXPECT_EQ(choose_h264(video, H264Profile::high), nullptr) << "Chromium here offers no High profile";
+  EXPECT_EQ(choose_h264(video, H264Profile::high), nullptr)
+      << "Chromium here offers no High profile";
   EXPECT_EQ(any_h264(video)->payload_type, 102);
 }
 
@@ -60,8 +61,10 @@ TEST(SdpTest, TheStreamsFormatComesFromItsAvcSequenceHeader) {
   auto format = h264_format_of_flv(header);
   ASSERT_TRUE(format);
   EXPECT_EQ(format->profile_level_id(), "42c01f");
-  EXPECT_FALSE(h264_format_of_flv(std::vector<std::uint8_t>{0x17, 0x01, 0, 0, 0, 0x01, 0x42, 0xc0, 0x1f}));
-  EXPECT_FALSE(h264_format_of_flv(std::vector<std::uint8_t>{0x12, 0x00, 0, 0, 0, 0x01, 0x42, 0xc0, 0x1f}));
+  EXPECT_FALSE(
+      h264_format_of_flv(std::vector<std::uint8_t>{0x17, 0x01, 0, 0, 0, 0x01, 0x42, 0xc0, 0x1f}));
+  EXPECT_FALSE(
+      h264_format_of_flv(std::vector<std::uint8_t>{0x12, 0x00, 0, 0, 0, 0x01, 0x42, 0xc0, 0x1f}));
   EXPECT_FALSE(h264_format_of_flv(std::vector<std::uint8_t>{0x17, 0x00}));
 }
 
@@ -70,12 +73,13 @@ TEST(SdpTest, NotAWebRtcOfferIsRefusedWithAReason) {
       "",
       "hello",
       "v=1\r\n",
-      "v=0\r\ns=-\r\n",                                                      // no media
-      "v=0\r\nm=video x UDP/TLS/RTP/SAVPF 96\r\n",                           // bad port
-      "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 300\r\n",                       // bad payload type
-      "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 H264\r\n",      // no clock rate
+      "v=0\r\ns=-\r\n",                                                       // no media
+      "v=0\r\nm=video x UDP/TLS/RTP/SAVPF 96\r\n",                            // bad port
+      "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 300\r\n",                        // bad payload type
+      "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 H264\r\n",        // no clock rate
       "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 H264/90000\r\n",  // no ICE, no DTLS
-      "v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=ice-ufrag:x\r\na=fingerprint:sha-256 AA\r\n",
+      "v=0\r\nm=application 9 UDP/DTLS/SCTP "
+      "webrtc-datachannel\r\na=ice-ufrag:x\r\na=fingerprint:sha-256 AA\r\n",
   };
   for (const auto& text : bad) {
     std::string error;
@@ -91,14 +95,17 @@ TEST(SdpTest, TheAnswerNamesTheStreamsProfileAndAddsPublicCandidates) {
       "a=candidate:1 1 UDP 2015363327 10.0.0.5 40000 typ host\r\n"
       "a=candidate:2 1 UDP 1015363327 198.51.100.9 40000 typ srflx raddr 10.0.0.5 rport 40000\r\n";
   std::string out = edit_answer(answer, 108, "42c01f", "203.0.113.7");
-  EXPECT_NE(out.find("a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42c01f\r\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          "a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42c01f\r\n"),
+      std::string::npos)
       << out;
   EXPECT_NE(out.find("a=candidate:1 1 UDP 2015363327 10.0.0.5 40000 typ host\r\n"
                      "a=candidate:19 1 UDP 2015363327 203.0.113.7 40000 typ host\r\n"),
             std::string::npos)
       << out;
-  EXPECT_EQ(out.find("203.0.113.7 40000 typ srflx"), std::string::npos) << "only host candidates get a twin";
+  EXPECT_EQ(out.find("203.0.113.7 40000 typ srflx"), std::string::npos)
+      << "only host candidates get a twin";
   EXPECT_EQ(edit_answer(answer, 108, "42e01f", ""), answer);
 }
 
