@@ -102,6 +102,8 @@ void Api::handle(Request req, Respond respond) const {
   if (!target) return respond(error_response(req, http::status::bad_request, "bad_target", "malformed request target"));
 
   if (shop_.handle(req, *target, respond) || analytics_.handle(req, *target, respond)) return;
+  for (const auto& routes : route_sets_)
+    if (routes(req, *target, respond)) return;
   bool path_known = false;
   std::vector<std::string> params;
   for (const auto& route : routes_) {

@@ -36,6 +36,10 @@ class Api {
   void handle(Request req, Respond respond) const;
   // More Prometheus text appended to /metrics (modules wired in by run_app).
   void add_metrics(std::function<std::string()> section) { metric_sections_.push_back(std::move(section)); }
+  // More routes, asked before the table (modules wired in by run_app): answers and returns true
+  // for its own paths, false for others.
+  using Routes = std::function<bool(const Request&, const Target&, const Respond&)>;
+  void add_routes(Routes routes) { route_sets_.push_back(std::move(routes)); }
 
  private:
   struct Call {
@@ -85,6 +89,7 @@ class Api {
   IngestAddress ingest_;
   std::vector<Route> routes_;
   std::vector<std::function<std::string()>> metric_sections_;
+  std::vector<Routes> route_sets_;
 };
 
 }  // namespace server

@@ -39,7 +39,9 @@
 #include "server/media_files.hpp"
 #include "media/stream_hubs.hpp"
 #include "server/token_signer.hpp"
+#include "server/whep_api.hpp"
 #include "server/ws_admission.hpp"
+#include "media/whep_sessions.hpp"
 
 namespace server {
 namespace asio = boost::asio;
@@ -309,6 +311,12 @@ int run_app(const Config& config) {
           IngestAddress{rtmp->port(), config.public_host});
   api.add_metrics([&shop, &shop_store, &courier] { return render_shop_metrics(shop, shop_store, courier); });
   api.add_metrics([&analytics] { return render_analytics_metrics(analytics); });
+  media::WhepSessions whep(config.webrtc);
+  WhepApi whep_api(rooms, streams, whep);
+  api.add_routes([&whep_api](const Request& req, const Target& target, const Respond& respond) {
+    return whep_api.handle(req, target, respond);
+  });
+  api.add_metrics([&whep_api] { return whep_api.metrics(); });
   WsAdmission admission(rooms, access, config.chat);
   ConnectionContext ctx{config, metrics, tracker, api, admission, streams, media_files, shop, analytics};
 
@@ -353,6 +361,7 @@ int run_app(const Config& config) {
   ioc.run();
   for (auto& t : threads) t.join();
   demo_source.reset();
+  whep.stop();  // WebRTC viewers' pipelines stopped on their own thread
   if (live_media) live_media->stop();  // live rooms' files are finished (playlist end, MP4 index)
   spdlog::info("stopped");
   return 0;

@@ -1,6 +1,7 @@
 #include "server/config.hpp"
 
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 #include <cctype>
 #include <fstream>
@@ -74,6 +75,8 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
   long grace_s = c.shutdown_grace.count();
   long snapshot_s = c.snapshot_every.count();
   bool no_hls = false, no_record = false, no_snapshots = false;
+  long long udp_min = c.webrtc.udp_port_min, udp_max = c.webrtc.udp_port_max;
+  long long whep_max = static_cast<long long>(c.webrtc.max_whep_sessions);
   std::string banned_file;
 
   po::options_description desc("livecart options (environment: LIVECART_<OPTION>, e.g. LIVECART_HTTP_PORT)");
@@ -106,7 +109,13 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
       ("ws-queue-frames", po::value(&queue_frames)->default_value(queue_frames), "outbound frames queued per viewer before it skips ahead")
       ("ws-stall-timeout", po::value(&stall_s)->default_value(stall_s), "seconds a write may stall before the viewer is dropped")
       ("ws-inbound-rate", po::value(&c.session.inbound_per_second)->default_value(c.session.inbound_per_second), "frames per second a client may send")
-      ("ws-inbound-burst", po::value(&c.session.inbound_burst)->default_value(c.session.inbound_burst), "frames a client may send at once");
+      ("ws-inbound-burst", po::value(&c.session.inbound_burst)->default_value(c.session.inbound_burst), "frames a client may send at once")
+      ("webrtc-public-ip", po::value(&c.webrtc.public_address), "address a 1:1 NAT maps to this host, added to WebRTC's host candidates")
+      ("webrtc-udp-min", po::value(&udp_min)->default_value(udp_min), "lowest UDP port for WebRTC (ICE); 0 with --webrtc-udp-max 0: any")
+      ("webrtc-udp-max", po::value(&udp_max)->default_value(udp_max), "highest UDP port for WebRTC (ICE)")
+      ("webrtc-stun", po::value(&c.webrtc.stun_server), "STUN server, stun://HOST:PORT (used by the server, told to browsers)")
+      ("webrtc-turn", po::value(&c.webrtc.turn_server), "TURN server, turn://USER:PASSWORD@HOST:PORT or turns://… (likewise)")
+      ("whep-max-sessions", po::value(&whep_max)->default_value(whep_max), "WHEP (WebRTC) viewers at once; 0 turns WHEP off");
 
   po::variables_map vm;
   try {
@@ -137,6 +146,21 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
   c.session.stall_timeout = std::chrono::seconds(in_range(stall_s, 1, 3600, "ws-stall-timeout"));
   c.shutdown_grace = std::chrono::seconds(in_range(grace_s, 0, 3600, "shutdown-grace"));
   c.snapshot_every = std::chrono::seconds(in_range(snapshot_s, 1, 3600, "snapshot-interval"));
+  c.webrtc.udp_port_min = static_cast<std::uint16_t>(in_range(udp_min, 0, 65535, "webrtc-udp-min"));
+  c.webrtc.udp_port_max = static_cast<std::uint16_t>(in_range(udp_max, 0, 65535, "webrtc-udp-max"));
+  c.webrtc.max_whep_sessions = static_cast<std::size_t>(in_range(whep_max, 0, 100000, "whep-max-sessions"));
+  if ((c.webrtc.udp_port_min == 0) != (c.webrtc.udp_port_max == 0) || c.webrtc.udp_port_min > c.webrtc.udp_port_max)
+    throw std::runtime_error("--webrtc-udp-min and --webrtc-udp-max must both be 0 (any port) or a range min <= max");
+  if (!c.webrtc.public_address.empty()) {
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(c.webrtc.public_address, ec);
+    if (ec) throw std::runtime_error("--webrtc-public-ip must be an IP address");
+  }
+  if (!c.webrtc.stun_server.empty() && !c.webrtc.stun_server.starts_with("stun://"))
+    throw std::runtime_error("--webrtc-stun must be stun://HOST:PORT");
+  if (!c.webrtc.turn_server.empty() && !c.webrtc.turn_server.starts_with("turn://") &&
+      !c.webrtc.turn_server.starts_with("turns://"))
+    throw std::runtime_error("--webrtc-turn must be turn://USER:PASSWORD@HOST:PORT or turns://…");
   c.hls = !no_hls;
   c.record = !no_record;
   c.snapshots = !no_snapshots;

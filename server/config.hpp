@@ -8,6 +8,7 @@
 
 #include "chat/chat_config.hpp"
 #include "media/rtmp_session.hpp"
+#include "media/webrtc_config.hpp"
 
 namespace server {
 
@@ -52,6 +53,7 @@ struct Config {
   SessionLimits session;
   media::RtmpLimits rtmp;
   HttpLimits http;
+  media::WebRtcConfig webrtc;  // WHEP playback: ICE, UDP ports, NAT address, session limit
 };
 
 // Parses flags and environment. Prints help and returns nullopt for --help; throws

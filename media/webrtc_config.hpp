@@ -1,0 +1,26 @@
+#pragma once
+// How this node's WebRTC peers (WHEP viewers now; WHIP publishers and mic-link guests later) reach
+// browsers: ICE servers, the UDP ports ICE may use, the address a NAT maps to this host, and
+// the limits of the WHEP path. Filled once from the command line (server/config).
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace media {
+
+struct WebRtcConfig {
+  // Added as a host candidate twin of every local one (same port): the public address of a
+  // server behind a 1:1 NAT (a cloud VM's elastic IP). Empty: host candidates only.
+  std::string public_address;
+  std::uint16_t udp_port_min = 0;  // 0 and 0: any port the OS gives
+  std::uint16_t udp_port_max = 0;
+  std::string stun_server;              // stun://host:port, used by the server and told to browsers
+  std::string turn_server;              // turn(s)://user:password@host:port, likewise
+  std::size_t max_whep_sessions = 200;  // WHEP viewers at once on this node
+  std::chrono::milliseconds answer_timeout{
+      10000};  // offer in to answer out (ICE gathering included)
+  std::chrono::milliseconds connect_timeout{20000};  // answer out to ICE connected
+  unsigned opus_bitrate = 64000;                     // AAC turned into Opus at this rate
+};
+
+}  // namespace media

@@ -1,0 +1,43 @@
+#pragma once
+// WHEP playback over HTTP (RFC 9725, without trickle ICE): POST /whep/{room} takes an SDP offer
+// and answers 201 with the SDP answer and the session's resource in Location; DELETE on
+// /whep/{room}/{session} ends it; PATCH (trickle, ICE restart) answers 405; OPTIONS answers CORS
+// preflights. Like HTTP-FLV and HLS it needs no token: anyone may watch a live room. It parses,
+// checks and adapts; media::WhepSessions does the rest, and its answer completes the request from
+// a GStreamer thread (Respond may be called from any thread).
+#include <string>
+
+#include "media/stream_hubs.hpp"
+#include "media/whep_sessions.hpp"
+#include "server/http_types.hpp"
+#include "server/room_directory.hpp"
+#include "server/target.hpp"
+
+namespace server {
+
+class WhepApi {
+ public:
+  WhepApi(const RoomDirectory& rooms, const media::StreamHubs& streams,
+          media::WhepSessions& sessions);
+
+  // Answers /whep/…; false when the path is not one of its (nothing answered).
+  bool handle(const Request& req, const Target& target, const Respond& respond) const;
+  // Prometheus text for /metrics.
+  [[nodiscard]] std::string metrics() const;
+
+ private:
+  void offer(const Request& req, const std::string& room, const Respond& respond) const;
+  void end(const Request& req, const std::string& room, const std::string& session,
+           const Respond& respond) const;
+
+  const RoomDirectory& rooms_;
+  const media::StreamHubs& streams_;
+  media::WhepSessions& sessions_;
+};
+
+// The media type of a Content-Type value, lower case, without parameters ("application/sdp").
+[[nodiscard]] std::string media_type(std::string_view content_type);
+// RFC 9725 §4.6 Link header values for the configured STUN and TURN servers (none when unset).
+[[nodiscard]] std::vector<std::string> ice_server_links(const media::WebRtcConfig& config);
+
+}  // namespace server
