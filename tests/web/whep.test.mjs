@@ -168,3 +168,46 @@ test('a viewer that closes its connection without a DELETE, and the end of the s
     await live.stop();
   }
 });
+
+// The viewer page's own low-latency mode: the toggle switches the picture to WHEP and back,
+// the choice is remembered, and a session is ended when the page leaves it.
+test('the viewer page plays over WHEP in its low-latency mode and switches back', async () => {
+  const room = await createRoom(server, 'whep-page', '低延迟试吃');
+  const live = await goLive(server, room.id, room.stream_key);
+  const { page, errors, context } = await openPage(browser, `${server.base}/r/${room.id}`, { mobile: true });
+  const plays = async (engine) => {
+    await page.locator(`#stage[data-engine="${engine}"][data-state="playing"]`).waitFor({ timeout: SLOW });
+    const t0 = await page.evaluate(() => document.querySelector('#video').currentTime);
+    await page.waitForFunction((t) => {
+      const v = document.querySelector('#video');
+      return v.videoWidth > 0 && v.currentTime > t + 1;
+    }, t0, { timeout: SLOW });
+  };
+  try {
+    await plays('flv');  // the default
+    const toggle = page.locator('#latency');
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+    await toggle.click();
+    await plays('whep');
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    assert.equal(await metric(server, 'livecart_whep_sessions'), 1);
+    assert.equal(await page.evaluate(() => document.querySelector('#video').srcObject instanceof MediaStream), true);
+    await screenshot(page, 'viewer-low-latency');
+
+    // Remembered on this device: a reload comes back in the low-latency mode, and the page it
+    // replaced ended its session as it left.
+    await page.reload();
+    await plays('whep');
+    await until('the replaced page\'s session to end', async () => (await metric(server, 'livecart_whep_sessions')) === 1,
+      SLOW);
+
+    // Back to the default: the page ends its WHEP session (DELETE) and plays FLV again.
+    await page.locator('#latency').click();
+    await plays('flv');
+    await until('the session to end', async () => (await metric(server, 'livecart_whep_sessions')) === 0, SLOW);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await live.stop();
+  }
+});

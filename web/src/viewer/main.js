@@ -314,5 +314,7 @@ onLangChange(() => {
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && phase === 'live') stage.player?.resume();
 });
+// Leaving the page ends its stream at once (a WebRTC session is DELETEd, not left to time out).
+window.addEventListener('pagehide', (e) => { if (!e.persisted) stage.player?.stop(); });
 
 boot();

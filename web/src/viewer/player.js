@@ -1,5 +1,7 @@
 // The live picture of a room: HTTP-FLV through mpegts.js where the browser has Media Source
-// Extensions (about a second of latency), HLS otherwise (native on Safari, hls.js elsewhere).
+// Extensions (about a second of latency), HLS otherwise (native on Safari, hls.js elsewhere);
+// or, as the low-latency mode (engine 'whep'), WebRTC through the server's WHEP endpoint
+// (POST /whep/{room}: a few hundred milliseconds), falling back to the default when it fails.
 // The server says when the room goes live and when it stops (`live` in the room and the welcome,
 // then `stream` messages: setLive): the page opens the stream then, and never asks for one that
 // is not there. Against a server that does not say (no flag), a room that is not live is
@@ -80,6 +82,15 @@ export class LivePlayer {
     this.open();
   }
 
+  // Another player: 'whep' (low latency) or 'auto'; reopens the picture with it.
+  setEngine(engine) {
+    if (engine === this.wanted) return;
+    this.wanted = engine;
+    if (this.state === 'stopped' || this.live === false) return;
+    this.retryDelay = RETRY_FIRST_MS;
+    this.open();
+  }
+
   // Back on the tab: reopen a picture that stalled, unless the room is known to be offline.
   resume() {
     if (this.state === 'playing' || this.state === 'stopped' || this.live === false) return;
@@ -113,13 +124,19 @@ export class LivePlayer {
     this.openedAt = Date.now();
     try {
       if (engine === 'flv') await this.openFlv(gen);
+      else if (engine === 'whep') await this.openWhep(gen);
       else await this.openHls(gen, engine);
     } catch {
-      if (gen === this.gen) this.retry();
+      if (gen !== this.gen) return;
+      // WebRTC refused (no common codec, the server's limit, a network that blocks UDP): the
+      // low-latency mode gives way to the default player for this page.
+      if (engine === 'whep') this.wanted = 'auto';
+      this.retry();
     }
   }
 
   async chooseEngine() {
+    if (this.wanted === 'whep' && 'RTCPeerConnection' in window) return 'whep';
     const mse = 'MediaSource' in window || 'ManagedMediaSource' in window;
     const nativeHls = !!this.video.canPlayType('application/vnd.apple.mpegurl');
     if (this.wanted === 'hls') return mse ? 'hls' : (nativeHls ? 'native' : 'unsupported');
@@ -166,6 +183,53 @@ export class LivePlayer {
     player.attachMediaElement(this.video);
     player.load();
     this.play();
+  }
+
+  // WHEP (RFC 9725) without trickle: the offer goes out with its candidates, the answer comes
+  // back with the server's; DELETE of the session's Location ends it.
+  async openWhep(gen) {
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    const stream = new MediaStream();
+    let session = null;
+    this.impl = {
+      destroy: () => {
+        pc.close();
+        if (this.video.srcObject === stream) this.video.srcObject = null;
+        if (session) fetch(session, { method: 'DELETE', keepalive: true }).catch(() => {});
+      },
+    };
+    pc.ontrack = (e) => {
+      stream.addTrack(e.track);
+      if (this.video.srcObject !== stream) {
+        this.video.srcObject = stream;
+        this.play();
+      }
+    };
+    pc.onconnectionstatechange = () => {
+      if (gen === this.gen && (pc.connectionState === 'failed' || pc.connectionState === 'closed')) this.retry();
+    };
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise((resolve) => {
+      if (pc.iceGatheringState === 'complete') return resolve();
+      const done = () => { if (pc.iceGatheringState === 'complete') resolve(); };
+      pc.addEventListener('icegatheringstatechange', done);
+      setTimeout(resolve, 2000);  // enough candidates by now; the offer goes with what it has
+    });
+    if (gen !== this.gen) return;
+    const res = await fetch(`/whep/${encodeURIComponent(this.room)}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp,
+    });
+    if (res.status === 201) session = res.headers.get('Location');
+    if (gen !== this.gen) {  // replaced meanwhile: its destroy() ran before the session existed
+      pc.close();
+      if (session) fetch(session, { method: 'DELETE' }).catch(() => {});
+      return;
+    }
+    if (res.status === 404) { this.offline(); return; }
+    if (res.status !== 201) throw new Error(`WHEP answered ${res.status}`);
+    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
   }
 
   async openHls(gen, engine) {

@@ -8,6 +8,8 @@ import { currentLang, t } from '../common/i18n.js';
 import { icon } from './icons.js';
 import { LivePlayer } from './player.js';
 
+const LATENCY_KEY = 'livecart.player';
+
 export class Stage {
   constructor(room) {
     this.room = room;
@@ -28,6 +30,15 @@ export class Stage {
       this.render();
     });
     this.tapPlay.addEventListener('click', () => { this.video.muted = true; this.player?.play(); });
+    // The low-latency mode (WebRTC), remembered on this device; ?player= chooses for one visit.
+    this.latency = $('#latency');
+    this.latency.hidden = !('RTCPeerConnection' in window);
+    this.latency.addEventListener('click', () => {
+      const engine = this.player?.wanted === 'whep' ? 'auto' : 'whep';
+      try { localStorage.setItem(LATENCY_KEY, engine); } catch { /* private mode */ }
+      this.player?.setEngine(engine);
+      this.render();
+    });
     const shape = () => this.stage.classList.toggle('portrait', this.video.videoHeight > this.video.videoWidth);
     this.video.addEventListener('loadedmetadata', shape);
     this.video.addEventListener('resize', shape);
@@ -37,7 +48,9 @@ export class Stage {
 
   // `live`: the room's stream as the server said (undefined when it does not say).
   start(live) {
-    const engine = new URLSearchParams(location.search).get('player') || 'auto';
+    let saved = null;
+    try { saved = localStorage.getItem(LATENCY_KEY); } catch { /* private mode */ }
+    const engine = new URLSearchParams(location.search).get('player') || saved || 'auto';
     this.player = new LivePlayer(this.video, this.room, { engine, live, onState: (s) => this.onState(s) });
     this.player.start();
   }
@@ -94,6 +107,11 @@ export class Stage {
     if (this.video.muted) this.unmute.replaceChildren(icon('muted'), el('span', {}, t('v.unmute')));
     else this.unmute.replaceChildren(icon('sound'));
     this.unmute.setAttribute('aria-label', this.video.muted ? t('v.unmute') : t('v.mute'));
+    const fast = this.player?.wanted === 'whep';
+    this.latency.classList.toggle('on', fast);
+    this.latency.setAttribute('aria-pressed', String(fast));
+    this.latency.textContent = t(fast ? 'v.low_latency_on' : 'v.low_latency');
+    this.latency.title = t('v.low_latency_hint');
   }
 }
 
