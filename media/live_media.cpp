@@ -416,7 +416,8 @@ std::string LiveMedia::pipeline_description(const std::string& room, const std::
   std::string d = "appsrc name=src is-live=true format=bytes block=false caps=video/x-flv max-bytes=" +
                   std::to_string(c.max_buffered_bytes * 2) + " ! flvdemux name=demux ";
   d += "demux.video ! queue ! tee name=vt ";
-  if (hls) d += "vt. ! queue ! h264parse ! hls.video ";
+  // SPS and PPS before every keyframe: a player may join the live playlist at any segment.
+  if (hls) d += "vt. ! queue ! h264parse config-interval=-1 ! hls.video ";
   if (rec) d += "vt. ! queue ! h264parse ! rec.video ";
   if (c.snapshots)
     d += "vt. ! queue name=snapq max-size-buffers=2 leaky=downstream ! h264parse ! avdec_h264 max-threads=1 ! "

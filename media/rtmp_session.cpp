@@ -57,7 +57,7 @@ RtmpSession::RtmpSession(tcp::socket socket, RtmpGate& gate, const RtmpLimits& l
 RtmpSession::~RtmpSession() {
   stop_publishing();
   if (playing_) {
-    hub_->remove_sink(id_);
+    if (sink_id_) hub_->remove_sink(sink_id_);
     stats_.players.fetch_sub(1, std::memory_order_relaxed);
   }
   stats_.connections.fetch_sub(1, std::memory_order_relaxed);
@@ -267,7 +267,8 @@ void RtmpSession::on_play(const rtmp::Command& c, std::uint32_t stream_id) {
   send(rtmp::on_status(stream_id, "status", "NetStream.Play.Start", "started playing " + request.room));
   send({static_cast<std::uint8_t>(MessageType::data_amf0), 0, stream_id, rtmp::kDataChunkStream,
         amf0::encode_all({Value::string("|RtmpSampleAccess"), Value::boolean(true), Value::boolean(true)})});
-  hub_->add_sink(id_, weak_from_this());
+  sink_id_ = hub_->new_sink_id();
+  hub_->add_sink(sink_id_, weak_from_this());
 }
 
 void RtmpSession::on_tag(const Tag& tag) { on_tags(std::make_shared<const std::vector<Tag>>(1, tag)); }

@@ -86,6 +86,7 @@ class RtmpSession : public StreamSink, public std::enable_shared_from_this<RtmpS
   const RtmpLimits& limits_;
   RtmpStats& stats_;
   std::uint64_t id_;
+  std::uint64_t sink_id_ = 0;  // the stream hub's, while playing
 
   rtmp::ServerHandshake handshake_;
   rtmp::ChunkReader reader_;

@@ -68,7 +68,11 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   // cache is emptied. Ignored from a publisher that was taken over.
   void release(std::uint64_t publisher);
 
-  // Joins a viewer: replays the start tags when live (a viewer of an offline room waits).
+  // A sink id no other viewer of this hub has (RTMP players, HTTP-FLV and WHEP viewers share
+  // the hub's map, so ids come from here, never from each protocol's own counter). Thread-safe.
+  [[nodiscard]] std::uint64_t new_sink_id() { return next_sink_id_.fetch_add(1, std::memory_order_relaxed) + 1; }
+  // Joins a viewer under an id from new_sink_id(): replays the start tags when live (a viewer
+  // of an offline room waits).
   void add_sink(std::uint64_t id, std::weak_ptr<StreamSink> sink);
   void remove_sink(std::uint64_t id);
 
@@ -78,6 +82,7 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   [[nodiscard]] std::uint64_t tags_in() const { return tags_in_.load(std::memory_order_relaxed); }
 
  private:
+  std::atomic<std::uint64_t> next_sink_id_{0};
   void for_each_sink(const auto& fn);
   void fan_out();  // sends run_ to every viewer
   void hold_audio();  // run_ ends with audio: fan out on the next video tag or after kAudioWait

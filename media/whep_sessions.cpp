@@ -16,7 +16,6 @@ namespace {
 
 // Hub sink ids of WHEP viewers live in their own range, apart from the RTMP and HTTP-FLV
 // viewers' ids (small counters) in the same hub.
-constexpr std::uint64_t kSinkIdBase = std::uint64_t{1} << 62;
 
 // 128 random bits as hex: a session's id is all a DELETE needs, so it must not be guessable.
 std::string random_id() {
@@ -60,8 +59,9 @@ void WhepSessions::open(std::shared_ptr<StreamHub> hub, std::string offer_text, 
     std::lock_guard lock(mutex_);
     if (!stopped_ && sessions_.size() < config_.max_whep_sessions) {
       std::string id = random_id();
+      std::uint64_t sink_id = hub->new_sink_id();
       session =
-          std::make_shared<WhepSession>(*this, id, kSinkIdBase + next_sink_id_++, std::move(hub),
+          std::make_shared<WhepSession>(*this, id, sink_id, std::move(hub),
                                         std::move(*offer), std::move(offer_text), std::move(done));
       sessions_.emplace(id, session);
       stats_.sessions.fetch_add(1, std::memory_order_relaxed);

@@ -83,7 +83,6 @@ class WhepSessions {
   std::thread thread_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<WhepSession>> sessions_;  // by id
-  std::uint64_t next_sink_id_ = 1;
   bool stopped_ = false;
 };
 

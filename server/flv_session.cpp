@@ -43,10 +43,8 @@ FlvSession::FlvSession(beast::tcp_stream&& stream, std::shared_ptr<media::Stream
 }
 
 FlvSession::~FlvSession() {
-  if (id_) {
-    hub_->remove_sink(id_);
-    tracker_.remove(id_);
-  }
+  if (sink_id_) hub_->remove_sink(sink_id_);
+  if (id_) tracker_.remove(id_);
   metrics_.flv_viewers.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -64,7 +62,8 @@ void FlvSession::run() {
   asio::async_write(stream_, asio::buffer(*head), [self = shared_from_this(), head](beast::error_code ec, std::size_t) {
     self->writing_ = false;
     if (ec) return self->finish();
-    self->hub_->add_sink(self->id_, self->weak_from_this());
+    self->sink_id_ = self->hub_->new_sink_id();
+    self->hub_->add_sink(self->sink_id_, self->weak_from_this());
     self->watch_for_close();
     self->write_next();
   });

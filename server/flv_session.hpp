@@ -41,7 +41,8 @@ class FlvSession : public media::StreamSink, public Closable, public std::enable
   std::shared_ptr<media::StreamHub> hub_;
   ServerMetrics& metrics_;
   SessionTracker& tracker_;
-  std::uint64_t id_ = 0;
+  std::uint64_t id_ = 0;       // the session tracker's
+  std::uint64_t sink_id_ = 0;  // the stream hub's, once added
   media::TagQueue queue_;
   std::vector<media::Tag> in_flight_;  // the tags being written, in order
   std::vector<std::uint8_t> framing_;    // their chunk lines, tag headers and PreviousTagSizes

@@ -84,7 +84,8 @@ TEST_F(LiveMediaTest, FfmpegBroadcastBecomesHlsASnapshotAndARecordingServedWithR
   EXPECT_EQ(seg.headers["cache-control"], "public, max-age=3600");
   ASSERT_FALSE(seg.body.empty());
   EXPECT_EQ(seg.body[0], 0x47) << "an MPEG-TS packet starts with the sync byte";
-  EXPECT_TRUE(is_h264_720p_and_aac(probe(http_url("/live/r1/index.m3u8"))));
+  auto probed = probe(http_url("/live/r1/index.m3u8"));
+  EXPECT_TRUE(is_h264_720p_and_aac(probed)) << probed;
 
   // A JPEG of the picture, 640 pixels wide.
   auto snap = wait_http("/live/r1/snapshot.jpg", [](const HttpResult& r) { return r.status == 200; });

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <set>
 
 #include "media_test_tags.hpp"
 
@@ -116,6 +117,30 @@ TEST_F(StreamHubTest, GoneViewersAreDropped) {
   hub_->push(1, keyframe(0));
   run();
   EXPECT_EQ(hub_->viewers(), 0u);
+}
+
+// RTMP players, HTTP-FLV and WHEP viewers of a room share one hub: their ids come from it, so
+// one protocol's viewer never replaces or removes another's (each used to count from 1).
+TEST_F(StreamHubTest, SinkIdsAreUniqueAcrossEveryKindOfViewer) {
+  std::set<std::uint64_t> ids;
+  for (int i = 0; i < 1000; ++i) ids.insert(hub_->new_sink_id());
+  EXPECT_EQ(ids.size(), 1000u);
+  EXPECT_EQ(ids.count(0), 0u) << "0 means 'not added' to the sessions";
+
+  auto rtmp_player = std::make_shared<RecordingSink>();
+  auto flv_viewer = std::make_shared<RecordingSink>();
+  claim(1);
+  auto rtmp_id = hub_->new_sink_id();
+  auto flv_id = hub_->new_sink_id();
+  hub_->add_sink(rtmp_id, rtmp_player);
+  hub_->add_sink(flv_id, flv_viewer);
+  hub_->push(1, keyframe(0));
+  hub_->remove_sink(rtmp_id);
+  hub_->push(1, interframe(33));
+  run();
+  EXPECT_EQ(rtmp_player->timestamps(), (std::vector<std::uint32_t>{0}));
+  EXPECT_EQ(flv_viewer->timestamps(), (std::vector<std::uint32_t>{0, 33}));
+  EXPECT_EQ(hub_->viewers(), 1u);
 }
 
 TEST_F(StreamHubTest, RemovedViewerReceivesNothingMore) {
