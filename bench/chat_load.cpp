@@ -295,27 +295,13 @@ std::optional<Options> parse(int argc, char** argv) {
 }
 
 // Runs `ioc`s' threads until `pred` holds or the deadline passes (checking every 10 ms).
-template <class Pred>
-bool wait_until(Pred pred, double seconds) {
-  auto until = Clock::now() +
-               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  while (!pred()) {
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
 
 }  // namespace
 
 int main(int argc, char** argv) try {
   auto parsed = parse(argc, argv);
   if (!parsed) return 0;
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
+  bench::raise_fd_limit();
 
   Run run;
   run.opt = *parsed;
@@ -347,7 +333,7 @@ int main(int argc, char** argv) try {
   };
   auto t_connect = Clock::now();
   for (int i = 0; i < std::min(opt.connect_concurrency, opt.viewers); ++i) start_next();
-  wait_until([&] { return run.ready.load() + run.failed.load() >= opt.viewers; }, 120);
+  bench::wait_until([&] { return run.ready.load() + run.failed.load() >= opt.viewers; }, 120);
   double connect_seconds = std::chrono::duration<double>(Clock::now() - t_connect).count();
   std::printf("connected %d/%d viewers in %.2f s (%d failed)\n", run.ready.load(), opt.viewers,
               connect_seconds, run.failed.load());
@@ -386,7 +372,7 @@ int main(int argc, char** argv) try {
   auto expected_now = [&] {
     return (run.sent.load() - run.rejected_count.load()) * static_cast<std::uint64_t>(ready);
   };
-  wait_until([&] { return delivered_now() >= expected_now(); }, opt.drain);
+  bench::wait_until([&] { return delivered_now() >= expected_now(); }, opt.drain);
   run.running = false;
   double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
   ProcSample end = sample_process(opt.server_pid);

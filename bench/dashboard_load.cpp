@@ -476,17 +476,6 @@ std::optional<Options> parse(int argc, char** argv) {
   return o;
 }
 
-template <class Pred>
-bool wait_until(Pred pred, double seconds) {
-  auto until = Clock::now() +
-               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  while (!pred()) {
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
 void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
 
 // What the measured window was: where it starts in the snapshots, the count before it, and
@@ -548,7 +537,7 @@ Window drive(Run& run) {
   asio::post(ioc, [&] {
     for (int i = 0; i < std::min(opt.connect_concurrency, opt.viewers); ++i) start_next();
   });
-  wait_until([&] { return run.ready.load() + run.failed.load() >= opt.viewers; }, 120);
+  bench::wait_until([&] { return run.ready.load() + run.failed.load() >= opt.viewers; }, 120);
   std::printf("connected %d/%d viewers (welcomed) in %.2f s, %d failed\n", run.ready.load(),
               opt.viewers, std::chrono::duration<double>(Clock::now() - t_connect).count(),
               run.failed.load());
@@ -557,7 +546,7 @@ Window drive(Run& run) {
   asio::post(ioc, [&] {
     dashboard->start("/ws/rooms/" + opt.room + "/dashboard?token=" + url_encode(token), [] {});
   });
-  if (!wait_until([&] { return run.snapshot_count.load() > 0; }, 10))
+  if (!bench::wait_until([&] { return run.snapshot_count.load() > 0; }, 10))
     throw std::runtime_error("no snapshot from the dashboard stream within 10 s");
 
   asio::post(ioc, [&] { pacer.start_load(); });
@@ -591,7 +580,7 @@ Window drive(Run& run) {
   w.server_wait_s = bench::run_queue_wait_seconds(opt.server_pid) - wait0;
   w.own_cpu_s = bench::own_cpu_seconds() - own0;
   // The background load goes on while the last probes' snapshot comes.
-  wait_until([&] { return run.latest_comments.load() >= run.expected_comments.load(); },
+  bench::wait_until([&] { return run.latest_comments.load() >= run.expected_comments.load(); },
              opt.drain + 1.5);
   sleep_s(0.3);  // a late refusal would still arrive before this
   on_io_and_wait(ioc, [&] { pacer.stop(); });
@@ -732,11 +721,7 @@ void print_report(const Run& run, const Window& w, const Figures& f) {
 int main(int argc, char** argv) try {
   auto parsed = parse(argc, argv);
   if (!parsed) return 0;
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
+  bench::raise_fd_limit();
   Run run;
   run.opt = *parsed;
   run.texts = comment_texts(run.opt.comments_file);

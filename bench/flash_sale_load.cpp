@@ -404,17 +404,6 @@ class Worker {
   std::thread thread_;
 };
 
-template <class Pred>
-bool wait_until(Pred pred, double seconds) {
-  auto until = Clock::now() +
-               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  while (!pred()) {
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
-
 std::optional<Options> parse(int argc, char** argv) {
   namespace po = boost::program_options;
   Options o;
@@ -454,11 +443,7 @@ std::optional<Options> parse(int argc, char** argv) {
 int main(int argc, char** argv) try {
   auto parsed = parse(argc, argv);
   if (!parsed) return 0;
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
+  bench::raise_fd_limit();
   Run run;
   run.opt = *parsed;
   const Options& opt = run.opt;
@@ -471,7 +456,8 @@ int main(int argc, char** argv) try {
   }
   auto t0 = Clock::now();
   for (auto& w : workers) w->start();
-  wait_until([&] { return run.ready.load() + run.failed.load() >= opt.buyers; }, 300);
+  bench::wait_until([&] { return run.ready.load() + run.failed.load() >= opt.buyers; }, 300,
+                    std::chrono::milliseconds(1));
   double connect_s = std::chrono::duration<double>(Clock::now() - t0).count();
   int ready = run.ready.load();
   std::cout << "connected " << ready << " buyers (" << run.failed.load() << " failed) in "
@@ -483,7 +469,8 @@ int main(int argc, char** argv) try {
          own_cpu0 = bench::own_cpu_seconds();
   std::int64_t frames0 = run.frames_in.load();
   for (auto& w : workers) w->go();
-  bool all = wait_until([&] { return run.answered.load() >= ready - run.closed.load(); }, 120);
+  bool all = bench::wait_until([&] { return run.answered.load() >= ready - run.closed.load(); },
+                               120, std::chrono::milliseconds(1));
   double server_cpu = bench::process_cpu_seconds(opt.server_pid) - server_cpu0;
   double own_cpu = bench::own_cpu_seconds() - own_cpu0;
   std::int64_t frames = run.frames_in.load() - frames0;

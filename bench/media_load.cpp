@@ -1353,17 +1353,6 @@ class FlvViewer : public Connection {
 // ---------------------------------------------------------------------------------------------
 // Process sampling and the run
 
-template <class Pred>
-bool wait_until(Pred pred, double seconds) {
-  auto until = Clock::now() +
-               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  while (!pred()) {
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
 void sleep_seconds(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
 
 tcp::endpoint resolve(const std::string& host, std::uint16_t port) {
@@ -1396,7 +1385,7 @@ class Audience {
   // next); false when some have not settled within the connect timeout.
   bool connect() {
     for (int i = 0; i < std::min(opt_.connect_concurrency, opt_.viewers); ++i) start_next();
-    return wait_until([&] { return run_.settled.load() >= opt_.viewers; }, opt_.connect_timeout);
+    return bench::wait_until([&] { return run_.settled.load() >= opt_.viewers; }, opt_.connect_timeout);
   }
   // Makes every io thread stop reading for a while (the --stall self-check).
   void stall(double seconds) {
@@ -1632,7 +1621,7 @@ class PublisherThread {
   // Connects and publishes; an empty string when live, else why not.
   std::string go_live() {
     publisher_->start(resolve(url_.host, url_.port));
-    wait_until([&] { return publisher_->state() != Publisher::State::connecting; }, 10);
+    bench::wait_until([&] { return publisher_->state() != Publisher::State::connecting; }, 10);
     if (publisher_->state() == Publisher::State::live) return {};
     return publisher_->state() == Publisher::State::failed ? publisher_->failure()
                                                            : "no answer in 10 s";
@@ -1656,11 +1645,7 @@ int main(int argc, char** argv) try {
   auto parsed = parse(argc, argv);
   if (!parsed) return 0;
   const Options& opt = *parsed;
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
+  bench::raise_fd_limit();
 
   SourceFile source(opt.file);
   std::printf("source: %s, %d video frames (%.1f ms apart) in a %.1f s loop, %.2f Mbit/s%s\n",

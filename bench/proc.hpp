@@ -1,15 +1,18 @@
 #pragma once
-// What the load generators read of a process from /proc: CPU time, time spent waiting for a
-// CPU, and memory. Header-only; Linux only. A pid <= 0 reads as zero.
+// What the load generators need of processes: what they read of one from /proc (CPU time,
+// time spent waiting for a CPU, memory; a pid <= 0 reads as zero), their own file limit, and
+// waiting for a condition. Header-only; Linux only.
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace bench {
 
@@ -69,6 +72,29 @@ inline double own_cpu_seconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
   };
   return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// Raises this process's open-file limit to the hard limit (thousands of connections).
+inline void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+// Polls `pred` every `poll` until it holds (true) or `seconds` have passed (false).
+template <class Pred>
+bool wait_until(Pred pred, double seconds,
+                std::chrono::milliseconds poll = std::chrono::milliseconds(10)) {
+  using Clock = std::chrono::steady_clock;
+  auto until = Clock::now() +
+               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  while (!pred()) {
+    if (Clock::now() > until) return false;
+    std::this_thread::sleep_for(poll);
+  }
+  return true;
 }
 
 }  // namespace bench
