@@ -44,4 +44,17 @@ bool is_sequence_header(TagType type, std::span<const std::uint8_t> body) {
   return false;
 }
 
+std::uint32_t Rebaser::operator()(std::uint32_t timestamp) {
+  constexpr std::int64_t kMaxBackwardMs = 1000;
+  constexpr std::int64_t kMaxForwardMs = 10000;
+  std::int64_t out = static_cast<std::int64_t>(timestamp) - base_;
+  if (out < last_out_ - kMaxBackwardMs || out > last_out_ + kMaxForwardMs) {
+    base_ = static_cast<std::int64_t>(timestamp) - (last_out_ + 1);
+    out = last_out_ + 1;
+  }
+  if (out < 0) out = 0;
+  if (out > last_out_) last_out_ = out;
+  return static_cast<std::uint32_t>(out);
+}
+
 }  // namespace media::flv

@@ -17,9 +17,27 @@ inline constexpr std::size_t kFileHeaderBytes = 13;
 inline constexpr std::size_t kTagHeaderBytes = 11;
 
 // The 11-byte tag header for a body of `body_size` bytes.
-[[nodiscard]] std::array<std::uint8_t, 11> tag_header(TagType type, std::uint32_t timestamp_ms, std::uint32_t body_size);
+[[nodiscard]] std::array<std::uint8_t, 11> tag_header(TagType type, std::uint32_t timestamp_ms,
+                                                      std::uint32_t body_size);
 // The PreviousTagSize that follows a tag with a body of `body_size` bytes.
 [[nodiscard]] std::array<std::uint8_t, 4> previous_tag_size(std::uint32_t body_size);
+
+// A publisher's timestamps made into an output's, starting at 0 and going forward: a jump
+// further back than 1 s or ahead than 10 s (a takeover by an encoder that starts again at 0, a
+// clock jump) is smoothed over, so muxers and RTP clocks see time go on.
+class Rebaser {
+ public:
+  // `timestamp` becomes output time 0.
+  void start(std::uint32_t timestamp) {
+    base_ = timestamp;
+    last_out_ = 0;
+  }
+  [[nodiscard]] std::uint32_t operator()(std::uint32_t timestamp);
+
+ private:
+  std::int64_t base_ = 0;  // publisher timestamp of output time 0
+  std::int64_t last_out_ = 0;
+};
 
 // Appends one tag: 11-byte header, the body, and its PreviousTagSize.
 void append_tag(TagType type, std::uint32_t timestamp_ms, std::span<const std::uint8_t> body,

@@ -19,10 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A jump in the publisher's timestamps larger than this (a takeover by a new encoder that
-// starts again at 0, or a clock jump) is smoothed over so that muxers see time go forward.
-constexpr std::int64_t kMaxBackwardMs = 1000;
-constexpr std::int64_t kMaxForwardMs = 10000;
 constexpr std::string_view kPartSuffix = ".part";
 
 // UTC start time of a broadcast, e.g. 20261202-031500-123: names its files, sorts by time.
@@ -60,7 +56,6 @@ class LiveMedia::Pipeline : public StreamSink, public std::enable_shared_from_th
   void build(bool has_audio);
   void on_message(GstMessage* msg);
   void append(const Tag& tag, std::uint32_t timestamp, std::vector<std::uint8_t>& out);
-  std::uint32_t rebase(std::uint32_t timestamp);
   void push(std::vector<std::uint8_t>&& bytes);  // mutex_ held
   static GstBusSyncReply bus_handler(GstBus*, GstMessage* msg, gpointer self);
   static GstPadProbeReturn timestamp_probe(GstPad*, GstPadProbeInfo* info, gpointer);
@@ -83,8 +78,7 @@ class LiveMedia::Pipeline : public StreamSink, public std::enable_shared_from_th
   bool started_ = false;  // the first keyframe went in
   bool has_audio_ = false;
   bool skipping_ = false;  // fell behind: waiting for a keyframe
-  std::int64_t base_ = 0;  // publisher timestamp of output time 0
-  std::int64_t last_out_ = 0;
+  flv::Rebaser rebase_;
 
   // The control thread only.
   GstElement* pipeline_ = nullptr;
@@ -93,17 +87,6 @@ class LiveMedia::Pipeline : public StreamSink, public std::enable_shared_from_th
   // The snapshot branch's streaming thread only.
   GstClockTime last_snapshot_ = GST_CLOCK_TIME_NONE;
 };
-
-std::uint32_t LiveMedia::Pipeline::rebase(std::uint32_t timestamp) {
-  std::int64_t out = static_cast<std::int64_t>(timestamp) - base_;
-  if (out < last_out_ - kMaxBackwardMs || out > last_out_ + kMaxForwardMs) {
-    base_ = static_cast<std::int64_t>(timestamp) - (last_out_ + 1);
-    out = last_out_ + 1;
-  }
-  if (out < 0) out = 0;
-  if (out > last_out_) last_out_ = out;
-  return static_cast<std::uint32_t>(out);
-}
 
 void LiveMedia::Pipeline::append(const Tag& tag, std::uint32_t timestamp, std::vector<std::uint8_t>& out) {
   static const std::vector<std::uint8_t> empty;
@@ -122,11 +105,11 @@ void LiveMedia::Pipeline::on_tag(const Tag& tag) {
       return;
     started_ = true;
     has_audio_ = audio_header_.has_value();
-    base_ = tag.timestamp;
+    rebase_.start(tag.timestamp);
     out = flv::file_header(has_audio_, true);
     for (const auto* header : {&metadata_, &video_header_, &audio_header_})
       if (*header) append(**header, 0, out);
-    append(tag, rebase(tag.timestamp), out);
+    append(tag, rebase_(tag.timestamp), out);
     metadata_.reset();
     {
       std::lock_guard lock(mutex_);
@@ -147,7 +130,7 @@ void LiveMedia::Pipeline::on_tag(const Tag& tag) {
     return;
   }
   skipping_ = false;
-  append(tag, rebase(tag.timestamp), out);
+  append(tag, rebase_(tag.timestamp), out);
   std::lock_guard lock(mutex_);
   if (ended_) return;
   std::size_t waiting = appsrc_ ? gst_app_src_get_current_level_bytes(GST_APP_SRC(appsrc_)) : pending_.size();

@@ -14,10 +14,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-// A publisher's timestamps that jump this far (a takeover by an encoder that starts again at 0)
-// are smoothed over, so that the RTP clock goes on forward. As in LiveMedia.
-constexpr std::int64_t kMaxBackwardMs = 1000;
-constexpr std::int64_t kMaxForwardMs = 10000;
 // A connected viewer that sends no RTCP for this long has gone (closed tab, lost network).
 constexpr std::chrono::seconds kViewerSilence{5};
 
@@ -173,17 +169,6 @@ void WhepSession::plan_answer() {
   asio::post(owner_.control_, [self = shared_from_this(), plan] { self->build(plan); });
 }
 
-std::uint32_t WhepSession::rebase(std::uint32_t timestamp) {
-  std::int64_t out = static_cast<std::int64_t>(timestamp) - base_;
-  if (out < last_out_ - kMaxBackwardMs || out > last_out_ + kMaxForwardMs) {
-    base_ = static_cast<std::int64_t>(timestamp) - (last_out_ + 1);
-    out = last_out_ + 1;
-  }
-  if (out < 0) out = 0;
-  if (out > last_out_) last_out_ = out;
-  return static_cast<std::uint32_t>(out);
-}
-
 void WhepSession::take(const Tag& tag) {
   if (tag.type == flv::TagType::script) return;
   if (tag.type == flv::TagType::audio && plan_.audio_pt < 0) return;
@@ -195,13 +180,12 @@ void WhepSession::take(const Tag& tag) {
     // leaves the browser waiting for the next one.
     if (!keyframe || !flowing_.load(std::memory_order_acquire)) return;
     started_ = true;
-    base_ = tag.timestamp;
-    last_out_ = 0;
+    rebase_.start(tag.timestamp);
   }
   if (skipping_ && !keyframe && !header) return;
   skipping_ = false;
   std::vector<std::uint8_t> out;
-  flv::append_tag(tag.type, rebase(tag.timestamp), body, out);
+  flv::append_tag(tag.type, rebase_(tag.timestamp), body, out);
   std::lock_guard lock(mutex_);
   if (ended_) return;
   std::size_t waiting =

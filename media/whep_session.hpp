@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "media/flv.hpp"
 #include "media/sdp.hpp"
 #include "media/webrtc_answer.hpp"
 #include "media/whep_sessions.hpp"
@@ -66,7 +67,6 @@ class WhepSession : public StreamSink, public std::enable_shared_from_this<WhepS
                 WhepError unanswered = WhepError::failed);  // control thread
   void answer(WhepAnswer a);                                // calls done_ once (any thread)
   void push(std::vector<std::uint8_t>&& bytes);             // mutex_ held, appsrc_ set
-  std::uint32_t rebase(std::uint32_t timestamp);
 
   WhepSessions& owner_;
   const std::string id_;
@@ -90,8 +90,7 @@ class WhepSession : public StreamSink, public std::enable_shared_from_this<WhepS
   bool started_ = false;  // the first live keyframe went in
   bool skipping_ = false;
   std::optional<Tag> metadata_, video_header_, audio_header_;
-  std::int64_t base_ = 0;
-  std::int64_t last_out_ = 0;
+  flv::Rebaser rebase_;  // the publisher's timestamps, going on forward for the RTP clock
 
   // Control thread only.
   GstElement* pipeline_ = nullptr;

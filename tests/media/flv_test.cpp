@@ -45,5 +45,19 @@ TEST(Flv, RecognisesAvcAndAacSequenceHeaders) {
   EXPECT_FALSE(is_sequence_header(TagType::script, Bytes{0x02, 0x00}));
 }
 
+TEST(FlvRebaser, StartsAtZeroAndSmoothsJumpsOverSoTimeGoesOn) {
+  Rebaser rebase;
+  rebase.start(5000);
+  EXPECT_EQ(rebase(5000), 0u);
+  EXPECT_EQ(rebase(5033), 33u);
+  EXPECT_EQ(rebase(5020), 20u) << "a small step back (B-frames) is kept";
+  EXPECT_EQ(rebase(0), 34u) << "a takeover restarting at 0 goes on just after the last output";
+  EXPECT_EQ(rebase(40), 74u);
+  EXPECT_EQ(rebase(60000), 75u) << "a jump of a minute ahead is smoothed over too";
+  EXPECT_EQ(rebase(60033), 108u);
+  rebase.start(7);
+  EXPECT_EQ(rebase(7), 0u) << "start() begins again";
+}
+
 }  // namespace
 }  // namespace media::flv
