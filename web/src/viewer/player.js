@@ -7,6 +7,8 @@
 // is not there. Against a server that does not say (no flag), a room that is not live is
 // 'offline' and tried again by itself. A stream that ends or stalls is reopened. States: 'loading', 'playing', 'offline', 'blocked' (autoplay refused: the page
 // asks for a tap), 'unsupported', 'stopped'.
+import { endSession, negotiate, WebRtcRefused } from '../common/webrtc.js';
+
 const RETRY_FIRST_MS = 1000; // after a stream ends, an error, or "not live": look again, backing off
 const RETRY_MAX_MS = 10000;
 const STALL_MS = 8000;       // playing, but the picture has not moved for this long: reopen
@@ -185,8 +187,7 @@ export class LivePlayer {
     this.play();
   }
 
-  // WHEP (RFC 9725) without trickle: the offer goes out with its candidates, the answer comes
-  // back with the server's; DELETE of the session's Location ends it.
+  // WHEP (RFC 9725; common/webrtc.js): receive-only, video and audio.
   async openWhep(gen) {
     const pc = new RTCPeerConnection();
     pc.addTransceiver('video', { direction: 'recvonly' });
@@ -197,7 +198,7 @@ export class LivePlayer {
       destroy: () => {
         pc.close();
         if (this.video.srcObject === stream) this.video.srcObject = null;
-        if (session) fetch(session, { method: 'DELETE', keepalive: true }).catch(() => {});
+        endSession(session);
       },
     };
     pc.ontrack = (e) => {
@@ -210,26 +211,12 @@ export class LivePlayer {
     pc.onconnectionstatechange = () => {
       if (gen === this.gen && (pc.connectionState === 'failed' || pc.connectionState === 'closed')) this.retry();
     };
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise((resolve) => {
-      if (pc.iceGatheringState === 'complete') return resolve();
-      const done = () => { if (pc.iceGatheringState === 'complete') resolve(); };
-      pc.addEventListener('icegatheringstatechange', done);
-      setTimeout(resolve, 2000);  // enough candidates by now; the offer goes with what it has
-    });
-    if (gen !== this.gen) return;
-    const res = await fetch(`/whep/${encodeURIComponent(this.room)}`, {
-      method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp,
-    });
-    if (res.status === 201) session = res.headers.get('Location');
-    if (gen !== this.gen) {  // replaced meanwhile: its destroy() ran before the session existed
-      pc.close();
-      if (session) fetch(session, { method: 'DELETE' }).catch(() => {});
-      return;
+    try {
+      session = await negotiate(pc, `/whep/${encodeURIComponent(this.room)}`, { cancelled: () => gen !== this.gen });
+    } catch (e) {
+      if (e instanceof WebRtcRefused && e.status === 404) { this.offline(); return; }
+      throw e;
     }
-    if (res.status === 404) { this.offline(); return; }
-    if (res.status !== 201) throw new Error(`WHEP answered ${res.status}`);
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
   }
 
   async openHls(gen, engine) {
