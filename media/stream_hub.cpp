@@ -1,9 +1,16 @@
 #include "media/stream_hub.hpp"
 
 #include <boost/asio/post.hpp>
+#include <span>
 
 namespace media {
 namespace asio = boost::asio;
+
+namespace {
+// A track's timestamp a little behind its last one (audio and video interleaved by different
+// threads) is held at the last one; further back, the timeline is re-anchored.
+constexpr std::int64_t kMaxStepBack = 1000;
+}  // namespace
 
 StreamHub::StreamHub(asio::any_io_executor executor, std::string room, OutputsFactory outputs, LiveListener on_live)
     : room_(std::move(room)),
@@ -36,6 +43,8 @@ void StreamHub::claim(std::uint64_t publisher, std::chrono::steady_clock::durati
     self->publisher_ = publisher;
     self->last_push_ = now;
     self->cache_.clear();
+    if (!starting) self->rebase_next_ = true;  // the new encoder's time goes on from the viewers'
+    if (!starting) self->source_metadata_.reset(), self->source_video_header_.reset(), self->source_audio_header_.reset();
     self->live_ = true;
     if (starting && self->on_live_) self->on_live_(self->room_, true);
     done(true);
@@ -47,13 +56,138 @@ void StreamHub::push(std::uint64_t publisher, Tag tag) {
     if (publisher != self->publisher_) return;
     self->last_push_ = std::chrono::steady_clock::now();
     self->tags_in_.fetch_add(1, std::memory_order_relaxed);
-    self->cache_.add(tag);
-    if (self->outputs_) self->outputs_->on_tag(tag);
-    const bool audio = tag.type == flv::TagType::audio;
-    self->run_.push_back(std::move(tag));
-    if (audio && !self->sinks_.empty()) return self->hold_audio();
-    self->fan_out();
+    if (self->program_ == 0) return self->deliver(std::move(tag));
+    self->remember_header(tag);
+    if (auto tap = self->tap_.lock()) tap->on_tag(tag);
+    if (!self->program_on_) return self->deliver(std::move(tag));  // the mix has no picture yet
+    std::span<const std::uint8_t> body;
+    if (tag.body) body = *tag.body;
+    if (self->returning_ && tag.type == flv::TagType::video && flv::is_keyframe(tag.type, body) &&
+        !flv::is_sequence_header(tag.type, body))
+      self->back_to_publisher(tag);
   });
+}
+
+void StreamHub::remember_header(const Tag& tag) {
+  std::span<const std::uint8_t> body;
+  if (tag.body) body = *tag.body;
+  if (tag.type == flv::TagType::script)
+    source_metadata_ = tag;
+  else if (flv::is_sequence_header(tag.type, body))
+    (tag.type == flv::TagType::video ? source_video_header_ : source_audio_header_) = tag;
+}
+
+void StreamHub::deliver(Tag tag) {
+  if (program_ == 0) remember_header(tag);
+  if (rebase_next_) {
+    rebase_next_ = false;
+    offset_ = std::max(last_out_video_, last_out_audio_) + 1 - static_cast<std::int64_t>(tag.timestamp);
+  }
+  std::int64_t& last = tag.type == flv::TagType::audio ? last_out_audio_ : last_out_video_;
+  std::int64_t out = std::max<std::int64_t>(0, static_cast<std::int64_t>(tag.timestamp) + offset_);
+  if (tag.type != flv::TagType::script) {
+    if (out < last && last - out > kMaxStepBack) {  // the source's clock jumped back: go on from here
+      offset_ += last + 1 - out;
+      out = last + 1;
+    }
+    out = std::max(out, last);
+    last = out;
+  }
+  if (out != tag.timestamp) {
+    tag.timestamp = static_cast<std::uint32_t>(out);
+    tag.rtmp_chunks.reset();  // made for the old timestamp
+  }
+  cache_.add(tag);
+  if (outputs_) outputs_->on_tag(tag);
+  const bool audio = tag.type == flv::TagType::audio;
+  run_.push_back(std::move(tag));
+  if (audio && !sinks_.empty()) return hold_audio();
+  fan_out();
+}
+
+void StreamHub::set_program(std::uint64_t program, std::weak_ptr<StreamSink> tap) {
+  asio::post(strand_, [self = shared_from_this(), program, tap = std::move(tap)] {
+    auto sink = tap.lock();
+    if (!sink || self->publisher_ == 0 || self->program_ != 0) return;
+    self->fan_out();
+    self->program_ = program;
+    self->tap_ = tap;
+    self->program_on_ = false;
+    self->returning_ = false;
+    auto start = std::make_shared<const std::vector<Tag>>(self->cache_.start_tags());
+    if (!start->empty()) sink->on_tags(start);
+  });
+}
+
+void StreamHub::push_program(std::uint64_t program, Tag tag) {
+  asio::post(strand_, [self = shared_from_this(), program, tag = std::move(tag)]() mutable {
+    if (program != self->program_ || self->publisher_ == 0) return;
+    if (!self->program_on_) {
+      // The program starts at its first keyframe: its headers come before it (the mixer sends
+      // them first), the publisher's picture until then.
+      std::span<const std::uint8_t> body;
+      if (tag.body) body = *tag.body;
+      if (tag.type == flv::TagType::script) return;
+      if (flv::is_sequence_header(tag.type, body)) {
+        (tag.type == flv::TagType::video ? self->program_video_header_ : self->program_audio_header_) = tag;
+        return;
+      }
+      if (tag.type != flv::TagType::video || !flv::is_keyframe(tag.type, body)) return;
+      self->fan_out();
+      self->program_on_ = true;
+      self->cache_.clear();
+      self->rebase_next_ = true;
+      for (auto* header : {&self->program_video_header_, &self->program_audio_header_})
+        if (*header) {
+          Tag h = **header;
+          h.timestamp = tag.timestamp;
+          self->deliver(std::move(h));
+        }
+    }
+    self->deliver(std::move(tag));
+  });
+}
+
+void StreamHub::clear_program(std::uint64_t program, std::function<void()> done) {
+  asio::post(strand_, [self = shared_from_this(), program, done = std::move(done)]() mutable {
+    if (program != self->program_) {
+      if (done) done();
+      return;
+    }
+    if (!self->program_on_ || self->publisher_ == 0) {  // nothing of the program went out
+      self->end_program();
+      if (done) done();
+      return;
+    }
+    self->returning_ = true;
+    self->returned_ = std::move(done);
+  });
+}
+
+void StreamHub::back_to_publisher(const Tag& keyframe) {
+  auto done = std::move(returned_);
+  end_program();
+  fan_out();
+  cache_.clear();
+  rebase_next_ = true;
+  for (auto* header : {&source_metadata_, &source_video_header_, &source_audio_header_})
+    if (*header) {
+      Tag h = **header;
+      h.timestamp = keyframe.timestamp;
+      deliver(std::move(h));
+    }
+  deliver(keyframe);
+  if (done) done();
+}
+
+void StreamHub::end_program() {
+  program_ = 0;
+  tap_.reset();
+  program_on_ = false;
+  returning_ = false;
+  returned_ = nullptr;
+  program_video_header_.reset();
+  program_audio_header_.reset();
 }
 
 void StreamHub::hold_audio() {
@@ -82,6 +216,17 @@ void StreamHub::release(std::uint64_t publisher) {
     self->fan_out();
     self->publisher_ = 0;
     self->live_ = false;
+    auto tap = self->tap_.lock();
+    auto returned = std::move(self->returned_);
+    self->end_program();
+    if (tap) tap->on_end();
+    if (returned) returned();
+    self->source_metadata_.reset();
+    self->source_video_header_.reset();
+    self->source_audio_header_.reset();
+    self->offset_ = 0;
+    self->rebase_next_ = false;
+    self->last_out_video_ = self->last_out_audio_ = -1;
     if (self->on_live_) self->on_live_(self->room_, false);
     self->for_each_sink([](StreamSink& s) { s.on_end(); });
     if (self->outputs_) self->outputs_->on_end();

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -76,6 +77,17 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   void add_sink(std::uint64_t id, std::weak_ptr<StreamSink> sink);
   void remove_sink(std::uint64_t id);
 
+  // Mixing (mic-link). While a program is set, the publisher's tags go to `tap` (the mixer's
+  // host input, first given the cached start like a joining viewer) and what push_program()
+  // brings goes to the viewers, the cache and the outputs in their place, from the program's
+  // first keyframe on (until then the viewers keep the publisher's picture). clear_program()
+  // switches back at the publisher's next keyframe, its sequence headers first, and then runs
+  // `done` on the strand (at once when nobody publishes). Timestamps go on from where the
+  // viewers are at each switch, so no output restarts. Ignored for a program not current.
+  void set_program(std::uint64_t program, std::weak_ptr<StreamSink> tap);
+  void push_program(std::uint64_t program, Tag tag);
+  void clear_program(std::uint64_t program, std::function<void()> done = {});
+
   [[nodiscard]] const std::string& room() const { return room_; }
   [[nodiscard]] bool live() const { return live_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::size_t viewers() const { return viewers_.load(std::memory_order_relaxed); }
@@ -84,6 +96,11 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
  private:
   std::atomic<std::uint64_t> next_sink_id_{0};
   void for_each_sink(const auto& fn);
+  // Hands a tag to the viewers, the cache and the outputs, on the viewers' timeline.
+  void deliver(Tag tag);
+  void remember_header(const Tag& tag);  // the publisher's metadata and sequence headers
+  void back_to_publisher(const Tag& keyframe);  // the program ends at this keyframe of the publisher
+  void end_program();
   void fan_out();  // sends run_ to every viewer
   void hold_audio();  // run_ ends with audio: fan out on the next video tag or after kAudioWait
 
@@ -101,6 +118,19 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   std::shared_ptr<StreamSink> outputs_;  // this broadcast's; not a viewer
   std::uint64_t publisher_ = 0;  // 0: offline
   std::chrono::steady_clock::time_point last_push_{};
+  // Mixing: the program's id (0: none) and its tap; `program_on_` once its first keyframe came.
+  std::uint64_t program_ = 0;
+  std::weak_ptr<StreamSink> tap_;
+  bool program_on_ = false;
+  bool returning_ = false;  // clear_program() waits for the publisher's next keyframe
+  std::function<void()> returned_;
+  std::optional<Tag> source_metadata_, source_video_header_, source_audio_header_;
+  std::optional<Tag> program_video_header_, program_audio_header_;  // until its first keyframe
+  // The viewers' timeline: each source's timestamps + offset_, re-anchored at every switch so
+  // that time goes on (and never back within a track).
+  std::int64_t offset_ = 0;
+  bool rebase_next_ = false;
+  std::int64_t last_out_video_ = -1, last_out_audio_ = -1;
   std::atomic<bool> live_{false};
   std::atomic<std::size_t> viewers_{0};
   std::atomic<std::uint64_t> tags_in_{0};

@@ -1,5 +1,5 @@
 #pragma once
-// How this node's WebRTC peers (WHEP viewers now; WHIP publishers and mic-link guests later) reach
+// How this node's WebRTC peers (WHEP viewers, WHIP publishers and mic-link guests) reach
 // browsers: ICE servers, the UDP ports ICE may use, the address a NAT maps to this host, and
 // the limits of the WHEP path. Filled once from the command line (server/config).
 #include <chrono>
@@ -21,6 +21,13 @@ struct WebRtcConfig {
       10000};  // offer in to answer out (ICE gathering included)
   std::chrono::milliseconds connect_timeout{20000};  // answer out to ICE connected
   unsigned opus_bitrate = 64000;                     // AAC turned into Opus at this rate
+  std::size_t max_whip_sessions = 20;                // WHIP publishers at once on this node
+  unsigned aac_bitrate = 128000;                     // a WHIP publisher's Opus turned into AAC
+  // A WHIP publisher is asked for a keyframe this often (browsers send one only when asked; HLS
+  // segments and a joining viewer's start need one every second or so).
+  std::chrono::milliseconds keyframe_interval{1000};
+  // A WHIP publisher may take over a room whose publisher has sent nothing for this long.
+  std::chrono::milliseconds stale_after{3000};
 };
 
 }  // namespace media

@@ -8,20 +8,16 @@
 #include <boost/asio/post.hpp>
 
 #include "media/flv.hpp"
+#include "media/gst_util.hpp"
 
 namespace media {
 namespace asio = boost::asio;
+using gst::steady_now_ns;
 
 namespace {
 
 // A connected viewer that sends no RTCP for this long has gone (closed tab, lost network).
 constexpr std::chrono::seconds kViewerSilence{5};
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // FLV sound format 10: AAC.
 bool is_aac(const Tag& tag) {
@@ -39,19 +35,6 @@ const sdp::MediaSection* receiving_section(const sdp::Offer& offer, std::string_
     if (m.kind == kind && !m.rejected && (m.direction == "recvonly" || m.direction == "sendrecv"))
       return &m;
   return nullptr;
-}
-
-// Connects `callback` with a weak_ptr to the session as its user data (freed with the handler).
-gulong connect_weak(gpointer instance, const char* signal, GCallback callback,
-                    std::weak_ptr<WhepSession> weak) {
-  return g_signal_connect_data(
-      instance, signal, callback, new std::weak_ptr<WhepSession>(std::move(weak)),
-      [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<WhepSession>*>(data); },
-      GConnectFlags{});
-}
-
-std::shared_ptr<WhepSession> lock_weak(gpointer data) {
-  return static_cast<std::weak_ptr<WhepSession>*>(data)->lock();
 }
 
 }  // namespace
@@ -203,12 +186,7 @@ void WhepSession::take(const Tag& tag) {
 
 void WhepSession::push(std::vector<std::uint8_t>&& bytes) {
   if (bytes.empty()) return;
-  auto holder = std::make_unique<std::vector<std::uint8_t>>(std::move(bytes));
-  auto* data = holder->data();
-  auto size = holder->size();
-  GstBuffer* buffer = gst_buffer_new_wrapped_full(
-      GST_MEMORY_FLAG_READONLY, data, size, 0, size, holder.release(),
-      [](gpointer p) { delete static_cast<std::vector<std::uint8_t>*>(p); });
+  GstBuffer* buffer = gst::wrap(std::move(bytes));
   gst_app_src_push_buffer(GST_APP_SRC(appsrc_), buffer);  // takes the buffer
 }
 
@@ -266,24 +244,24 @@ void WhepSession::build(Plan plan) {
     return teardown("cannot link the payloaders to webrtcbin");
   auto weak = weak_from_this();
   auto on_state = G_CALLBACK(+[](GstElement* webrtc, GParamSpec*, gpointer data) {
-    if (auto s = lock_weak(data)) s->on_connection_state(webrtc);
+    if (auto s = gst::lock_weak<WhepSession>(data)) s->on_connection_state(webrtc);
   });
-  connect_weak(webrtc_, "notify::connection-state", on_state, weak);
-  connect_weak(webrtc_, "notify::ice-connection-state", on_state, weak);
+  gst::connect_weak(webrtc_, "notify::connection-state", on_state, weak);
+  gst::connect_weak(webrtc_, "notify::ice-connection-state", on_state, weak);
   // The viewer left without a DELETE: its RTCP says goodbye, or stops (a closed tab, a lost
   // network).
   if (GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin")) {
     auto on_gone = G_CALLBACK(+[](GstElement*, guint, guint, gpointer data) {
-      if (auto s = lock_weak(data)) s->close("the viewer left (RTCP BYE or timeout)");
+      if (auto s = gst::lock_weak<WhepSession>(data)) s->close("the viewer left (RTCP BYE or timeout)");
     });
-    connect_weak(rtpbin, "on-bye-ssrc", on_gone, weak);
-    connect_weak(rtpbin, "on-timeout", on_gone, weak);
+    gst::connect_weak(rtpbin, "on-bye-ssrc", on_gone, weak);
+    gst::connect_weak(rtpbin, "on-timeout", on_gone, weak);
     // Every RTCP packet from the viewer (transport-cc feedback comes several times a second):
     // its silence is how a closed tab shows, sooner than the RTP source's own timeout (~30 s).
-    connect_weak(rtpbin, "on-ssrc-active",
+    gst::connect_weak(rtpbin, "on-ssrc-active",
                  G_CALLBACK(+[](GstElement*, guint, guint, gpointer data) {
-                   if (auto s = lock_weak(data))
-                     s->last_rtcp_ns_.store(now_ns(), std::memory_order_relaxed);
+                   if (auto s = gst::lock_weak<WhepSession>(data))
+                     s->last_rtcp_ns_.store(steady_now_ns(), std::memory_order_relaxed);
                  }),
                  weak);
     gst_object_unref(rtpbin);
@@ -375,7 +353,7 @@ void WhepSession::on_connection_state(GstElement* webrtc) {
       if (self->torn_down_) return;
       self->connected_ = true;
       self->deadline_.reset();
-      self->last_rtcp_ns_.store(now_ns(), std::memory_order_relaxed);
+      self->last_rtcp_ns_.store(steady_now_ns(), std::memory_order_relaxed);
       self->watch_viewer();
       self->owner_.stats_.connected.fetch_add(1, std::memory_order_relaxed);
       spdlog::info("whep {} {}: connected", self->room(), self->id_);
@@ -395,7 +373,7 @@ void WhepSession::watch_viewer() {
     auto s = weak.lock();
     if (!s || ec || s->torn_down_) return;
     auto silent =
-        std::chrono::nanoseconds(now_ns() - s->last_rtcp_ns_.load(std::memory_order_relaxed));
+        std::chrono::nanoseconds(steady_now_ns() - s->last_rtcp_ns_.load(std::memory_order_relaxed));
     if (silent > kViewerSilence) return s->teardown("no RTCP from the viewer for 5 s: it left");
     s->watch_viewer();
   });
@@ -403,23 +381,9 @@ void WhepSession::watch_viewer() {
 
 GstBusSyncReply WhepSession::bus_handler(GstBus*, GstMessage* msg, gpointer data) {
   auto* self = static_cast<WhepSession*>(data);
-  GstMessageType type = GST_MESSAGE_TYPE(msg);
-  if (type == GST_MESSAGE_ERROR || type == GST_MESSAGE_WARNING) {
-    GError* err = nullptr;
-    gchar* debug = nullptr;
-    if (type == GST_MESSAGE_ERROR)
-      gst_message_parse_error(msg, &err, &debug);
-    else
-      gst_message_parse_warning(msg, &err, &debug);
-    std::string text =
-        std::string(err ? err->message : "?") + " from " + GST_OBJECT_NAME(GST_MESSAGE_SRC(msg));
-    spdlog::log(type == GST_MESSAGE_ERROR ? spdlog::level::err : spdlog::level::warn,
-                "whep {} {}: {} ({})", self->room(), self->id_, text, debug ? debug : "");
-    if (err) g_error_free(err);
-    g_free(debug);
-    // Handled on the control thread: a streaming thread must not stop its own pipeline.
-    if (type == GST_MESSAGE_ERROR) self->close("pipeline error: " + text);
-  }
+  std::string error = gst::log_bus_message(msg, "whep", self->room(), self->id_);
+  // Handled on the control thread: a streaming thread must not stop its own pipeline.
+  if (!error.empty()) self->close("pipeline error: " + error);
   gst_message_unref(msg);  // a sync handler that drops a message owns it
   return GST_BUS_DROP;
 }
@@ -438,18 +402,10 @@ void WhepSession::teardown(const std::string& why, WhepError unanswered) {
     appsrc_ = nullptr;
     pending_.clear();
   }
-  if (pipeline_) {
-    GstBus* bus = gst_element_get_bus(pipeline_);
-    gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
-    gst_element_set_state(pipeline_, GST_STATE_NULL);  // joins the streaming threads
-    gst_bus_set_flushing(bus, TRUE);
-    gst_object_unref(bus);
-  }
-  answerer_.reset();
   if (webrtc_) gst_object_unref(webrtc_);
   webrtc_ = nullptr;
-  if (pipeline_) gst_object_unref(pipeline_);
-  pipeline_ = nullptr;
+  gst::stop_pipeline(pipeline_);  // joins the streaming threads
+  answerer_.reset();
   spdlog::info("whep {} {}: ended ({})", room(), id_, why);
   owner_.forget(*this);
 }

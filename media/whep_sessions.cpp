@@ -4,32 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
-#include <random>
 
+#include "media/gst_util.hpp"
 #include "media/sdp.hpp"
 #include "media/whep_session.hpp"
 
 namespace media {
 namespace asio = boost::asio;
-
-namespace {
-
-// Hub sink ids of WHEP viewers live in their own range, apart from the RTMP and HTTP-FLV
-// viewers' ids (small counters) in the same hub.
-
-// 128 random bits as hex: a session's id is all a DELETE needs, so it must not be guessable.
-std::string random_id() {
-  static thread_local std::random_device device;
-  std::string id;
-  for (int i = 0; i < 4; ++i) {
-    char part[9];
-    std::snprintf(part, sizeof part, "%08x", static_cast<unsigned>(device()));
-    id += part;
-  }
-  return id;
-}
-
-}  // namespace
 
 WhepSessions::WhepSessions(WebRtcConfig config)
     : config_(std::move(config)), work_(asio::make_work_guard(control_)) {
@@ -58,7 +39,7 @@ void WhepSessions::open(std::shared_ptr<StreamHub> hub, std::string offer_text, 
   {
     std::lock_guard lock(mutex_);
     if (!stopped_ && sessions_.size() < config_.max_whep_sessions) {
-      std::string id = random_id();
+      std::string id = gst::random_session_id();
       std::uint64_t sink_id = hub->new_sink_id();
       session =
           std::make_shared<WhepSession>(*this, id, sink_id, std::move(hub),

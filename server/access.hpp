@@ -16,6 +16,7 @@ struct Principal {
   std::string room;  // empty for the admin, who may act on every room
   std::string user_id;
   std::string nick;
+  int slot = 0;  // a mic-link guest's slot (1…); 0 when not a guest
 };
 
 class Access {

@@ -36,12 +36,15 @@
 #include "server/stream_gate.hpp"
 #include "media/demo_source.hpp"
 #include "media/live_media.hpp"
+#include "media/mic_link_mixer.hpp"
 #include "server/media_files.hpp"
 #include "media/stream_hubs.hpp"
 #include "server/token_signer.hpp"
 #include "server/whep_api.hpp"
+#include "server/whip_api.hpp"
 #include "server/ws_admission.hpp"
 #include "media/whep_sessions.hpp"
+#include "media/whip_sessions.hpp"
 
 namespace server {
 namespace asio = boost::asio;
@@ -317,6 +320,14 @@ int run_app(const Config& config) {
     return whep_api.handle(req, target, respond);
   });
   api.add_metrics([&whep_api] { return whep_api.metrics(); });
+  media::WhipSessions whip(config.webrtc);
+  // Mic-link: guests publish (WHIP) into hubs of their own, mixed into their room's program.
+  media::MicLinkMixer mixer(ioc.get_executor(), [&streams](const std::string& room) { return streams.find(room); });
+  WhipApi whip_api(rooms, access, streams, whip);
+  api.add_routes([&whip_api](const Request& req, const Target& target, const Respond& respond) {
+    return whip_api.handle(req, target, respond);
+  });
+  api.add_metrics([&whip_api] { return whip_api.metrics(); });
   WsAdmission admission(rooms, access, config.chat);
   ConnectionContext ctx{config, metrics, tracker, api, admission, streams, media_files, shop, analytics};
 
@@ -361,7 +372,9 @@ int run_app(const Config& config) {
   ioc.run();
   for (auto& t : threads) t.join();
   demo_source.reset();
-  whep.stop();  // WebRTC viewers' pipelines stopped on their own thread
+  whip.stop();  // WebRTC publishers', mixes' and viewers' pipelines stopped on their own threads
+  mixer.stop();
+  whep.stop();
   if (live_media) live_media->stop();  // live rooms' files are finished (playlist end, MP4 index)
   spdlog::info("stopped");
   return 0;

@@ -16,19 +16,6 @@ constexpr std::string_view kTrickleRefused =
     "ICE gathering), "
     "and POST a new offer to restart";
 
-template <class Message>
-void cors(Message& res) {
-  res.set(http::field::access_control_allow_origin, "*");
-  res.set(http::field::access_control_expose_headers, "Location, Link");
-}
-
-Response error(unsigned version, bool keep_alive, http::status status, std::string_view code,
-               std::string_view message) {
-  auto res = error_response(version, keep_alive, status, code, message);
-  cors(res);
-  return res;
-}
-
 std::pair<http::status, std::string_view> status_of(WhepError e) {
   switch (e) {
     case WhepError::bad_offer:
@@ -79,6 +66,38 @@ std::string quoted(std::string_view s) {
 
 }  // namespace
 
+void webrtc_cors(Response& res) {
+  res.set(http::field::access_control_allow_origin, "*");
+  res.set(http::field::access_control_expose_headers, "Location, Link");
+}
+
+Response webrtc_error(unsigned version, bool keep_alive, http::status status, std::string_view code,
+                      std::string_view message) {
+  auto res = error_response(version, keep_alive, status, code, message);
+  webrtc_cors(res);
+  return res;
+}
+
+Response webrtc_options(const Request& req, bool resource) {
+  Response res{http::status::no_content, req.version()};
+  res.set(http::field::server, "livecart");
+  webrtc_cors(res);
+  res.set(http::field::access_control_allow_methods, resource ? "DELETE, PATCH, OPTIONS" : "POST, OPTIONS");
+  res.set(http::field::access_control_allow_headers, "Content-Type, Authorization, If-Match");
+  res.set(http::field::access_control_max_age, "86400");
+  if (!resource) res.set("Accept-Post", kSdp);
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
+Response webrtc_method_not_allowed(const Request& req, bool resource) {
+  auto res = webrtc_error(req.version(), req.keep_alive(), http::status::method_not_allowed, "method_not_allowed",
+                          req.method() == http::verb::patch ? kTrickleRefused : "this method is not allowed here");
+  res.set(http::field::allow, resource ? "DELETE, PATCH, OPTIONS" : "POST, OPTIONS");
+  return res;
+}
+
 std::string media_type(std::string_view content_type) {
   std::string_view type = content_type.substr(0, content_type.find(';'));
   while (!type.empty() && std::isspace(static_cast<unsigned char>(type.front())))
@@ -125,28 +144,13 @@ bool WhepApi::handle(const Request& req, const Target& target, const Respond& re
         return true;
       }
       break;
-    case http::verb::options: {
-      Response res{http::status::no_content, req.version()};
-      res.set(http::field::server, "livecart");
-      cors(res);
-      res.set(http::field::access_control_allow_methods,
-              resource ? "DELETE, PATCH, OPTIONS" : "POST, OPTIONS");
-      res.set(http::field::access_control_allow_headers, "Content-Type, Authorization, If-Match");
-      res.set(http::field::access_control_max_age, "86400");
-      if (!resource) res.set("Accept-Post", kSdp);
-      res.keep_alive(req.keep_alive());
-      res.prepare_payload();
-      respond(std::move(res));
+    case http::verb::options:
+      respond(webrtc_options(req, resource));
       return true;
-    }
     default:
       break;
   }
-  auto res = error(
-      req.version(), req.keep_alive(), http::status::method_not_allowed, "method_not_allowed",
-      req.method() == http::verb::patch ? kTrickleRefused : "this method is not allowed here");
-  res.set(http::field::allow, resource ? "DELETE, PATCH, OPTIONS" : "POST, OPTIONS");
-  respond(std::move(res));
+  respond(webrtc_method_not_allowed(req, resource));
   return true;
 }
 
@@ -154,22 +158,22 @@ void WhepApi::offer(const Request& req, const std::string& room, const Respond& 
   unsigned version = req.version();
   bool keep_alive = req.keep_alive();
   if (media_type(req[http::field::content_type]) != kSdp)
-    return respond(error(version, keep_alive, http::status::unsupported_media_type,
+    return respond(webrtc_error(version, keep_alive, http::status::unsupported_media_type,
                          "unsupported_media_type",
                          "the offer must be sent as Content-Type: application/sdp"));
   if (!rooms_.view(room))
     return respond(
-        error(version, keep_alive, http::status::not_found, "not_found", "no such room"));
+        webrtc_error(version, keep_alive, http::status::not_found, "not_found", "no such room"));
   auto hub = streams_.find(room);
   if (!hub || !hub->live())
     return respond(
-        error(version, keep_alive, http::status::not_found, "offline", "this room is not live"));
+        webrtc_error(version, keep_alive, http::status::not_found, "offline", "this room is not live"));
   sessions_.open(std::move(hub), req.body(),
                  [version, keep_alive, room, respond,
                   links = ice_server_links(sessions_.config())](media::WhepAnswer a) {
                    if (a.error != WhepError::none) {
                      auto [status, code] = status_of(a.error);
-                     auto res = error(version, keep_alive, status, code, a.message);
+                     auto res = webrtc_error(version, keep_alive, status, code, a.message);
                      if (a.error == WhepError::too_many_sessions)
                        res.set(http::field::retry_after, "10");
                      return respond(std::move(res));
@@ -180,7 +184,7 @@ void WhepApi::offer(const Request& req, const std::string& room, const Respond& 
                    res.set(http::field::cache_control, "no-store");
                    res.set(http::field::location, "/whep/" + room + "/" + a.session);
                    for (const auto& link : links) res.insert(http::field::link, link);
-                   cors(res);
+                   webrtc_cors(res);
                    res.keep_alive(keep_alive);
                    res.body() = std::move(a.sdp);
                    res.prepare_payload();
@@ -191,12 +195,12 @@ void WhepApi::offer(const Request& req, const std::string& room, const Respond& 
 void WhepApi::end(const Request& req, const std::string& room, const std::string& session,
                   const Respond& respond) const {
   if (!sessions_.close(room, session))
-    return respond(error(req.version(), req.keep_alive(), http::status::not_found, "not_found",
+    return respond(webrtc_error(req.version(), req.keep_alive(), http::status::not_found, "not_found",
                          "no such WHEP session"));
   auto res =
       json_response(req, http::status::ok,
                     json::serialize(json::object{{"session", session}, {"status", "ended"}}));
-  cors(res);
+  webrtc_cors(res);
   respond(std::move(res));
 }
 

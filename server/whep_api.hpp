@@ -35,6 +35,15 @@ class WhepApi {
   media::WhepSessions& sessions_;
 };
 
+// What WHEP and WHIP answers share: CORS headers (a player or publisher on another origin reads
+// Location and Link), JSON errors with them, OPTIONS preflights and 405s for the endpoint
+// (`resource` false) or a session's resource.
+void webrtc_cors(Response& res);
+[[nodiscard]] Response webrtc_error(unsigned version, bool keep_alive, http::status status, std::string_view code,
+                                    std::string_view message);
+[[nodiscard]] Response webrtc_options(const Request& req, bool resource);
+[[nodiscard]] Response webrtc_method_not_allowed(const Request& req, bool resource);
+
 // The media type of a Content-Type value, lower case, without parameters ("application/sdp").
 [[nodiscard]] std::string media_type(std::string_view content_type);
 // RFC 9725 §4.6 Link header values for the configured STUN and TURN servers (none when unset).

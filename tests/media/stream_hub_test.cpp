@@ -172,7 +172,8 @@ TEST_F(StreamHubTest, AStalePublisherIsTakenOverAndItsTagsIgnored) {
   hub_->push(2, keyframe(5000));
   hub_->release(1);                                 // the old connection closing later
   run();
-  EXPECT_EQ(a->timestamps(), (std::vector<std::uint32_t>{0, 5000}));
+  // The new publisher's keyframe goes on from the viewers' time (see ATakeoverGoesOnFromTheViewersTime).
+  EXPECT_EQ(a->timestamps(), (std::vector<std::uint32_t>{0, 1}));
   EXPECT_EQ(a->ends, 0) << "viewers stay through a takeover";
   EXPECT_TRUE(hub_->live());
 }
@@ -234,6 +235,110 @@ TEST_F(StreamHubTest, HeldAudioReachesViewersBeforeTheStreamEnds) {
   run();
   EXPECT_EQ(a->timestamps(), (std::vector<std::uint32_t>{0, 10}));
   EXPECT_EQ(a->ends, 1);
+}
+
+// Mic-link: the mixer's program replaces the publisher's stream for the viewers, and back.
+TEST_F(StreamHubTest, AProgramReplacesThePublisherFromItsFirstKeyframeAndTimeGoesOn) {
+  auto viewer = std::make_shared<RecordingSink>();
+  auto tap = std::make_shared<RecordingSink>();
+  claim(1);
+  hub_->add_sink(1, viewer);
+  for (auto t : {avc_header(), keyframe(5000), interframe(5033)}) hub_->push(1, t);
+  run();
+  hub_->set_program(7, tap);
+  run();
+  EXPECT_EQ(tap->timestamps(), (std::vector<std::uint32_t>{0, 5000, 5033})) << "the tap starts with the cached GOP";
+  // Until the program has a keyframe, viewers keep the publisher's picture.
+  hub_->push_program(7, avc_header());
+  hub_->push_program(7, interframe(100));
+  hub_->push(1, interframe(5066));
+  run();
+  EXPECT_EQ(viewer->timestamps().back(), 5066u);
+  // The program's keyframe: its header first, on the viewers' timeline (time goes on).
+  hub_->push_program(7, keyframe(200));
+  hub_->push_program(7, interframe(233));
+  hub_->push(1, interframe(5100));  // the publisher's goes to the tap alone now
+  run();
+  auto ts = viewer->timestamps();
+  ASSERT_EQ(ts.size(), 7u);
+  EXPECT_EQ(std::vector<std::uint32_t>(ts.begin() + 4, ts.end()), (std::vector<std::uint32_t>{5067, 5067, 5100}));
+  EXPECT_TRUE(flv::is_sequence_header(flv::TagType::video, *viewer->tags[4].body));
+  EXPECT_EQ(tap->timestamps().back(), 5100u);
+  hub_->push_program(8, keyframe(300));  // another program: ignored
+  run();
+  EXPECT_EQ(viewer->tags.size(), 7u);
+
+  // A late viewer starts on the program's keyframe.
+  auto late = std::make_shared<RecordingSink>();
+  hub_->add_sink(2, late);
+  run();
+  ASSERT_GE(late->tags.size(), 2u);
+  EXPECT_TRUE(flv::is_sequence_header(flv::TagType::video, *late->tags[0].body));
+  EXPECT_EQ(late->tags[1].timestamp, 5067u);
+
+  // Back to the publisher at its next keyframe, its headers first; the program goes on until then.
+  bool returned = false;
+  hub_->clear_program(7, [&] { returned = true; });
+  hub_->push_program(7, interframe(266));
+  hub_->push(1, interframe(5133));
+  run();
+  EXPECT_FALSE(returned);
+  EXPECT_EQ(viewer->timestamps().back(), 5133u) << "the program's 266 on the viewers' timeline";
+  hub_->push(1, keyframe(5166));
+  hub_->push_program(7, interframe(300));  // too late: ignored
+  run();
+  EXPECT_TRUE(returned);
+  ts = viewer->timestamps();
+  ASSERT_EQ(ts.size(), 10u);
+  EXPECT_TRUE(flv::is_sequence_header(flv::TagType::video, *viewer->tags[8].body));
+  EXPECT_EQ(ts[8], 5134u);
+  EXPECT_EQ(ts[9], 5134u);
+  EXPECT_TRUE(flv::is_keyframe(flv::TagType::video, *viewer->tags[9].body));
+  hub_->push(1, interframe(5200));
+  run();
+  EXPECT_EQ(viewer->timestamps().back(), 5168u);
+  EXPECT_EQ(tap->ends, 0);
+}
+
+TEST_F(StreamHubTest, TheStreamsEndEndsTheProgramAndTellsTheTap) {
+  auto viewer = std::make_shared<RecordingSink>();
+  auto tap = std::make_shared<RecordingSink>();
+  claim(1);
+  hub_->add_sink(1, viewer);
+  hub_->push(1, avc_header());
+  hub_->push(1, keyframe(0));
+  hub_->set_program(3, tap);
+  hub_->push_program(3, avc_header());
+  hub_->push_program(3, keyframe(10));
+  run();
+  bool returned = false;
+  hub_->clear_program(3, [&] { returned = true; });
+  hub_->release(1);
+  run();
+  EXPECT_TRUE(returned) << "a pending return completes when the stream ends";
+  EXPECT_EQ(tap->ends, 1);
+  EXPECT_EQ(viewer->ends, 1);
+  // Without a program on the air, clearing it is at once.
+  claim(2);
+  hub_->set_program(4, tap);
+  run();
+  returned = false;
+  hub_->clear_program(4, [&] { returned = true; });
+  run();
+  EXPECT_TRUE(returned);
+}
+
+TEST_F(StreamHubTest, ATakeoverGoesOnFromTheViewersTime) {
+  auto viewer = std::make_shared<RecordingSink>();
+  claim(1);
+  hub_->add_sink(1, viewer);
+  hub_->push(1, keyframe(90000));
+  run();
+  ASSERT_TRUE(claim(2, std::chrono::seconds(0)));
+  hub_->push(2, keyframe(0));  // a new encoder starts again at 0
+  hub_->push(2, interframe(40));
+  run();
+  EXPECT_EQ(viewer->timestamps(), (std::vector<std::uint32_t>{90000, 90001, 90041}));
 }
 
 }  // namespace

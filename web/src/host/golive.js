@@ -1,7 +1,9 @@
 // Go-live panel: what to paste into OBS (server and stream key, with copy buttons), a new key
-// when one leaks, and a muted preview of the room's own HTTP-FLV stream.
+// when one leaks, and a muted preview of the room's own HTTP-FLV stream; or going live from this
+// browser's camera and microphone (WHIP with the host key), previewed locally.
 import { el } from '../common/dom.js';
 import { t } from '../common/i18n.js';
+import { publish } from '../common/webrtc.js';
 import { confirmDialog, copyText, showError, toast } from './ui.js';
 
 const LIVE_POLL_MS = 3000;       // how often the stream's state is read from /metrics
@@ -20,6 +22,8 @@ export class GoLivePanel {
     this.reveal = false;
     this.retryAt = 0;
     this.blind = false;  // no /metrics to read: the player finds out by trying
+    this.source = 'obs';  // 'obs' | 'browser'
+    this.browser = { state: 'idle', stream: null, session: null };  // idle | starting | live
     this.video = el('video', { muted: true, autoplay: true, playsinline: true, class: 'preview-video' });
     this.video.muted = true;
     this.previewBox = el('div', { 'data-testid': 'preview' }, this.video);
@@ -27,6 +31,9 @@ export class GoLivePanel {
     this.render();
     this.poll();
     this.timer = setInterval(() => this.poll(), LIVE_POLL_MS);
+    // Leaving the page ends a browser broadcast at once (DELETE with keepalive), not after the
+    // server's silence timeout.
+    window.addEventListener('pagehide', () => { if (this.browser.session) this.stopBrowser(); });
   }
 
   serverUrl() {
@@ -52,11 +59,32 @@ export class GoLivePanel {
       type: 'button', class: 'ghost small', 'data-testid': 'reveal-key',
       onclick: () => { this.reveal = !this.reveal; this.render(); },
     }, this.reveal ? t('live.hide') : t('live.show'));
+    const tab = (source, labelKey) => el('button', {
+      type: 'button', role: 'tab', class: `seg${this.source === source ? ' on' : ''}`, 'aria-selected': String(this.source === source),
+      'data-testid': `source-${source}`, disabled: this.browser.state !== 'idle' && source !== this.source,
+      onclick: () => { this.source = source; this.render(); },
+    }, t(labelKey));
+    const head = el('header', { class: 'card-head' },
+      el('h2', { id: 'golive-h' }, t('live.heading')),
+      el('span', { class: `live-pill ${this.live ? 'on' : ''}`, 'data-testid': 'live-state' }, this.live ? t('host.live') : t('host.notLive')));
+    const tabs = el('div', { class: 'segmented', role: 'tablist', 'aria-label': t('live.source') },
+      tab('obs', 'live.fromObs'), tab('browser', 'live.fromBrowser'));
+    if (this.source === 'browser') {
+      const b = this.browser;
+      const action = b.state === 'idle'
+        ? el('button', { type: 'button', class: 'primary', 'data-testid': 'browser-start', onclick: () => this.startBrowser() }, t('live.browserStart'))
+        : el('button', { type: 'button', class: 'danger', 'data-testid': 'browser-stop', disabled: b.state === 'starting', onclick: () => this.stopBrowser() },
+          b.state === 'starting' ? t('live.browserStarting') : t('live.browserStop'));
+      this.node.replaceChildren(head, this.previewBox, tabs,
+        el('p', { class: 'hint' }, 'RTCPeerConnection' in window ? t('live.browserHint') : t('live.noWebRtc')),
+        el('div', { class: 'browser-live', 'data-testid': 'browser-state', 'data-state': b.state },
+          action, b.state === 'live' ? el('span', { class: 'muted' }, t('live.browserLive')) : null));
+      return;
+    }
     this.node.replaceChildren(
-      el('header', { class: 'card-head' },
-        el('h2', { id: 'golive-h' }, t('live.heading')),
-        el('span', { class: `live-pill ${this.live ? 'on' : ''}`, 'data-testid': 'live-state' }, this.live ? t('host.live') : t('host.notLive'))),
+      head,
       this.previewBox,
+      tabs,
       el('p', { class: 'hint' }, t('live.obsHint')),
       copyRow('live.server', serverInput, () => this.serverUrl()),
       copyRow('live.streamKey', keyInput, () => this.obsKey(), toggle),
@@ -81,6 +109,8 @@ export class GoLivePanel {
       box.append(el('div', { class: `preview-overlay ${state}` },
         el('span', { class: 'preview-icon', 'aria-hidden': 'true' }, state === 'loading' ? '◌' : '▶'),
         el('strong', {}, title), hint ? el('small', {}, hint) : null));
+    } else if (this.browser.stream) {
+      box.append(el('span', { class: 'preview-badge' }, t('live.previewLocal')));
     } else {
       box.append(el('span', { class: 'preview-badge' }, t('live.previewMuted'), this.mediaInfo ? ` · ${this.mediaInfo}` : ''));
     }
@@ -119,6 +149,7 @@ export class GoLivePanel {
       return undefined;  // the server is unreachable: the chat socket's state says so
     }
     this.setLive(live);
+    if (this.browser.stream) return undefined;  // the preview shows the camera itself
     if (live && !this.player && this.playerState !== 'unsupported' && Date.now() >= this.retryAt) this.startPlayer();
     return undefined;
   }
@@ -193,6 +224,52 @@ export class GoLivePanel {
     }
     this.mediaInfo = '';
     this.setPlayerState('offline');
+  }
+
+  // Going live from this browser: camera and microphone, published with WHIP and the host key.
+  async startBrowser() {
+    if (this.browser.state !== 'idle') return;
+    this.browser.state = 'starting';
+    this.render();
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } }, audio: true,
+      });
+    } catch (e) {
+      this.browser.state = 'idle';
+      this.render();
+      toast(t('live.cameraDenied', { message: e.message || e.name }), 'error');
+      return;
+    }
+    this.stopPlayer();
+    this.browser.stream = stream;
+    this.video.srcObject = stream;
+    this.video.play().catch(() => {});
+    this.setPlayerState('playing');
+    try {
+      this.browser.session = await publish(this.ctx.room, stream, this.ctx.key, (state) => {
+        if (state === 'failed' || state === 'closed') this.stopBrowser(t('live.browserEnded'));
+      });
+    } catch (e) {
+      this.stopBrowser();
+      showError('act.goLive', e);
+      return;
+    }
+    if (!this.browser.stream) return;  // stopped meanwhile
+    this.browser.state = 'live';
+    this.render();
+  }
+
+  stopBrowser(notice) {
+    const { stream, session } = this.browser;
+    this.browser = { state: 'idle', stream: null, session: null };
+    if (session) session.stop();
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    if (this.video.srcObject === stream) this.video.srcObject = null;
+    this.setPlayerState('offline');
+    this.render();
+    if (notice) toast(notice);
   }
 
   setPlayerState(state) {

@@ -56,6 +56,19 @@ define({
   'live.loading': ['正在加载画面…', 'Loading the picture…'],
   'live.unsupported': ['此浏览器无法预览直播画面', 'This browser cannot preview the stream'],
   'live.previewMuted': ['预览已静音', 'Preview muted'],
+  'live.source': ['推流方式', 'Broadcast from'],
+  'live.fromObs': ['OBS / 推流软件', 'OBS / encoder'],
+  'live.fromBrowser': ['本浏览器（摄像头）', 'This browser (camera)'],
+  'live.browserHint': ['无需安装软件：用这台设备的摄像头和麦克风直接开播，观众端画面延迟更低。',
+    'No software needed: go live with this device\'s camera and microphone.'],
+  'live.browserStart': ['开始直播', 'Go live'],
+  'live.browserStop': ['结束直播', 'End broadcast'],
+  'live.browserStarting': ['正在连接…', 'Connecting…'],
+  'live.browserLive': ['正在用本浏览器直播', 'Live from this browser'],
+  'live.browserEnded': ['浏览器推流已结束', 'The browser broadcast ended'],
+  'live.cameraDenied': ['无法使用摄像头或麦克风：{message}', 'Cannot use the camera or microphone: {message}'],
+  'live.noWebRtc': ['此浏览器不支持网页开播，请使用 OBS', 'This browser cannot broadcast; use OBS'],
+  'live.previewLocal': ['本机摄像头预览', 'Your camera'],
 
   // suggestions
   'sug.heading': ['直播建议', 'Suggestions'],
@@ -350,6 +363,8 @@ define({
   'http.forbidden': ['没有权限', 'Not allowed'],
   'http.not_found': ['不存在或已删除', 'Not found'],
   'http.conflict': ['操作冲突', 'Conflict'],
+  'http.already_publishing': ['已有其他设备在为本直播间推流', 'Another encoder is live in this room'],
+  'http.no_common_codec': ['浏览器无法以 H.264 推流', 'The browser cannot send H.264'],
   'http.room_closed': ['直播间已结束', 'The room has ended'],
   'http.unavailable': ['服务器暂时无法保存，请重试', 'The server could not save it; try again'],
   'http.storage': ['服务器暂时无法保存，请重试', 'The server could not save it; try again'],
@@ -359,6 +374,7 @@ define({
 
   // action names (for error messages)
   'act.rotate': ['重置串流密钥', 'New stream key'],
+  'act.goLive': ['开播', 'Going live'],
   'act.save': ['保存商品', 'Saving the product'],
   'act.remove': ['下架', 'Removing'],
   'act.pin': ['讲解', 'Pinning'],
