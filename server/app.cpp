@@ -29,6 +29,7 @@
 #include "commerce/store_listeners.hpp"
 #include "server/listener.hpp"
 #include "server/metrics.hpp"
+#include "server/mic_link.hpp"
 #include "server/room_directory.hpp"
 #include "server/room_store.hpp"
 #include "server/session_tracker.hpp"
@@ -254,6 +255,11 @@ int run_app(const Config& config) {
   commerce::SqliteStore shop_store((fs::path(config.data_dir) / "commerce.db").string());
   AnalyticsHub analytics(ioc.get_executor(), rooms, shop_store);
   rooms.set_observers([&analytics](const std::string& room) { return analytics.observe(room); });
+  // Mic-link guests: the rooms keep the queue and the slots; MicLink mirrors them for the media
+  // side. end_media (stop a guest's stream when a link ends) is left empty: the WHIP guest
+  // endpoint and the compositor connect it, and call mic_link->guest_media_ended.
+  auto mic_link = std::make_shared<MicLink>(rooms, access);
+  rooms.set_mic_link(mic_link);
   rooms.load();
   if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0, 0, {}, {}});
   StaticFiles files(config.web_dir);
