@@ -17,6 +17,7 @@ struct ChatConfig {
   std::size_t max_likes_per_frame = 100;       // taps a client may report in one frame
   std::size_t max_join_notices_per_tick = 5;   // named joiners per batch; the rest are counted
   std::size_t max_nick_chars = 20;
+  int mic_link_max_guests = 1;                 // guests on camera with the host at once (1..3)
   std::vector<std::string> banned_words;
 };
 

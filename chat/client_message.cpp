@@ -5,6 +5,7 @@
 #include <array>
 #include <limits>
 
+#include "chat/mic_link_queue.hpp"
 #include "chat/utf8.hpp"
 
 namespace chat {
@@ -108,6 +109,28 @@ ParseResult parse_slow_mode(const object& obj, const ChatConfig&) {
   return ClientMessage{SlowModeMsg{static_cast<std::uint32_t>(seconds)}};
 }
 
+ParseResult parse_mic_request(const object&, const ChatConfig&) { return ClientMessage{MicRequestMsg{}}; }
+ParseResult parse_mic_cancel(const object&, const ChatConfig&) { return ClientMessage{MicCancelMsg{}}; }
+ParseResult parse_mic_leave(const object&, const ChatConfig&) { return ClientMessage{MicLeaveMsg{}}; }
+
+ParseResult parse_mic_accept(const object& obj, const ChatConfig&) {
+  LC_TRY_STRING(user, obj, "user", true, kMaxUserIdBytes);
+  return ClientMessage{MicAcceptMsg{std::string(*user)}};
+}
+
+ParseResult parse_mic_decline(const object& obj, const ChatConfig&) {
+  LC_TRY_STRING(user, obj, "user", true, kMaxUserIdBytes);
+  return ClientMessage{MicDeclineMsg{std::string(*user)}};
+}
+
+ParseResult parse_mic_end(const object& obj, const ChatConfig&) {
+  LC_TRY_STRING(user, obj, "user", false, kMaxUserIdBytes);
+  LC_TRY_UINT(slot, obj, "slot", false, 0, 1, kMaxMicLinkGuests);
+  if (slot == 0 && !user) return ParseError{"bad_field", "'slot' or 'user' is required", {}};
+  if (slot != 0 && user) return ParseError{"bad_field", "give 'slot' or 'user', not both", {}};
+  return ClientMessage{MicEndMsg{std::string(user.value_or("")), static_cast<int>(slot)}};
+}
+
 #undef LC_TRY_STRING
 #undef LC_TRY_UINT
 
@@ -121,6 +144,9 @@ constexpr std::array kHandlers{
     Handler{"mute", parse_mute},         Handler{"unmute", parse_unmute},
     Handler{"ban", parse_ban},           Handler{"unban", parse_unban},
     Handler{"delete", parse_delete},     Handler{"slow_mode", parse_slow_mode},
+    Handler{"mic_request", parse_mic_request}, Handler{"mic_cancel", parse_mic_cancel},
+    Handler{"mic_leave", parse_mic_leave},     Handler{"mic_accept", parse_mic_accept},
+    Handler{"mic_decline", parse_mic_decline}, Handler{"mic_end", parse_mic_end},
 };
 
 }  // namespace

@@ -18,9 +18,17 @@ struct BanMsg { std::string user_id; };
 struct UnbanMsg { std::string user_id; };
 struct DeleteMsg { std::uint64_t message_id = 0; };
 struct SlowModeMsg { std::uint32_t seconds = 0; };  // 0: off
+// Mic-link (连麦): a viewer asks to join the host on camera, takes the request back, or leaves
+// the camera; staff accept or decline a request, or end a guest's link (by slot or by user).
+struct MicRequestMsg {};
+struct MicCancelMsg {};
+struct MicLeaveMsg {};
+struct MicAcceptMsg { std::string user_id; };
+struct MicDeclineMsg { std::string user_id; };
+struct MicEndMsg { std::string user_id; int slot = 0; };  // one of the two: 0 / empty when not given
 
-using ClientMessage =
-    std::variant<ChatMsg, LikeMsg, MuteMsg, UnmuteMsg, BanMsg, UnbanMsg, DeleteMsg, SlowModeMsg>;
+using ClientMessage = std::variant<ChatMsg, LikeMsg, MuteMsg, UnmuteMsg, BanMsg, UnbanMsg, DeleteMsg, SlowModeMsg,
+                                   MicRequestMsg, MicCancelMsg, MicLeaveMsg, MicAcceptMsg, MicDeclineMsg, MicEndMsg>;
 
 struct ParseError {
   std::string code;     // bad_json, unknown_type, bad_field

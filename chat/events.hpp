@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "chat/identity.hpp"
+#include "chat/mic_link_listener.hpp"
+#include "chat/mic_link_queue.hpp"
 
 namespace chat {
 
@@ -48,11 +50,32 @@ struct WelcomeInfo {
   std::uint64_t likes = 0;
   std::chrono::seconds slow_mode{0};
   const std::vector<std::string>& history;  // encoded chat events, oldest first
+  int mic_max_guests = 0;                                  // 0: no "mic_link" field
+  const std::vector<MicLinkGuest>* mic_guests = nullptr;   // who is on camera
+  const std::vector<MicLinkEntry>* mic_queue = nullptr;    // staff only: who waits
 };
 [[nodiscard]] std::string encode_welcome(const WelcomeInfo& w);
 
 [[nodiscard]] std::string encode_ack(std::string_view action, std::string_view detail_key,
                                      std::string_view detail_value);
 [[nodiscard]] std::string encode_room_closed();
+
+// Mic-link (连麦). To the viewer who asked: its place in the queue, its request taken back,
+// accepted (with what it publishes with), declined, its link ended.
+[[nodiscard]] std::string encode_mic_queued(std::size_t position);
+[[nodiscard]] std::string encode_mic_cancelled();
+[[nodiscard]] std::string encode_mic_accepted(int slot, const GuestPass& pass);
+[[nodiscard]] std::string encode_mic_declined(std::string_view reason);
+[[nodiscard]] std::string encode_mic_ended(int slot, MicLinkEnd reason, std::string_view detail);
+// To staff, whenever the queue or the guests change.
+[[nodiscard]] std::string encode_mic_queue(int max_guests, const std::vector<MicLinkEntry>& queue,
+                                           const std::vector<MicLinkGuest>& guests);
+// To the whole room, whenever a guest goes on or off camera: who is on camera now, and the change.
+struct MicGuestChange {
+  const MicLinkGuest& guest;
+  bool started = false;           // false: ended, for `reason`
+  MicLinkEnd reason = MicLinkEnd::host_ended;
+};
+[[nodiscard]] std::string encode_mic_guests(const std::vector<MicLinkGuest>& guests, const MicGuestChange& change);
 
 }  // namespace chat

@@ -24,15 +24,17 @@ Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 lacks C++20 aggregate deduc
 }  // namespace
 
 Room::Room(asio::any_io_executor executor, RoomInfo info, const ChatConfig& config, ChatStats& stats,
-           std::shared_ptr<RoomObserver> observer, BanStore bans)
+           std::shared_ptr<RoomObserver> observer, BanStore bans, std::shared_ptr<MicLinkListener> mic_link)
     : info_(std::move(info)),
       config_(config),
       stats_(stats),
       observer_(std::move(observer)),
       ban_store_(std::move(bans)),
+      mic_link_listener_(std::move(mic_link)),
       strand_(asio::make_strand(executor)),
       flush_timer_(strand_),
-      moderator_(config) {}
+      moderator_(config),
+      mic_link_(config.mic_link_max_guests) {}
 
 RoomCounters Room::counters() const {
   return {online_.load(std::memory_order_relaxed), peak_online_.load(std::memory_order_relaxed),
@@ -54,6 +56,7 @@ void Room::handle(std::uint64_t member_id, ClientMessage message) {
   asio::post(strand_, [self = shared_from_this(), member_id, message = std::move(message)]() mutable {
     auto it = self->members_.find(member_id);
     if (it == self->members_.end()) return;  // left (or was kicked) meanwhile
+    if (self->on_mic_link(member_id, it->second, message)) return;
     std::visit(Overloaded{
                    [&](ChatMsg& m) { self->on_chat(it->second, m); },
                    [&](LikeMsg& m) { self->on_like(m); },
@@ -88,6 +91,7 @@ void Room::set_live(bool live) {
   asio::post(strand_, [self = shared_from_this(), live] {
     if (self->live_.exchange(live) == live) return;
     if (self->closed_) return;
+    if (!live) self->end_all_mic_links(MicLinkEnd::stream_ended, true);  // no guest without a host on air
     auto frame = std::make_shared<const std::string>(encode_stream(live));
     for (const auto& [id, entry] : self->members_)
       if (auto member = entry.member.lock()) member->send(frame, false);
@@ -127,6 +131,7 @@ void Room::store_ban(Ban ban, bool banned, std::weak_ptr<Member> by) {
 void Room::close() {
   asio::post(strand_, [self = shared_from_this()] {
     if (self->closed_.exchange(true)) return;
+    self->end_all_mic_links(MicLinkEnd::room_closed, false);  // everyone hears room_closed instead
     auto frame = std::make_shared<const std::string>(encode_room_closed());
     for (auto& [id, entry] : self->members_) {
       if (auto m = entry.member.lock()) {
@@ -160,6 +165,7 @@ void Room::do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identi
   std::vector<std::string> history;
   history.reserve(history_.size());
   for (const auto& h : history_) history.push_back(h.encoded);
+  std::vector<MicLinkGuest> guests = mic_link_.guests();
   m->send(std::make_shared<const std::string>(encode_welcome({
               .room_id = info_.id,
               .room_title = info_.title,
@@ -170,6 +176,9 @@ void Room::do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identi
               .likes = likes_.load(std::memory_order_relaxed),
               .slow_mode = moderator_.slow_mode(),
               .history = history,
+              .mic_max_guests = mic_link_.max_guests(),
+              .mic_guests = &guests,
+              .mic_queue = is_staff(who.role) ? &mic_link_.queue() : nullptr,
           })),
           false);
 
@@ -198,7 +207,9 @@ void Room::do_leave(std::uint64_t member_id) {
 Room::Members::iterator Room::remove_member(Members::iterator it) {
   if (observer_) observer_->on_leave(it->second.who);
   std::string user_id = std::move(it->second.who.user_id);
+  std::uint64_t member_id = it->first;
   it = members_.erase(it);
+  mic_link_member_gone(member_id);
   if (auto c = connections_per_user_.find(user_id); c != connections_per_user_.end() && --c->second == 0) {
     connections_per_user_.erase(c);
     moderator_.forget(user_id, Clock::now());

@@ -1,5 +1,6 @@
 #pragma once
-// One live room's chat: its members, history, likes, moderation and batched fan-out.
+// One live room's chat: its members, history, likes, moderation, batched fan-out and its
+// mic-link (连麦) queue and guests (room_mic_link.cpp).
 // Every public member function may be called from any thread: it posts to the room's strand,
 // which alone touches the room's state. Counters are atomics readable anywhere.
 #include <atomic>
@@ -19,6 +20,8 @@
 #include "chat/client_message.hpp"
 #include "chat/identity.hpp"
 #include "chat/member.hpp"
+#include "chat/mic_link_listener.hpp"
+#include "chat/mic_link_queue.hpp"
 #include "chat/moderator.hpp"
 #include "chat/room_observer.hpp"
 
@@ -40,8 +43,10 @@ class Room : public std::enable_shared_from_this<Room> {
  public:
   // `observer` (may be null) hears of every member's coming and going, comments and likes.
   // `bans` (may be empty: bans stay in memory) makes bans and unbans durable.
+  // `mic_link` (may be null: guests get an empty pass) issues guests' passes and hears links end.
   Room(boost::asio::any_io_executor executor, RoomInfo info, const ChatConfig& config, ChatStats& stats,
-       std::shared_ptr<RoomObserver> observer = nullptr, BanStore bans = {});
+       std::shared_ptr<RoomObserver> observer = nullptr, BanStore bans = {},
+       std::shared_ptr<MicLinkListener> mic_link = nullptr);
 
   // `token` is handed back in the welcome so that the client can reconnect as the same user.
   void join(std::uint64_t member_id, std::weak_ptr<Member> member, Identity who, std::string token);
@@ -63,6 +68,9 @@ class Room : public std::enable_shared_from_this<Room> {
   void unban(std::string user_id, std::function<void(bool stored)> done);
   // The host ended the room: members are told and disconnected; later joins are refused.
   void close();
+  // The media of the guest in `slot` ended by itself: the link ends (reason media_ended, `why`
+  // told to the guest). Nothing happens when the slot has no guest by then.
+  void guest_media_ended(int slot, std::string why);
 
   [[nodiscard]] const RoomInfo& info() const { return info_; }
   [[nodiscard]] bool is_closed() const { return closed_.load(std::memory_order_relaxed); }
@@ -93,14 +101,30 @@ class Room : public std::enable_shared_from_this<Room> {
   void schedule_flush();
   void flush();
 
+  // Mic-link, on the strand (room_mic_link.cpp). False: `message` is not a mic-link message.
+  bool on_mic_link(std::uint64_t member_id, MemberEntry& from, ClientMessage& message);
+  void on_mic_request(std::uint64_t member_id, MemberEntry& from);
+  void on_mic_accept(MemberEntry& from, const std::string& user_id);
+  void mic_link_member_gone(std::uint64_t member_id);
+  // Takes `guest` off camera: the guest, staff, the room, the observer and the listener hear it.
+  void end_mic_link(const MicLinkGuest& guest, MicLinkEnd reason, std::string_view detail = {});
+  // Every guest off camera and every request turned down (stream ended, room closed).
+  void end_all_mic_links(MicLinkEnd reason, bool tell_members);
+  void send_to_member(std::uint64_t member_id, std::string frame);
+  void send_now_to_all(std::string frame);
+  void send_now_to_staff(std::string frame);
+  void mic_queue_changed();  // staff get the queue and the guests
+
   RoomInfo info_;
   const ChatConfig& config_;
   ChatStats& stats_;
   std::shared_ptr<RoomObserver> observer_;
   BanStore ban_store_;
+  std::shared_ptr<MicLinkListener> mic_link_listener_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   boost::asio::steady_timer flush_timer_;
   Moderator moderator_;
+  MicLinkQueue mic_link_;
 
   Members members_;
   std::unordered_map<std::string, int> connections_per_user_;

@@ -81,7 +81,8 @@ void WhipSession::start() {
   });
 }
 
-void WhipSession::close(std::string why, WhipError unanswered) {
+void WhipSession::close(std::string why, WhipError unanswered, bool tell) {
+  if (!tell) tell_ended_.store(false);
   asio::post(owner_.control_, [self = shared_from_this(), why = std::move(why), unanswered] {
     self->teardown(why, unanswered);
   });
@@ -301,7 +302,7 @@ void WhipSession::teardown(const std::string& why, WhipError unanswered) {
   if (claimed) hub_->release(publisher_);
   spdlog::info("whip {} {}: ended ({})", room(), id_, why);
   owner_.forget(*this);
-  if (answered_ && ended_) ended_(room(), id_);
+  if (answered_ && ended_ && tell_ended_.load()) ended_(room(), id_, why);
 }
 
 }  // namespace media

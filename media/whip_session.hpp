@@ -33,8 +33,9 @@ class WhipSession : public std::enable_shared_from_this<WhipSession> {
 
   // Claims the hub, then builds the pipeline and answers. Any thread.
   void start();
-  // Ends the session: posts the teardown to the control thread. Any thread.
-  void close(std::string why, WhipError unanswered = WhipError::failed);
+  // Ends the session: posts the teardown to the control thread. Any thread. `tell` false: the
+  // `ended` callback is not called (whoever closes it knows).
+  void close(std::string why, WhipError unanswered = WhipError::failed, bool tell = true);
 
   // A sample from the video or audio appsink (streaming threads): made into FLV tags for the hub.
   void on_video_sample(GstSample* sample);
@@ -69,6 +70,7 @@ class WhipSession : public std::enable_shared_from_this<WhipSession> {
 
   std::atomic<std::int64_t> last_media_ns_{0};  // steady clock: the last frame from the browser
   std::atomic<bool> connected_flag_{false};
+  std::atomic<bool> tell_ended_{true};
 
   // Control thread only.
   GstElement* pipeline_ = nullptr;

@@ -91,7 +91,7 @@ std::size_t WhipSessions::close_publishers(const std::string& hub, const std::st
       }
     }
   }
-  for (auto& s : found) s->close(why);
+  for (auto& s : found) s->close(why, WhipError::failed, false);
   return found.size();
 }
 

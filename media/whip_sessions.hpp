@@ -54,9 +54,10 @@ struct WhipAnswer {
   std::string sdp;      // the answer
 };
 
-// Told when a publisher's session ends by itself (ICE failed, no media, not connected in time)
-// or on close(): the hub's room and the session's id. Any thread; must return at once.
-using WhipEnded = std::function<void(const std::string& room, const std::string& id)>;
+// Told when an answered session ends: by itself (ICE failed, no media, not connected in time), or
+// on the publisher's DELETE; not when close_publishers() ended it. The hub's room, the session's
+// id, and why. Any thread; must return at once.
+using WhipEnded = std::function<void(const std::string& hub, const std::string& id, const std::string& why)>;
 
 class WhipSession;
 

@@ -13,7 +13,10 @@ std::optional<Principal> Access::authenticate(std::string_view token) const {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   auto claims = signer_.verify(token, now.count());
   if (!claims) return std::nullopt;
-  return Principal{claims->role, std::move(claims->room), std::move(claims->user_id), std::move(claims->nick)};
+  // Only viewers are ever let on camera: a slot beside any other role is not ours.
+  if (claims->slot != 0 && claims->role != chat::Role::viewer) return std::nullopt;
+  return Principal{claims->role, std::move(claims->room), std::move(claims->user_id), std::move(claims->nick),
+                   claims->slot};
 }
 
 std::string_view Access::bearer(std::string_view header) {
@@ -42,6 +45,12 @@ std::string Access::host_key(const std::string& room) const {
 
 std::string Access::operator_key(const std::string& room) const {
   return signer_.sign({room, chat::Role::operator_, "o_" + room, "场控", 0});
+}
+
+std::string Access::guest_token(const std::string& room, const std::string& user_id, const std::string& nick,
+                                int slot) const {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  return signer_.sign({room, chat::Role::viewer, user_id, nick, (now + kGuestTokenLifetime).count(), slot});
 }
 
 std::string Access::stream_key(const std::string& room, std::int64_t generation) const {

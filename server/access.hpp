@@ -1,5 +1,6 @@
 #pragma once
 // Who is calling: the admin token or a signed room key / viewer token, and what it may do.
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -16,7 +17,7 @@ struct Principal {
   std::string room;  // empty for the admin, who may act on every room
   std::string user_id;
   std::string nick;
-  int slot = 0;  // a mic-link guest's slot (1…); 0 when not a guest
+  int slot = 0;  // a mic-link guest token's slot; 0 for every other credential
 };
 
 class Access {
@@ -37,6 +38,11 @@ class Access {
   // The key an encoder publishes the room's stream with (rtmp://HOST/live/ROOM?key=...), for
   // the room's stream-key generation (RoomRecord::stream_key_generation; rotation bumps it).
   [[nodiscard]] std::string stream_key(const std::string& room, std::int64_t generation) const;
+  // What an accepted mic-link guest publishes with (WHIP): a viewer's token for `room` that
+  // also names its `slot`, valid kGuestTokenLifetime. It grants no staff right.
+  [[nodiscard]] std::string guest_token(const std::string& room, const std::string& user_id, const std::string& nick,
+                                        int slot) const;
+  static constexpr std::chrono::seconds kGuestTokenLifetime{15 * 60};
   [[nodiscard]] const TokenSigner& signer() const { return signer_; }
 
  private:

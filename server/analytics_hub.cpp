@@ -59,6 +59,10 @@ class HubObserver : public chat::RoomObserver {
   void on_likes(std::uint64_t count) override {
     hub_.record(room_, analytics::Like{static_cast<std::int64_t>(count)});
   }
+  void on_mic_link_start(const chat::Identity& guest) override {
+    hub_.record(room_, analytics::MicLinkStart{guest.user_id});
+  }
+  void on_mic_link_end(const chat::Identity& guest) override { hub_.record(room_, analytics::MicLinkEnd{guest.user_id}); }
 
  private:
   AnalyticsHub& hub_;

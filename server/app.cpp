@@ -29,6 +29,7 @@
 #include "commerce/store_listeners.hpp"
 #include "server/listener.hpp"
 #include "server/metrics.hpp"
+#include "server/mic_link.hpp"
 #include "server/room_directory.hpp"
 #include "server/room_store.hpp"
 #include "server/session_tracker.hpp"
@@ -257,6 +258,10 @@ int run_app(const Config& config) {
   commerce::SqliteStore shop_store((fs::path(config.data_dir) / "commerce.db").string());
   AnalyticsHub analytics(ioc.get_executor(), rooms, shop_store);
   rooms.set_observers([&analytics](const std::string& room) { return analytics.observe(room); });
+  // Mic-link guests: the rooms keep the queue and the slots; MicLink mirrors them for the media
+  // side (the WHIP endpoint and the mixer, connected below).
+  auto mic_link = std::make_shared<MicLink>(rooms, access);
+  rooms.set_mic_link(mic_link);
   rooms.load();
   if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0, 0, {}, {}});
   StaticFiles files(config.web_dir);
@@ -322,8 +327,31 @@ int run_app(const Config& config) {
   api.add_metrics([&whep_api] { return whep_api.metrics(); });
   media::WhipSessions whip(config.webrtc);
   // Mic-link: guests publish (WHIP) into hubs of their own, mixed into their room's program.
-  media::MicLinkMixer mixer(ioc.get_executor(), [&streams](const std::string& room) { return streams.find(room); });
+  media::MicLinkMixer mixer(ioc.get_executor(), [&streams](const std::string& room) { return streams.find(room); },
+                           media::MixerConfig{config.chat.mic_link_max_guests});
   WhipApi whip_api(rooms, access, streams, whip);
+  // A guest publishes into its slot's hub while it holds the slot; its stream ending by itself
+  // ends the link (unless the slot went to someone else meanwhile); a link ended any other way
+  // stops the guest's stream.
+  whip_api.guest_hub = [&mixer, &mic_link, &streams](const std::string& room, int slot, const std::string& user,
+                                                      std::string& reason) -> std::shared_ptr<media::StreamHub> {
+    if (!mic_link->guest_may_publish(room, slot, user)) {
+      reason = "this guest does not hold mic-link slot " + std::to_string(slot) + " now";
+      return nullptr;
+    }
+    if (auto host = streams.find(room); !host || !host->live()) {
+      reason = "the room is not live: a guest joins the host's broadcast";
+      return nullptr;
+    }
+    return mixer.guest_hub(room, slot);
+  };
+  whip_api.guest_ended = [&mic_link](const std::string& room, int slot, const std::string& user,
+                                     const std::string& why) {
+    if (mic_link->guest_may_publish(room, slot, user)) mic_link->guest_media_ended(room, slot, why);
+  };
+  mic_link->end_media = [&whip](const std::string& room, int slot) {
+    whip.close_publishers(media::MicLinkMixer::guest_hub_name(room, slot), "the mic-link ended");
+  };
   api.add_routes([&whip_api](const Request& req, const Target& target, const Respond& respond) {
     return whip_api.handle(req, target, respond);
   });

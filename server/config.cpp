@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "chat/banned_words.hpp"
+#include "chat/mic_link_queue.hpp"
 
 #ifndef LIVECART_DEFAULT_WEB_DIR
 #define LIVECART_DEFAULT_WEB_DIR "web"
@@ -78,6 +79,7 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
   long long udp_min = c.webrtc.udp_port_min, udp_max = c.webrtc.udp_port_max;
   long long whep_max = static_cast<long long>(c.webrtc.max_whep_sessions);
   long long whip_max = static_cast<long long>(c.webrtc.max_whip_sessions);
+  long long mic_guests = c.chat.mic_link_max_guests;
   std::string banned_file;
 
   po::options_description desc("livecart options (environment: LIVECART_<OPTION>, e.g. LIVECART_HTTP_PORT)");
@@ -117,7 +119,8 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
       ("webrtc-stun", po::value(&c.webrtc.stun_server), "STUN server, stun://HOST:PORT (used by the server, told to browsers)")
       ("webrtc-turn", po::value(&c.webrtc.turn_server), "TURN server, turn://USER:PASSWORD@HOST:PORT or turns://… (likewise)")
       ("whep-max-sessions", po::value(&whep_max)->default_value(whep_max), "WHEP (WebRTC) viewers at once; 0 turns WHEP off")
-      ("whip-max-sessions", po::value(&whip_max)->default_value(whip_max), "WHIP (browser) publishers at once; 0 turns WHIP off");
+      ("whip-max-sessions", po::value(&whip_max)->default_value(whip_max), "WHIP (browser) publishers at once; 0 turns WHIP off")
+      ("mic-link-max-guests", po::value(&mic_guests)->default_value(mic_guests), "mic-link (连麦) guests on camera with the host at once, 1..3");
 
   po::variables_map vm;
   try {
@@ -152,6 +155,7 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
   c.webrtc.udp_port_max = static_cast<std::uint16_t>(in_range(udp_max, 0, 65535, "webrtc-udp-max"));
   c.webrtc.max_whep_sessions = static_cast<std::size_t>(in_range(whep_max, 0, 100000, "whep-max-sessions"));
   c.webrtc.max_whip_sessions = static_cast<std::size_t>(in_range(whip_max, 0, 10000, "whip-max-sessions"));
+  c.chat.mic_link_max_guests = static_cast<int>(in_range(mic_guests, 1, chat::kMaxMicLinkGuests, "mic-link-max-guests"));
   if ((c.webrtc.udp_port_min == 0) != (c.webrtc.udp_port_max == 0) || c.webrtc.udp_port_min > c.webrtc.udp_port_max)
     throw std::runtime_error("--webrtc-udp-min and --webrtc-udp-max must both be 0 (any port) or a range min <= max");
   if (!c.webrtc.public_address.empty()) {

@@ -26,7 +26,7 @@ std::shared_ptr<chat::Room> RoomDirectory::make_room(const RoomRecord& record) {
     store_ban(id, ban, banned, done);
   };
   auto room = std::make_shared<chat::Room>(io_, chat::RoomInfo{record.id, record.title}, config_, stats_,
-                                           observers_ ? observers_(record.id) : nullptr, std::move(bans));
+                                           observers_ ? observers_(record.id) : nullptr, std::move(bans), mic_link_);
   if (!record.banned_words.empty()) room->set_banned_words(record.banned_words);
   if (!record.bans.empty()) {
     std::vector<std::string> ids;

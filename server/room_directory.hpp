@@ -37,6 +37,8 @@ class RoomDirectory {
   // Who hears each room's audience (analytics): asked once per room made. Set before load().
   using ObserverFactory = std::function<std::shared_ptr<chat::RoomObserver>(const std::string& room)>;
   void set_observers(ObserverFactory factory) { observers_ = std::move(factory); }
+  // Who issues mic-link guests' passes and hears links end (server::MicLink). Set before load().
+  void set_mic_link(std::shared_ptr<chat::MicLinkListener> mic_link) { mic_link_ = std::move(mic_link); }
 
   // Loads the stored rooms (at start, before serving).
   void load();
@@ -87,6 +89,7 @@ class RoomDirectory {
   const chat::ChatConfig& config_;
   chat::ChatStats& stats_;
   ObserverFactory observers_;
+  std::shared_ptr<chat::MicLinkListener> mic_link_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> rooms_;
   boost::asio::thread_pool disk_{1};

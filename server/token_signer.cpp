@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <stdexcept>
 
+#include "chat/mic_link_queue.hpp"
 #include "chat/utf8.hpp"
 
 namespace server {
@@ -96,6 +97,7 @@ std::string TokenSigner::sign(const Claims& claims) const {
                         {"sub", claims.user_id},
                         {"nick", claims.nick}};
   if (claims.expires_at > 0) o["exp"] = claims.expires_at;
+  if (claims.slot != 0) o["slot"] = claims.slot;
   std::string payload = base64url_encode(boost::json::serialize(o));
   std::string signature = mac(payload);
   return payload + "." + signature;
@@ -122,7 +124,10 @@ std::optional<Claims> TokenSigner::verify(std::string_view token, std::int64_t n
   std::int64_t exp = 0;
   if (auto e = obj["exp"]; e.error() == simdjson::SUCCESS && e.get_int64().get(exp)) return std::nullopt;
   if (exp > 0 && now_unix >= exp) return std::nullopt;
-  return Claims{std::string(room), *parsed_role, std::string(sub), std::string(nick), exp};
+  std::int64_t slot = 0;
+  if (auto e = obj["slot"]; e.error() == simdjson::SUCCESS && e.get_int64().get(slot)) return std::nullopt;
+  if (slot < 0 || slot > chat::kMaxMicLinkGuests) return std::nullopt;
+  return Claims{std::string(room), *parsed_role, std::string(sub), std::string(nick), exp, static_cast<int>(slot)};
 }
 
 }  // namespace server

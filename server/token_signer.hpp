@@ -16,6 +16,7 @@ struct Claims {
   std::string user_id;
   std::string nick;
   std::int64_t expires_at = 0;  // Unix seconds; 0: never
+  int slot = 0;                 // a mic-link guest's slot (1..3); 0: not a guest token
 };
 
 class TokenSigner {

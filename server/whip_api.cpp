@@ -102,7 +102,10 @@ void WhipApi::offer(const Request& req, const std::string& room, const Respond& 
 
   media::WhipEnded ended;
   if (slot > 0 && guest_ended)
-    ended = [room, slot, on_end = guest_ended](const std::string&, const std::string& id) { on_end(room, slot, id); };
+    ended = [room, slot, user = who->user_id, on_end = guest_ended](const std::string&, const std::string&,
+                                                                    const std::string& why) {
+      on_end(room, slot, user, why);
+    };
   sessions_.open(
       std::move(hub), req.body(),
       [version, keep_alive, room, respond, links = ice_server_links(sessions_.config())](media::WhipAnswer a) {

@@ -26,8 +26,10 @@ class WhipApi {
   // `reason` set when `user_id` does not hold that slot now.
   using GuestHub = std::function<std::shared_ptr<media::StreamHub>(const std::string& room, int slot,
                                                                    const std::string& user_id, std::string& reason)>;
-  // Told when a guest's session ends (any thread): the guest's browser left or dropped.
-  using GuestEnded = std::function<void(const std::string& room, int slot, const std::string& session)>;
+  // Told when a guest's session ends by itself or by the guest's DELETE (any thread): the
+  // guest's browser left or dropped. The room, the slot, the guest's user id and why.
+  using GuestEnded =
+      std::function<void(const std::string& room, int slot, const std::string& user, const std::string& why)>;
 
   WhipApi(const RoomDirectory& rooms, const Access& access, media::StreamHubs& streams,
           media::WhipSessions& sessions);

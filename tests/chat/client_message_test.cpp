@@ -279,3 +279,41 @@ TEST(ParseClientMessage, LikeLimitFollowsTheConfig) {
 
 }  // namespace
 }  // namespace chat
+
+namespace chat {
+namespace {
+
+TEST(ClientMessageMicLink, ViewerMessagesTakeNoFields) {
+  parse_as<MicRequestMsg>(R"({"type":"mic_request"})");
+  parse_as<MicCancelMsg>(R"({"type":"mic_cancel","ref":"m1"})");
+  parse_as<MicLeaveMsg>(R"({"type":"mic_leave"})");
+}
+
+TEST(ClientMessageMicLink, AcceptAndDeclineNameAUser) {
+  EXPECT_EQ(parse_as<MicAcceptMsg>(R"({"type":"mic_accept","user":"v_a"})").user_id, "v_a");
+  EXPECT_EQ(parse_as<MicDeclineMsg>(R"({"type":"mic_decline","user":"v_b"})").user_id, "v_b");
+}
+
+TEST(ClientMessageMicLink, EndNamesASlotOrAUser) {
+  auto by_slot = parse_as<MicEndMsg>(R"({"type":"mic_end","slot":2})");
+  EXPECT_EQ(by_slot.slot, 2);
+  EXPECT_TRUE(by_slot.user_id.empty());
+  auto by_user = parse_as<MicEndMsg>(R"({"type":"mic_end","user":"v_a"})");
+  EXPECT_EQ(by_user.slot, 0);
+  EXPECT_EQ(by_user.user_id, "v_a");
+}
+
+TEST(ClientMessageMicLink, BadFieldsAreRefusedWithTheFieldNamed) {
+  for (const char* json : {R"({"type":"mic_accept"})", R"({"type":"mic_accept","user":7})",
+                           R"({"type":"mic_decline","user":null})", R"({"type":"mic_end"})",
+                           R"({"type":"mic_end","slot":0})", R"({"type":"mic_end","slot":4})",
+                           R"({"type":"mic_end","slot":"1"})", R"({"type":"mic_end","slot":1,"user":"v_a"})",
+                           R"({"type":"mic_end","slot":1.5})"}) {
+    auto e = parse_error(json);
+    EXPECT_EQ(e.code, "bad_field") << json;
+    EXPECT_FALSE(e.message.empty()) << json;
+  }
+}
+
+}  // namespace
+}  // namespace chat

@@ -83,6 +83,8 @@ class RecordingObserver : public RoomObserver {
     heard.push_back("comment " + who.user_id + " " + text);
   }
   void on_likes(std::uint64_t count) override { heard.push_back("likes " + std::to_string(count)); }
+  void on_mic_link_start(const Identity& guest) override { heard.push_back("mic_start " + guest.user_id); }
+  void on_mic_link_end(const Identity& guest) override { heard.push_back("mic_end " + guest.user_id); }
   std::vector<std::string> heard;
 };
 
@@ -98,7 +100,7 @@ class RoomTest : public testing::Test {
   Room& room() {
     if (!room_)
       room_ = std::make_shared<Room>(ioc_.get_executor(), RoomInfo{"soy", "低钠酱油试吃"}, config_,
-                                     stats_, observer_, ban_store_);
+                                     stats_, observer_, ban_store_, mic_link_);
     return *room_;
   }
 
@@ -137,6 +139,7 @@ class RoomTest : public testing::Test {
   ChatStats stats_;
   std::shared_ptr<RecordingObserver> observer_ = std::make_shared<RecordingObserver>();
   BanStore ban_store_;  // none unless a test sets one before the room is made
+  std::shared_ptr<MicLinkListener> mic_link_;  // none unless a test sets one before the room is made
   std::shared_ptr<Room> room_;
   std::vector<std::shared_ptr<FakeMember>> sessions_;
 };

@@ -144,3 +144,46 @@ TEST(AccessAllows, NoRolesAllowsOnlyTheAdmin) {
 
 }  // namespace
 }  // namespace server
+
+namespace server {
+namespace {
+
+TEST_F(AccessTest, AGuestTokenIsAViewerOfItsRoomWithItsSlot) {
+  auto who = access_.authenticate(access_.guest_token("soy", "v_a", "小王", 2));
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->role, Role::viewer);
+  EXPECT_EQ(who->room, "soy");
+  EXPECT_EQ(who->user_id, "v_a");
+  EXPECT_EQ(who->nick, "小王");
+  EXPECT_EQ(who->slot, 2);
+}
+
+TEST_F(AccessTest, AGuestTokenExpiresInFifteenMinutes) {
+  auto claims = signer_.verify(access_.guest_token("soy", "v_a", "小王", 1), unix_now());
+  ASSERT_TRUE(claims);
+  EXPECT_NEAR(static_cast<double>(claims->expires_at), static_cast<double>(unix_now() + 15 * 60), 5.0);
+  EXPECT_FALSE(signer_.verify(access_.guest_token("soy", "v_a", "小王", 1), unix_now() + 15 * 60 + 1));
+}
+
+TEST_F(AccessTest, AGuestTokenNeverGrantsStaffRights) {
+  auto who = access_.authenticate(access_.guest_token("soy", "v_a", "小王", 1));
+  ASSERT_TRUE(who);
+  EXPECT_FALSE(Access::allows(*who, "soy", {Role::host}));
+  EXPECT_FALSE(Access::allows(*who, "soy", {Role::host, Role::operator_}));
+  EXPECT_TRUE(Access::allows(*who, "soy", {Role::viewer}));
+  EXPECT_FALSE(Access::allows(*who, "other", {Role::viewer}));
+}
+
+TEST_F(AccessTest, ASlotBesideAStaffRoleIsRefused) {
+  // Signed with our secret, but Access::guest_token never makes one: not a credential.
+  EXPECT_FALSE(access_.authenticate(signer_.sign({"soy", Role::host, "h_soy", "主播", 0, 1})));
+}
+
+TEST_F(AccessTest, OtherCredentialsHaveNoSlot) {
+  EXPECT_EQ(access_.authenticate(access_.host_key("soy"))->slot, 0);
+  EXPECT_EQ(access_.authenticate(kAdminToken)->slot, 0);
+  EXPECT_EQ(access_.authenticate(signer_.sign({"soy", Role::viewer, "v_a", "小王", 0}))->slot, 0);
+}
+
+}  // namespace
+}  // namespace server

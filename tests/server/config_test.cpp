@@ -274,3 +274,17 @@ TEST_F(ConfigTest, EmptyBannedWordsFileMeansNoBannedWords) {
 
 }  // namespace
 }  // namespace server
+
+namespace server {
+namespace {
+
+class ConfigMicLinkTest : public testing::Test {};
+
+TEST_F(ConfigMicLinkTest, MicLinkGuestsDefaultToOneAndTakeOneToThree) {
+  EXPECT_EQ(parse_ok({}).chat.mic_link_max_guests, 1);
+  EXPECT_EQ(parse_ok({"--mic-link-max-guests", "3"}).chat.mic_link_max_guests, 3);
+  for (const char* bad : {"0", "4", "-1"}) EXPECT_THROW(parse({"--mic-link-max-guests", bad}), std::runtime_error) << bad;
+}
+
+}  // namespace
+}  // namespace server

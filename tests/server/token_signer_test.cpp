@@ -279,3 +279,37 @@ TEST(RandomToken, IsDifferentEachTime) {
 
 }  // namespace
 }  // namespace server
+
+namespace server {
+namespace {
+
+TEST(TokenSignerSlot, KeepsAGuestsSlot) {
+  TokenSigner signer(kSecret);
+  Claims c = sample_claims();
+  c.slot = 3;
+  auto back = signer.verify(signer.sign(c), kNow);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->slot, 3);
+}
+
+TEST(TokenSignerSlot, WritesNoSlotForOtherTokens) {
+  TokenSigner signer(kSecret);
+  std::string token = signer.sign(sample_claims());
+  auto json = base64url_decode(token.substr(0, token.find('.')));
+  ASSERT_TRUE(json);
+  EXPECT_EQ(json->find("slot"), std::string::npos);
+  EXPECT_EQ(signer.verify(token, kNow)->slot, 0);
+}
+
+TEST(TokenSignerSlot, RefusesASlotThatIsNotOneToThree) {
+  TokenSigner signer(kSecret);
+  for (const char* slot : {"-1", "4", "\"1\"", "1.5", "null"}) {
+    std::string claims =
+        std::string(R"({"room":"soy","role":"viewer","sub":"v_a","nick":"n","slot":)") + slot + "}";
+    EXPECT_FALSE(signer.verify(sign_raw(kSecret, claims), kNow)) << slot;
+  }
+  EXPECT_TRUE(signer.verify(sign_raw(kSecret, R"({"room":"soy","role":"viewer","sub":"v_a","nick":"n","slot":1})"), kNow));
+}
+
+}  // namespace
+}  // namespace server
