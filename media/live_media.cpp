@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "media/flv.hpp"
+#include "media/gst_util.hpp"
 
 namespace media {
 namespace asio = boost::asio;
@@ -409,7 +410,13 @@ std::string LiveMedia::pipeline_description(const std::string& room, const std::
   if (has_audio) {
     d += "demux.audio ! queue ! tee name=at ";
     if (hls) d += "at. ! queue ! aacparse ! hls.audio ";
-    if (rec) d += "at. ! queue ! aacparse ! rec.audio_%u ";
+    // The recording's audio is encoded again at one fixed format: mp4mux refuses a new audio
+    // format mid-file (a mic-link mix's AAC after the host's), while a new video format makes
+    // splitmuxsink start the next file.
+    if (rec)
+      d += std::string("at. ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample ! "
+                       "audio/x-raw,rate=48000,channels=2 ! ") +
+           gst::aac_encoder() + " bitrate=128000 ! rec.audio_%u ";
     if (!hls && !rec) d += "at. ! fakesink ";
   }
   if (hls)

@@ -343,15 +343,15 @@ class MicLinkMixer::Mix : public std::enable_shared_from_this<Mix> {
   }
 
   // Links the src pad of element `name` to a new compositor pad at (x, y), stacked at `zorder`.
-  GstPad* link_to_compositor(const char* name, unsigned zorder, int x, int y) {
+  void link_to_compositor(const char* name, unsigned zorder, int x, int y) {
     GstElement* e = gst_bin_get_by_name(GST_BIN(pipeline_), name);
     GstPad* src = gst_element_get_static_pad(e, "src");
     GstPad* pad = gst_element_request_pad_simple(comp_, "sink_%u");
     g_object_set(pad, "zorder", zorder, "xpos", x, "ypos", y, nullptr);
     gst_pad_link(src, pad);
+    gst_object_unref(pad);  // the compositor keeps it
     gst_object_unref(src);
     gst_object_unref(e);
-    return pad;
   }
 
   // Picture in picture: each guest a quarter of the host's size, stacked up from the bottom right.

@@ -254,10 +254,10 @@ void WhipSession::watch() {
     auto now = std::chrono::steady_clock::now();
     if (now - s->last_keyframe_request_ >= s->owner_.config_.keyframe_interval) {
       s->last_keyframe_request_ = now;
+      // An upstream event sent to the sink element travels up through its sink pad to the RTP
+      // session, which sends the PLI.
       if (GstElement* sink = gst_bin_get_by_name(GST_BIN(s->pipeline_), "vsink")) {
-        GstPad* pad = gst_element_get_static_pad(sink, "sink");
-        gst_pad_send_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
-        gst_object_unref(pad);
+        gst_element_send_event(sink, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
         gst_object_unref(sink);
       }
     }

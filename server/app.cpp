@@ -356,6 +356,7 @@ int run_app(const Config& config) {
     return whip_api.handle(req, target, respond);
   });
   api.add_metrics([&whip_api] { return whip_api.metrics(); });
+  api.add_metrics([&mixer] { return mixer_metrics(mixer.stats()); });
   WsAdmission admission(rooms, access, config.chat);
   ConnectionContext ctx{config, metrics, tracker, api, admission, streams, media_files, shop, analytics};
 

@@ -130,12 +130,31 @@ void WhipApi::offer(const Request& req, const std::string& room, const Respond& 
       std::move(ended));
 }
 
+namespace {
+void sample(std::string& out, const char* name, const char* type, const char* help, std::uint64_t v) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+         std::to_string(v) + "\n";
+}
+std::uint64_t gauge(const std::atomic<std::int64_t>& v) {
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, v.load()));
+}
+}  // namespace
+
+std::string mixer_metrics(const media::MixerStats& s) {
+  std::string out;
+  sample(out, "livecart_miclink_mixes", "gauge", "Rooms whose program is a mic-link mix now.", gauge(s.mixes));
+  sample(out, "livecart_miclink_guests", "gauge", "Mic-link guests in a mix now.", gauge(s.guests));
+  sample(out, "livecart_miclink_mixes_total", "counter", "Mic-link mixes started.", s.started.load());
+  sample(out, "livecart_miclink_errors_total", "counter", "Mic-link mixes that failed (logged).", s.errors.load());
+  sample(out, "livecart_miclink_frames_total", "counter", "Program frames the mixes made.", s.frames.load());
+  return out;
+}
+
 std::string WhipApi::metrics() const {
   const auto& s = sessions_.stats();
   std::string out;
   auto sample = [&out](const char* name, const char* type, const char* help, std::uint64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-           std::to_string(v) + "\n";
+    server::sample(out, name, type, help, v);
   };
   sample("livecart_whip_sessions", "gauge", "WHIP publishers open (negotiating or publishing).",
          static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.sessions.load())));

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "media/mic_link_mixer.hpp"
 #include "media/stream_hubs.hpp"
 #include "media/whip_sessions.hpp"
 #include "server/access.hpp"
@@ -50,5 +51,8 @@ class WhipApi {
   media::StreamHubs& streams_;
   media::WhipSessions& sessions_;
 };
+
+// Prometheus text for the mic-link mixer.
+[[nodiscard]] std::string mixer_metrics(const media::MixerStats& stats);
 
 }  // namespace server
