@@ -43,8 +43,12 @@ void StreamHub::claim(std::uint64_t publisher, std::chrono::steady_clock::durati
     self->publisher_ = publisher;
     self->last_push_ = now;
     self->cache_.clear();
-    if (!starting) self->rebase_next_ = true;  // the new encoder's time goes on from the viewers'
-    if (!starting) self->source_metadata_.reset(), self->source_video_header_.reset(), self->source_audio_header_.reset();
+    if (!starting) {
+      self->rebase_next_ = true;  // the new encoder's time goes on from the viewers'
+      self->source_metadata_.reset();
+      self->source_video_header_.reset();
+      self->source_audio_header_.reset();
+    }
     self->live_ = true;
     if (starting && self->on_live_) self->on_live_(self->room_, true);
     done(true);
