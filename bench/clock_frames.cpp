@@ -5,6 +5,12 @@
 //     at which it was made burnt into its top-left corner (bench/clock_code.hpp), over a moving
 //     background with grain so the encoder has a real picture to code. Pipe it into ffmpeg
 //     (`-f rawvideo -pix_fmt yuv420p -s WxH -framerate F -i -`).
+//     --log FILE: also writes "frame-number stamp-ms" for every picture to FILE.
+//   clock_frames flv-times --log FILE [--fps F --warmup S --seconds S --label L]
+//     reads FLV from stdin (ffmpeg's encoder output, or the server's HTTP-FLV) without decoding it
+//     and reports, for each video frame, its arrival − the stamp `write` logged for it: the
+//     encoder's delay alone, or the encoder's and the relay's. A frame is named by its FLV
+//     timestamp (frame n at n/F s: ffmpeg numbers raw input frames so, and no B-frames).
 //   clock_frames read [--width W --height H --warmup S --seconds S --label L]
 //     reads raw I420 pictures from stdin (ffmpeg decoding something), reads each one's stamp
 //     and reports now − stamp: p50/p90/p99/max over the frames after the warm-up, frames whose
@@ -20,7 +26,9 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <unordered_map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,6 +49,7 @@ struct Options {
   double seconds = 0;  // 0: until stdin or stdout closes
   double warmup = 3;   // read: frames in the first seconds are not counted (start-up backlog)
   std::string label = "frames";
+  std::string log;  // write: where to log stamps; flv-times: where to read them
 };
 
 double unix_ms() {
@@ -75,6 +84,11 @@ int write_frames(const Options& o) {
 
   const auto period = std::chrono::duration_cast<SteadyClock::duration>(
       std::chrono::duration<double>(1.0 / o.fps));
+  std::FILE* log = o.log.empty() ? nullptr : std::fopen(o.log.c_str(), "w");
+  if (!o.log.empty() && !log) {
+    std::perror(o.log.c_str());
+    return 1;
+  }
   auto next = SteadyClock::now();
   const auto until = next + std::chrono::duration_cast<SteadyClock::duration>(
                                 std::chrono::duration<double>(o.seconds));
@@ -82,8 +96,13 @@ int write_frames(const Options& o) {
     std::this_thread::sleep_until(next);
     next += period;
     if (o.seconds > 0 && SteadyClock::now() >= until) return 0;
-    auto stamp = code::Stamp{static_cast<std::uint64_t>(unix_ms()) & code::kTimeMask,
+    double made = unix_ms();
+    auto stamp = code::Stamp{static_cast<std::uint64_t>(made) & code::kTimeMask,
                              static_cast<std::uint8_t>(n & 0xFF)};
+    if (log) {
+      std::fprintf(log, "%llu %.3f\n", static_cast<unsigned long long>(n), made);
+      std::fflush(log);
+    }
     // Background: diagonal bands scrolling 4 pixels a frame, with grain; a box bouncing across.
     const std::size_t offset = (n * 7919) % 65536;
     const int box_x = static_cast<int>((n * 9) % static_cast<std::uint64_t>(o.width - 160));
@@ -119,6 +138,76 @@ double percentile(std::vector<double> sorted, double p) {
   return sorted[std::min(sorted.size(), std::max<std::size_t>(rank, 1)) - 1];
 }
 
+void report(const Options& o, std::vector<double>& delays) {
+  std::sort(delays.begin(), delays.end());
+  if (delays.empty()) return;
+  std::printf("%s: delay ms p50 %.1f p90 %.1f p99 %.1f max %.1f min %.1f\n", o.label.c_str(),
+              percentile(delays, 50), percentile(delays, 90), percentile(delays, 99),
+              delays.back(), delays.front());
+}
+
+std::uint32_t be(const std::uint8_t* p, int n) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < n; ++i) v = v << 8 | p[i];
+  return v;
+}
+
+int flv_times(const Options& o) {
+  struct Arrival {
+    std::uint32_t timestamp;
+    double at_ms;
+    double elapsed_s;
+  };
+  std::vector<Arrival> arrivals;
+  std::uint8_t header[13];
+  if (std::fread(header, 1, sizeof header, stdin) != sizeof header || header[0] != 'F' ||
+      header[1] != 'L' || header[2] != 'V') {
+    std::fprintf(stderr, "%s: no FLV on stdin\n", o.label.c_str());
+    return 1;
+  }
+  std::vector<std::uint8_t> body;
+  SteadyClock::time_point start;
+  for (std::uint8_t tag[11]; std::fread(tag, 1, sizeof tag, stdin) == sizeof tag;) {
+    std::uint32_t size = be(tag + 1, 3);
+    std::uint32_t timestamp = be(tag + 4, 3) | std::uint32_t{tag[7]} << 24;
+    body.resize(size + 4);  // the body and the next PreviousTagSize
+    if (std::fread(body.data(), 1, body.size(), stdin) != body.size()) break;
+    double now = unix_ms();
+    // Video, AVC NAL units (not the sequence header).
+    if ((tag[0] & 0x1F) != 9 || size < 2 || body[1] != 1) continue;
+    if (arrivals.empty()) start = SteadyClock::now();
+    double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    if (o.seconds > 0 && elapsed > o.warmup + o.seconds) break;
+    arrivals.push_back({timestamp, now, elapsed});
+  }
+  std::unordered_map<std::uint64_t, double> made;
+  std::ifstream log(o.log);
+  for (std::uint64_t n; log >> n;) log >> made[n];
+  std::vector<double> delays;
+  std::size_t unmatched = 0, in_warmup = 0;
+  for (const auto& a : arrivals) {
+    auto n = static_cast<std::uint64_t>(std::llround(a.timestamp * o.fps / 1000.0));
+    auto it = made.find(n);
+    if (it == made.end()) {
+      ++unmatched;
+      continue;
+    }
+    if (a.elapsed_s < o.warmup) {
+      ++in_warmup;
+      continue;
+    }
+    delays.push_back(a.at_ms - it->second);
+  }
+  std::printf("%s: %zu video frames, %zu in the %.0f s warm-up, %zu not in the log, %zu measured\n",
+              o.label.c_str(), arrivals.size(), in_warmup, o.warmup, unmatched, delays.size());
+  if (delays.empty()) return 1;
+  report(o, delays);
+  std::printf("RESULT %s frames=%zu p50=%.1f p90=%.1f p99=%.1f max=%.1f\n", o.label.c_str(),
+              delays.size(), percentile(delays, 50), percentile(delays, 90),
+              percentile(delays, 99), delays.back());
+  return 0;
+}
+
 int read_frames(const Options& o) {
   const std::size_t luma = static_cast<std::size_t>(o.width) * o.height;
   std::vector<std::uint8_t> frame(luma + luma / 2);
@@ -152,7 +241,6 @@ int read_frames(const Options& o) {
       diff -= static_cast<std::int64_t>(code::kTimeMask) + 1;
     delays.push_back(static_cast<double>(diff) + (now - std::floor(now)));
   }
-  std::sort(delays.begin(), delays.end());
   std::printf(
       "%s: %llu frames read, %llu unreadable (check failed), %llu in the %.0f s warm-up, %llu "
       "measured; %llu skipped, %llu repeated\n",
@@ -161,9 +249,7 @@ int read_frames(const Options& o) {
       o.warmup, static_cast<unsigned long long>(delays.size()),
       static_cast<unsigned long long>(skipped), static_cast<unsigned long long>(repeated));
   if (delays.empty()) return 1;
-  std::printf("%s: delay ms p50 %.1f p90 %.1f p99 %.1f max %.1f min %.1f\n", o.label.c_str(),
-              percentile(delays, 50), percentile(delays, 90), percentile(delays, 99),
-              delays.back(), delays.front());
+  report(o, delays);
   std::printf("RESULT %s frames=%zu p50=%.1f p90=%.1f p99=%.1f max=%.1f unreadable=%llu skipped=%llu\n",
               o.label.c_str(), delays.size(), percentile(delays, 50), percentile(delays, 90),
               percentile(delays, 99), delays.back(), static_cast<unsigned long long>(unreadable),
@@ -184,7 +270,8 @@ int main(int argc, char** argv) {
       "write: stop after; read: seconds measured after the warm-up (0: until the input ends)")(
       "warmup", po::value(&o.warmup)->default_value(o.warmup), "read: seconds not counted")(
       "label", po::value(&o.label)->default_value(o.label), "read: name in the report")(
-      "mode", po::value(&o.mode), "write or read");
+      "log", po::value(&o.log), "write: log each frame's stamp here; flv-times: read them from here")(
+      "mode", po::value(&o.mode), "write, read or flv-times");
   po::positional_options_description pos;
   pos.add("mode", 1);
   po::variables_map vm;
@@ -195,10 +282,12 @@ int main(int argc, char** argv) {
     std::cerr << e.what() << "\n" << desc;
     return 2;
   }
-  if (vm.count("help") || (o.mode != "write" && o.mode != "read") || o.width < code::kWidth ||
+  if (vm.count("help") || (o.mode != "write" && o.mode != "read" && o.mode != "flv-times") ||
+      (o.mode == "flv-times" && o.log.empty()) || o.width < code::kWidth ||
       o.height < code::kHeight || o.width % 2 || o.height % 2 || o.fps <= 0) {
     std::cerr << desc;
     return 2;
   }
-  return o.mode == "write" ? write_frames(o) : read_frames(o);
+  if (o.mode == "write") return write_frames(o);
+  return o.mode == "read" ? read_frames(o) : flv_times(o);
 }
