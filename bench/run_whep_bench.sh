@@ -129,12 +129,19 @@ run_glass() {
   echo
   echo "== glass to glass: ${width}x${height} at $fps fps, $seconds s measured after a $warmup s warm-up (load average $(load_average))"
 
+  # In these pipelines the reader stops first and ffmpeg fails on the closed pipe: the reader's
+  # status is the run's, not pipefail's.
+  local rc=0
+  set +o pipefail
   echo "-- the encoder alone: clock_frames | ffmpeg x264 → FLV on a pipe, each frame's arrival (no decoding)"
   "$bin/clock_frames" write --width "$width" --height "$height" --fps "$fps" --seconds "$total" --log "$tmp/encoder-stamps" |
     ffmpeg -nostdin -hide_banner -loglevel error "${raw_input[@]}" "${x264_flags[@]}" -flush_packets 1 -f flv - \
       2>"$tmp/encoder.log" |
     "$bin/clock_frames" flv-times --log "$tmp/encoder-stamps" --fps "$fps" --warmup "$warmup" --seconds "$seconds" \
-      --label encoder | tee "$tmp/glass-encoder" || status=1
+      --label encoder >"$tmp/glass-encoder" || rc=$?
+  set -o pipefail
+  ((rc == 0)) || status=1
+  cat "$tmp/glass-encoder"
   echo "(load average $(load_average))"
 
   local dir="$tmp/glass"
@@ -159,11 +166,15 @@ run_glass() {
   cat "$tmp/glass-flv-arrival"
   echo "(load average $(load_average))"
 
+  set +o pipefail
   echo "-- HTTP-FLV decoded by ffmpeg: clock_frames | ffmpeg x264 → RTMP → livecart → HTTP-FLV → ffmpeg decode"
   ffmpeg -nostdin -hide_banner -loglevel error "${decode_flags[@]}" -probesize 65536 -analyzeduration 0 \
     -i "http://127.0.0.1:$http_port/live/demo.flv" "${raw_output[@]}" 2>"$dir/flv-player.log" |
     "$bin/clock_frames" read --width "$width" --height "$height" --warmup "$warmup" --seconds "$seconds" \
-      --label http-flv-decoded | tee "$tmp/glass-flv" || status=1
+      --label http-flv-decoded >"$tmp/glass-flv" || rc=$?
+  set -o pipefail
+  ((rc == 0)) || status=1
+  cat "$tmp/glass-flv"
   echo "(load average $(load_average))"
   stop_server
   grep -h '^RESULT ' "$tmp"/glass-* >"$tmp/glass-results" || true

@@ -59,6 +59,7 @@ struct Options {
   bool audio = false;
   int concurrency = 4;
   std::string label = "livecart";
+  bool show_sdp = false;
 };
 
 double seconds_since(Clock::time_point t) {
@@ -155,13 +156,15 @@ class Viewer {
   ~Viewer() { stop(); }
 
   // Offers, POSTs, applies the answer. Throws with the reason on failure.
-  void connect(const HttpUrl& url, bool audio) {
+  void connect(const HttpUrl& url, bool audio, bool show_sdp) {
     setup_started_ = Clock::now();
     pipeline_ = gst_pipeline_new(nullptr);
     webrtc_ = gst_element_factory_make("webrtcbin", nullptr);
     if (!pipeline_ || !webrtc_) throw std::runtime_error("no webrtcbin (gst-plugins-bad)");
     gst_bin_add(GST_BIN(pipeline_), webrtc_);
-    g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+    // max-compat, not max-bundle: with max-bundle the audio section is offered bundle-only (port 0),
+    // which the server (at b515d63) takes for a rejected section and answers inactive.
+    g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_COMPAT, nullptr);
     GstBus* bus = gst_element_get_bus(pipeline_);
     gst_bus_set_sync_handler(bus, &Viewer::on_bus, this, nullptr);
     gst_object_unref(bus);
@@ -211,6 +214,7 @@ class Viewer {
     auto posted = Clock::now();
     HttpResponse r = http_request(url, "POST", url.target, offer_sdp);
     answer_seconds_ = seconds_since(posted);
+    if (show_sdp) std::fprintf(stderr, "offer:\n%s\nanswer:\n%s\n", offer_sdp.c_str(), r.body.c_str());
     if (r.status != 201)
       throw std::runtime_error("POST answered " + std::to_string(r.status) + ": " + r.body);
     location_ = r.location;
@@ -409,7 +413,7 @@ int run(const Options& o) {
     workers.emplace_back([&] {
       for (int i; (i = next.fetch_add(1)) < o.viewers;) {
         try {
-          viewers[i]->connect(url, o.audio);
+          viewers[i]->connect(url, o.audio, o.show_sdp && i == 0);
         } catch (const std::exception& e) {
           failed.fetch_add(1);
           std::lock_guard lock(print);
@@ -529,7 +533,8 @@ int main(int argc, char** argv) {
       "audio", po::bool_switch(&o.audio), "offer Opus audio too (the server turns AAC into it)")(
       "concurrency", po::value(&o.concurrency)->default_value(o.concurrency),
       "viewers negotiating at once")(
-      "label", po::value(&o.label)->default_value(o.label), "name in the table row");
+      "label", po::value(&o.label)->default_value(o.label), "name in the table row")(
+      "show-sdp", po::bool_switch(&o.show_sdp), "print the first viewer's offer and answer");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
