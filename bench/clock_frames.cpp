@@ -28,9 +28,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <unordered_map>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "clock_code.hpp"
@@ -82,8 +82,8 @@ int write_frames(const Options& o) {
   std::vector<std::int8_t> noise(luma + 65536);
   for (auto& n : noise) n = static_cast<std::int8_t>((grain.next() & 15) - 8);
 
-  const auto period = std::chrono::duration_cast<SteadyClock::duration>(
-      std::chrono::duration<double>(1.0 / o.fps));
+  const auto period =
+      std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(1.0 / o.fps));
   std::FILE* log = o.log.empty() ? nullptr : std::fopen(o.log.c_str(), "w");
   if (!o.log.empty() && !log) {
     std::perror(o.log.c_str());
@@ -126,8 +126,10 @@ int write_frames(const Options& o) {
     // The code's cells are pure grey (no colour), on luma and chroma.
     code::draw(stamp, frame.data(), o.width);
     for (int y = 0; y < code::kHeight / 2; ++y)
-      for (int x = 0; x < code::kWidth / 2; ++x) u[y * (o.width / 2) + x] = v[y * (o.width / 2) + x] = 128;
-    if (std::fwrite(frame.data(), 1, frame.size(), stdout) != frame.size() || std::fflush(stdout) != 0)
+      for (int x = 0; x < code::kWidth / 2; ++x)
+        u[y * (o.width / 2) + x] = v[y * (o.width / 2) + x] = 128;
+    if (std::fwrite(frame.data(), 1, frame.size(), stdout) != frame.size() ||
+        std::fflush(stdout) != 0)
       return errno == EPIPE ? 0 : 1;
   }
 }
@@ -142,8 +144,8 @@ void report(const Options& o, std::vector<double>& delays) {
   std::sort(delays.begin(), delays.end());
   if (delays.empty()) return;
   std::printf("%s: delay ms p50 %.1f p90 %.1f p99 %.1f max %.1f min %.1f\n", o.label.c_str(),
-              percentile(delays, 50), percentile(delays, 90), percentile(delays, 99),
-              delays.back(), delays.front());
+              percentile(delays, 50), percentile(delays, 90), percentile(delays, 99), delays.back(),
+              delays.front());
 }
 
 std::uint32_t be(const std::uint8_t* p, int n) {
@@ -203,8 +205,8 @@ int flv_times(const Options& o) {
   if (delays.empty()) return 1;
   report(o, delays);
   std::printf("RESULT %s frames=%zu p50=%.1f p90=%.1f p99=%.1f max=%.1f\n", o.label.c_str(),
-              delays.size(), percentile(delays, 50), percentile(delays, 90),
-              percentile(delays, 99), delays.back());
+              delays.size(), percentile(delays, 50), percentile(delays, 90), percentile(delays, 99),
+              delays.back());
   return 0;
 }
 
@@ -250,10 +252,11 @@ int read_frames(const Options& o) {
       static_cast<unsigned long long>(skipped), static_cast<unsigned long long>(repeated));
   if (delays.empty()) return 1;
   report(o, delays);
-  std::printf("RESULT %s frames=%zu p50=%.1f p90=%.1f p99=%.1f max=%.1f unreadable=%llu skipped=%llu\n",
-              o.label.c_str(), delays.size(), percentile(delays, 50), percentile(delays, 90),
-              percentile(delays, 99), delays.back(), static_cast<unsigned long long>(unreadable),
-              static_cast<unsigned long long>(skipped));
+  std::printf(
+      "RESULT %s frames=%zu p50=%.1f p90=%.1f p99=%.1f max=%.1f unreadable=%llu skipped=%llu\n",
+      o.label.c_str(), delays.size(), percentile(delays, 50), percentile(delays, 90),
+      percentile(delays, 99), delays.back(), static_cast<unsigned long long>(unreadable),
+      static_cast<unsigned long long>(skipped));
   return 0;
 }
 
@@ -262,15 +265,16 @@ int read_frames(const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   po::options_description desc("clock_frames write|read [options]");
-  desc.add_options()("help", "this help")(
-      "width", po::value(&o.width)->default_value(o.width), "picture width (>= 512, even)")(
+  desc.add_options()("help", "this help")("width", po::value(&o.width)->default_value(o.width),
+                                          "picture width (>= 512, even)")(
       "height", po::value(&o.height)->default_value(o.height), "picture height (>= 128, even)")(
       "fps", po::value(&o.fps)->default_value(o.fps), "write: frames per second")(
       "seconds", po::value(&o.seconds)->default_value(o.seconds),
       "write: stop after; read: seconds measured after the warm-up (0: until the input ends)")(
       "warmup", po::value(&o.warmup)->default_value(o.warmup), "read: seconds not counted")(
       "label", po::value(&o.label)->default_value(o.label), "read: name in the report")(
-      "log", po::value(&o.log), "write: log each frame's stamp here; flv-times: read them from here")(
+      "log", po::value(&o.log),
+      "write: log each frame's stamp here; flv-times: read them from here")(
       "mode", po::value(&o.mode), "write, read or flv-times");
   po::positional_options_description pos;
   pos.add("mode", 1);

@@ -42,8 +42,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 // Limits, in one place.
-constexpr double kGatherSeconds = 5;     // ICE gathering of one offer
-constexpr double kPlayingSeconds = 90;   // all viewers connected and receiving
+constexpr double kGatherSeconds = 5;    // ICE gathering of one offer
+constexpr double kPlayingSeconds = 90;  // all viewers connected and receiving
 constexpr std::size_t kMaxHttpResponse = 1 << 20;
 // GStreamer's RTP session reports every 5 s (RFC 3550's minimum, randomised 0.5-1.5x), and the
 // server ends a viewer it has heard no RTCP from for 5 s (media/whep_session.cpp, kViewerSilence:
@@ -101,11 +101,11 @@ HttpResponse http_request(const HttpUrl& url, const std::string& method, const s
   asio::io_context io;
   tcp::socket socket(io);
   asio::connect(socket, tcp::resolver(io).resolve(url.host, url.port));
-  std::string request = method + " " + target + " HTTP/1.1\r\nHost: " + url.host +
-                        "\r\nConnection: close\r\n";
+  std::string request =
+      method + " " + target + " HTTP/1.1\r\nHost: " + url.host + "\r\nConnection: close\r\n";
   if (!body.empty())
-    request += "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(body.size()) +
-               "\r\n";
+    request +=
+        "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   request += "\r\n" + body;
   asio::write(socket, asio::buffer(request));
   std::string raw;
@@ -121,9 +121,7 @@ HttpResponse http_request(const HttpUrl& url, const std::string& method, const s
     std::string head = raw.substr(0, end);
     std::transform(head.begin(), head.end(), head.begin(), ::tolower);
     auto cl = head.find("\r\ncontent-length:");
-    if (cl != std::string::npos &&
-        raw.size() >= end + 4 + std::stoul(head.substr(cl + 17)))
-      break;
+    if (cl != std::string::npos && raw.size() >= end + 4 + std::stoul(head.substr(cl + 17))) break;
   }
   HttpResponse r;
   auto end = raw.find("\r\n\r\n");
@@ -162,8 +160,8 @@ class Viewer {
     webrtc_ = gst_element_factory_make("webrtcbin", nullptr);
     if (!pipeline_ || !webrtc_) throw std::runtime_error("no webrtcbin (gst-plugins-bad)");
     gst_bin_add(GST_BIN(pipeline_), webrtc_);
-    // max-compat, not max-bundle: with max-bundle the audio section is offered bundle-only (port 0),
-    // which the server (at b515d63) takes for a rejected section and answers inactive.
+    // max-compat, not max-bundle: with max-bundle the audio section is offered bundle-only (port
+    // 0), which the server (at b515d63) takes for a rejected section and answers inactive.
     g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_COMPAT, nullptr);
     GstBus* bus = gst_element_get_bus(pipeline_);
     gst_bus_set_sync_handler(bus, &Viewer::on_bus, this, nullptr);
@@ -172,7 +170,8 @@ class Viewer {
         "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,"
         "packetization-mode=(string)1,profile-level-id=(string)42e01f,payload=102");
     if (audio)
-      add_transceiver("application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111");
+      add_transceiver(
+          "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111");
     g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&Viewer::on_pad_added), this);
     g_signal_connect(webrtc_, "notify::connection-state", G_CALLBACK(&Viewer::on_state), this);
     if (GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin")) {
@@ -214,7 +213,8 @@ class Viewer {
     auto posted = Clock::now();
     HttpResponse r = http_request(url, "POST", url.target, offer_sdp);
     answer_seconds_ = seconds_since(posted);
-    if (show_sdp) std::fprintf(stderr, "offer:\n%s\nanswer:\n%s\n", offer_sdp.c_str(), r.body.c_str());
+    if (show_sdp)
+      std::fprintf(stderr, "offer:\n%s\nanswer:\n%s\n", offer_sdp.c_str(), r.body.c_str());
     if (r.status != 201)
       throw std::runtime_error("POST answered " + std::to_string(r.status) + ": " + r.body);
     location_ = r.location;
@@ -308,8 +308,8 @@ class Viewer {
   void add_transceiver(const char* caps_text) {
     GstCaps* caps = gst_caps_from_string(caps_text);
     GstWebRTCRTPTransceiver* transceiver = nullptr;
-    g_signal_emit_by_name(webrtc_, "add-transceiver",
-                          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &transceiver);
+    g_signal_emit_by_name(webrtc_, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY,
+                          caps, &transceiver);
     gst_caps_unref(caps);
     if (!transceiver) throw std::runtime_error("add-transceiver failed");
     gst_object_unref(transceiver);
@@ -323,7 +323,8 @@ class Viewer {
     gst_bin_add(GST_BIN(self->pipeline_), sink);
     gst_element_sync_state_with_parent(sink);
     GstPad* sinkpad = gst_element_get_static_pad(sink, "sink");
-    gst_pad_add_probe(pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+    gst_pad_add_probe(pad,
+                      GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
                       &Viewer::on_data, self, nullptr);
     gst_pad_link(pad, sinkpad);
     gst_object_unref(sinkpad);
@@ -441,9 +442,10 @@ int run(const Options& o) {
               o.viewers, o.viewers - failed.load(), answered_in, failed.load(), connected,
               receiving, all_playing ? "" : " (not all: measuring those that are)");
   if (!answer_s.empty())
-    std::printf("POST to answer p50 %.0f ms max %.0f ms; setup to connected p50 %.0f ms max %.0f ms\n",
-                1000 * percentile(answer_s, 50), 1000 * percentile(answer_s, 100),
-                1000 * percentile(connect_s, 50), 1000 * percentile(connect_s, 100));
+    std::printf(
+        "POST to answer p50 %.0f ms max %.0f ms; setup to connected p50 %.0f ms max %.0f ms\n",
+        1000 * percentile(answer_s, 50), 1000 * percentile(answer_s, 100),
+        1000 * percentile(connect_s, 50), 1000 * percentile(connect_s, 100));
 
   std::this_thread::sleep_for(std::chrono::duration<double>(o.settle));
   std::vector<std::uint64_t> bytes0, packets0;
@@ -490,21 +492,23 @@ int run(const Options& o) {
   }
   double cpu_share = cpu / window;  // cores
   // Threads that end take their wait with them, so the difference can come out negative.
-  std::printf("window %.1f s: server CPU %.2f s = %.1f %% of one core (its threads waited for a CPU "
-              "%.2f s); client CPU %.1f %% of one core\n",
-              window, cpu, 100 * cpu_share, wait, 100 * own / window);
-  std::printf("RTP sessions (before the jitter buffer): %.2f Mbit/s, %.0f packets/s in all, %lld "
-              "packets lost\n",
-              8.0 * static_cast<double>(inbound.bytes) / window / 1e6,
-              static_cast<double>(inbound.packets) / window, static_cast<long long>(inbound.lost));
+  std::printf(
+      "window %.1f s: server CPU %.2f s = %.1f %% of one core (its threads waited for a CPU "
+      "%.2f s); client CPU %.1f %% of one core\n",
+      window, cpu, 100 * cpu_share, wait, 100 * own / window);
+  std::printf(
+      "RTP sessions (before the jitter buffer): %.2f Mbit/s, %.0f packets/s in all, %lld "
+      "packets lost\n",
+      8.0 * static_cast<double>(inbound.bytes) / window / 1e6,
+      static_cast<double>(inbound.packets) / window, static_cast<long long>(inbound.lost));
   std::printf("%d of %d viewers still connected at the end of the window\n", still_connected,
               o.viewers);
-  std::printf("received: %.2f Mbit/s in all, %.0f RTP packets/s in all; per viewer Mbit/s min %.2f "
-              "p50 %.2f max %.2f; %d viewers received nothing in the window; %d pipeline errors%s%s\n",
-              8.0 * static_cast<double>(total_bytes) / window / 1e6,
-              static_cast<double>(total_packets) / window, percentile(mbps, 0),
-              percentile(mbps, 50), percentile(mbps, 100), silent, errors,
-              first_error.empty() ? "" : ": ", first_error.c_str());
+  std::printf(
+      "received: %.2f Mbit/s in all, %.0f RTP packets/s in all; per viewer Mbit/s min %.2f "
+      "p50 %.2f max %.2f; %d viewers received nothing in the window; %d pipeline errors%s%s\n",
+      8.0 * static_cast<double>(total_bytes) / window / 1e6,
+      static_cast<double>(total_packets) / window, percentile(mbps, 0), percentile(mbps, 50),
+      percentile(mbps, 100), silent, errors, first_error.empty() ? "" : ": ", first_error.c_str());
   double per_core = cpu_share > 0 ? o.viewers / cpu_share : 0;
   std::printf("ROW | %s | %s | %d | %d | %d | %.2f | %.2f | %.1f %% | %.0f | %.1f %% |\n",
               o.label.c_str(), o.audio ? "H.264 + Opus" : "H.264", o.viewers, receiving - silent,
@@ -522,18 +526,18 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   po::options_description desc("whep_load options");
-  desc.add_options()("help", "this help")(
-      "url", po::value(&o.url)->required(), "the room's WHEP endpoint, http://HOST:PORT/whep/ROOM")(
+  desc.add_options()("help", "this help")("url", po::value(&o.url)->required(),
+                                          "the room's WHEP endpoint, http://HOST:PORT/whep/ROOM")(
       "viewers", po::value(&o.viewers)->default_value(o.viewers), "WebRTC viewers")(
       "duration", po::value(&o.duration)->default_value(o.duration), "seconds measured")(
       "settle", po::value(&o.settle)->default_value(o.settle),
       "seconds between all playing and the window")(
       "server-pid", po::value(&o.server_pid)->default_value(o.server_pid),
-      "the server's pid, for its CPU")(
-      "audio", po::bool_switch(&o.audio), "offer Opus audio too (the server turns AAC into it)")(
+      "the server's pid, for its CPU")("audio", po::bool_switch(&o.audio),
+                                       "offer Opus audio too (the server turns AAC into it)")(
       "concurrency", po::value(&o.concurrency)->default_value(o.concurrency),
-      "viewers negotiating at once")(
-      "label", po::value(&o.label)->default_value(o.label), "name in the table row")(
+      "viewers negotiating at once")("label", po::value(&o.label)->default_value(o.label),
+                                     "name in the table row")(
       "show-sdp", po::bool_switch(&o.show_sdp), "print the first viewer's offer and answer");
   po::variables_map vm;
   try {
