@@ -17,7 +17,9 @@ using gst::steady_now_ns;
 namespace {
 
 // A connected viewer that sends no RTCP for this long has gone (closed tab, lost network).
-constexpr std::chrono::seconds kViewerSilence{5};
+// Browsers send transport-cc feedback several times a second, but a plain RTP stack sends its
+// receiver reports every 5 s, randomised to 7.5 s (RFC 3550; GStreamer's default): well past that.
+constexpr std::chrono::seconds kViewerSilence{10};
 
 // FLV sound format 10: AAC.
 bool is_aac(const Tag& tag) {
@@ -133,14 +135,16 @@ void WhepSession::plan_answer() {
     return close("the offer has no H.264 with packetization-mode=1", WhepError::no_common_codec);
   plan.video_pt = h264->payload_type;
   plan.stream_has_audio = audio_header_ && is_aac(*audio_header_);
-  if (plan.stream_has_audio)
-    if (const sdp::MediaSection* audio = receiving_section(offer_, "audio"))
-      if (const sdp::Codec* opus = sdp::choose_opus(*audio)) plan.audio_pt = opus->payload_type;
+  // An offer that receives audio gets it even from a stream without any (silence): answered
+  // inactive, the audio section left Chromium receiving no video either on the bundled transport.
+  if (const sdp::MediaSection* audio = receiving_section(offer_, "audio"))
+    if (const sdp::Codec* opus = sdp::choose_opus(*audio)) plan.audio_pt = opus->payload_type;
+  const bool aac = plan.audio_pt >= 0 && plan.stream_has_audio;
 
   // The decoder's configuration first, at time 0; frames follow from the first keyframe.
-  std::vector<std::uint8_t> prefix = flv::file_header(plan.audio_pt >= 0, true);
+  std::vector<std::uint8_t> prefix = flv::file_header(aac, true);
   for (const auto* header :
-       {&metadata_, &video_header_, plan.audio_pt >= 0 ? &audio_header_ : nullptr})
+       {&metadata_, &video_header_, aac ? &audio_header_ : nullptr})
     if (header && *header) flv::append_tag((*header)->type, 0, body_of(**header), prefix);
   metadata_.reset();
   {
@@ -154,7 +158,7 @@ void WhepSession::plan_answer() {
 
 void WhepSession::take(const Tag& tag) {
   if (tag.type == flv::TagType::script) return;
-  if (tag.type == flv::TagType::audio && plan_.audio_pt < 0) return;
+  if (tag.type == flv::TagType::audio && (plan_.audio_pt < 0 || !plan_.stream_has_audio)) return;
   auto body = body_of(tag);
   bool header = flv::is_sequence_header(tag.type, body);
   bool keyframe = tag.type == flv::TagType::video && !header && flv::is_keyframe(tag.type, body);
@@ -207,7 +211,8 @@ std::string WhepSession::pipeline_description(const Plan& plan) const {
       vpt + " ";
   if (plan.audio_pt >= 0) {
     std::string apt = std::to_string(plan.audio_pt);
-    d += "demux.audio ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample ! "
+    d += std::string(plan.stream_has_audio ? "demux.audio ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample ! "
+                                             : "audiotestsrc is-live=true wave=silence ! ") +
          "audio/x-raw,rate=48000,channels=2 ! opusenc bitrate=" +
          std::to_string(c.opus_bitrate) + " ! rtpopuspay pt=" + apt +
          " ! capsfilter name=aout caps=application/x-rtp,media=audio,"
@@ -374,7 +379,7 @@ void WhepSession::watch_viewer() {
     if (!s || ec || s->torn_down_) return;
     auto silent =
         std::chrono::nanoseconds(steady_now_ns() - s->last_rtcp_ns_.load(std::memory_order_relaxed));
-    if (silent > kViewerSilence) return s->teardown("no RTCP from the viewer for 5 s: it left");
+    if (silent > kViewerSilence) return s->teardown("no RTCP from the viewer for 10 s: it left");
     s->watch_viewer();
   });
 }

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
+import { spawn } from 'node:child_process';
+
 import { createRoom, goLive, launchBrowser, metric, openPage, screenshot, startServer, until } from './harness.mjs';
 
 const SLOW = 60_000;  // an ASan server on a busy 2-core machine
@@ -209,5 +211,32 @@ test('the viewer page plays over WHEP in its low-latency mode and switches back'
   } finally {
     await context.close();
     await live.stop();
+  }
+});
+
+// A host without a microphone (RTMP video only, or a browser that publishes its camera alone):
+// the page's offer receives audio too, and still gets the picture (and silence).
+test('a stream without audio plays over WHEP to an offer that receives audio', async () => {
+  const room = await createRoom(server, 'whep-mute', '无声试播');
+  const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=15',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '15', '-pix_fmt', 'yuv420p', '-an',
+    '-f', 'flv', `rtmp://127.0.0.1:${server.rtmpPort}/live/${room.id}?key=${room.stream_key}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((resolve) => { ffmpeg.on('exit', resolve); });
+  const { page, errors, context } = await originPage();
+  try {
+    await until('the room to go live', async () => (await metric(server, `livecart_stream_live{room="${room.id}"}`)) === 1);
+    const answer = await page.evaluate(whepPlay, room.id);
+    assert.equal(answer.status, 201, answer.body);
+    assert.match(answer.body, /a=rtpmap:\d+ OPUS\/48000\/2/);
+    await page.waitForFunction(() => window.whep.video.videoWidth > 0 && window.whep.video.currentTime > 1, null,
+      { timeout: SLOW });
+    const now = await page.evaluate(playback);
+    assert.equal(now.videoCodec, 'video/H264');
+    assert.ok(now.audioPackets > 0, 'silence arrives as Opus');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    ffmpeg.kill('SIGINT');
+    await exited;
   }
 });
