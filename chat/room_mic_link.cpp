@@ -52,11 +52,13 @@ bool Room::on_mic_link(std::uint64_t member_id, MemberEntry& from, ClientMessage
             return true;
           },
           [&](MicCancelMsg&) {
-            if (!mic_link_.cancel(from.who.user_id)) {
-              send_to(from, mic_error(MicLinkError::not_queued, "you"));
+            auto entry = mic_link_.cancel(from.who.user_id);
+            if (!entry) {
+              send_to(from, encode_error({"not_queued", "you have no request waiting"}));
               return true;
             }
             send_to(from, encode_mic_cancelled());
+            if (entry->member_id != member_id) send_to_member(entry->member_id, encode_mic_cancelled());
             mic_queue_changed();
             return true;
           },
@@ -67,6 +69,8 @@ bool Room::on_mic_link(std::uint64_t member_id, MemberEntry& from, ClientMessage
               return true;
             }
             end_mic_link(*guest, MicLinkEnd::left);
+            // Left from another tab of the same user: that one hears it too.
+            if (guest->entry.member_id != member_id) send_to(from, encode_mic_ended(guest->slot, MicLinkEnd::left, {}));
             return true;
           },
           [&](MicAcceptMsg& m) {

@@ -208,6 +208,20 @@ TEST_F(RoomMicLinkTest, TheGuestLeaves) {
   EXPECT_EQ(last_error(*a_), "not_guest");
 }
 
+TEST_F(RoomMicLinkTest, AnotherTabOfTheSameUserCanCancelOrLeaveAndBothTabsHearIt) {
+  auto tab = joined(5, viewer("v_a"));
+  send(1, MicRequestMsg{});
+  send(5, MicRequestMsg{});
+  EXPECT_EQ(last_error(*tab), "already_queued");
+  send(5, MicCancelMsg{});
+  EXPECT_EQ(a_->frames_of_type("mic_cancelled").size(), 1u);
+  EXPECT_EQ(tab->frames_of_type("mic_cancelled").size(), 1u);
+  accept_a();
+  send(5, MicLeaveMsg{});
+  EXPECT_EQ(str(a_->frames_of_type("mic_ended").at(0).at("reason")), "left");
+  EXPECT_EQ(str(tab->frames_of_type("mic_ended").at(0).at("reason")), "left");
+}
+
 TEST_F(RoomMicLinkTest, AViewerWhoDisconnectsWhileQueuedLeavesTheQueue) {
   send(1, MicRequestMsg{});
   send(2, MicRequestMsg{});

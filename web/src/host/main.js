@@ -1,5 +1,6 @@
 // The host console at /host/{room}?token=HOST_KEY: go live (OBS settings, stream key,
-// preview), the shelf and its promotions, orders, chat with moderation and live suggestions.
+// preview), mic-link guests, the shelf and its promotions, orders, chat with moderation and live
+// suggestions.
 import '../common/base.css';
 import './style.css';
 import './strings.js';
@@ -11,6 +12,7 @@ import { LiveSocket, wsUrl } from '../common/socket.js';
 import { ChatPanel } from './chat.js';
 import { GoLivePanel } from './golive.js';
 import { checkKey, forgetKey, keepKey, keyFromPage, keyPrompt } from './key.js';
+import { MicLinkCard } from './miclink.js';
 import { OrdersPanel } from './orders.js';
 import { ProductPanel } from './products.js';
 import { PromoPanel } from './promos.js';
@@ -94,6 +96,7 @@ function start(key, keys) {
 
   const golive = new GoLivePanel(ctx, keys);
   const suggestions = new SuggestionFeed(ctx);
+  const micLink = new MicLinkCard(ctx);
   const chat = new ChatPanel(ctx);
   const products = new ProductPanel(ctx);
   const promos = new PromoPanel(ctx);
@@ -139,7 +142,7 @@ function start(key, keys) {
   };
 
   app.replaceChildren(header, closedBanner, el('div', { class: 'console' },
-    el('aside', { class: 'col-left' }, golive.node, suggestions.node),
+    el('aside', { class: 'col-left' }, golive.node, micLink.node, suggestions.node),
     el('main', { class: 'col-mid' }, tabBar, el('div', { class: 'tab-body' }, ...tabs.map((tab) => tab.pane))),
     el('aside', { class: 'col-right' }, chat.node)));
 
@@ -149,6 +152,7 @@ function start(key, keys) {
     renderBanner();
     renderTabs();
     golive.render();
+    micLink.render();
     suggestions.render();
     chat.render();
     products.render();
@@ -217,11 +221,14 @@ function start(key, keys) {
           document.title = `${t('host.title')} · ${info.title}`;
           renderHeader();
           chat.welcome(msg);
+          micLink.welcome(msg);
           break;
         case 'batch': onBatch(Array.isArray(msg.events) ? msg.events : []); break;
         case 'suggestion': suggestions.add(msg.suggestion); break;
         case 'ack': chat.ack(msg); break;
-        case 'error': chat.error(msg); break;
+        case 'error': if (!micLink.error(msg)) chat.error(msg); break;
+        case 'mic_queue': micLink.onQueue(msg); break;
+        case 'mic_guests': micLink.onGuests(msg); break;
         case 'room_closed': info.status = 'closed'; renderBanner(); break;
         default: break;
       }

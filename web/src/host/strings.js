@@ -399,4 +399,20 @@ define({
   'ui.close': ['关闭', 'Close'],
   'ui.copied': ['已复制{what}', '{what} copied'],
   'ui.copyFailed': ['复制失败，请手动选中复制', 'Copy failed: select and copy by hand'],
+
+  // mic-link (连麦)
+  'mic.heading': ['连麦', 'Mic-link'],
+  'mic.limit': ['{n}/{max} 位嘉宾', '{n}/{max} guests'],
+  'mic.guests': ['连麦中', 'On camera'],
+  'mic.queue': ['申请连麦', 'Asking to join'],
+  'mic.noGuests': ['还没有嘉宾连麦', 'No guest on camera'],
+  'mic.noRequests': ['暂无观众申请', 'Nobody is asking'],
+  'mic.slot': ['{n}号位', 'Slot {n}'],
+  'mic.onCamera': ['连麦中', 'On camera'],
+  'mic.accept': ['接受', 'Accept'],
+  'mic.decline': ['拒绝', 'Decline'],
+  'mic.end': ['结束', 'End'],
+  'mic.full': ['最多同时 {n} 位嘉宾：先结束一位', 'At most {n} guests at once: end one first'],
+  'mic.offline': ['弹幕连接已断开，请稍后再试', 'The room connection is down; try again shortly'],
+  'mic.mediaEnded': ['{nick} 的连麦画面已断开', "{nick}'s camera dropped"],
 });

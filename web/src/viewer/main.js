@@ -1,5 +1,5 @@
 // The viewer page, /r/{room}: the live picture, chat, likes, the pinned product and the shelf
-// with one-click purchase, over the room's WebSocket (docs/protocol.md).
+// with one-click purchase, mic-link (连麦) with the host, over the room's WebSocket (docs/protocol.md).
 import '../common/base.css';
 import './style.css';
 import './strings.js';
@@ -13,6 +13,7 @@ import { Chat } from './chat.js';
 import { observeServerTime } from './clock.js';
 import { icon } from './icons.js';
 import { Likes } from './likes.js';
+import { MicLink } from './miclink.js';
 import { Sheet } from './sheet.js';
 import { Shop } from './shop.js';
 import { ShopView } from './shopview.js';
@@ -51,6 +52,7 @@ const chat = new Chat({
   arrivals: $('#arrivals'), send, toast,
 });
 const likes = new Likes({ button: $('#like'), burstRoot: $('#hearts'), send, onTotal: (n) => { likesTotal = n; renderHeader(); } });
+const micLink = new MicLink({ room, root: $('#stage'), send, toast });
 const shopView = new ShopView({ room, shop, sheet, send, toast, token: () => store.get(TOKEN_KEY) });
 
 function setPhase(p) {
@@ -148,13 +150,14 @@ const handlers = {
     joins += 1;
     if (me.role === 'viewer' && w.token) store.set(TOKEN_KEY, w.token);
     if (w.room?.title) roomInfo = { ...(roomInfo || {}), title: w.room.title };
-    if (typeof w.room?.live === 'boolean') stage.setLive(w.room.live);
+    if (typeof w.room?.live === 'boolean') { stage.setLive(w.room.live); micLink.setLive(w.room.live); }
     online = Number(w.online) || 0;
     likes.setTotal(w.likes);
     connState = 'open';
     chat.welcome(w);
     chat.setEnabled(true);
     shopView.joined(me, joins > 1);
+    micLink.welcome(w);
     renderHeader();
     renderConn();
   },
@@ -174,6 +177,7 @@ const handlers = {
     if (m.code === 'banned') { banned(); return; }
     if (m.code === 'room_closed') { shopView.onError(m); ended(); return; }
     if (chat.onError(m)) return;
+    if (micLink.onError(m)) return;
     if (shopView.onError(m)) return;
     // unknown_product / not_in_room answer an impression or click the room does not count.
     if (m.code === 'unknown_product' || m.code === 'not_in_room') return;
@@ -181,11 +185,12 @@ const handlers = {
     toast(t('e.generic'), 'warn');
   },
   room_closed() { ended(); },
-  stream(m) { if (typeof m.live === 'boolean') stage.setLive(m.live); },
+  stream(m) { if (typeof m.live === 'boolean') { stage.setLive(m.live); micLink.setLive(m.live); } },
 };
 
 function onMessage(msg) {
   if (msg && Object.prototype.hasOwnProperty.call(handlers, msg.type)) handlers[msg.type](msg);
+  else if (msg && typeof msg.type === 'string' && msg.type.startsWith('mic_')) micLink.onMessage(msg);
 }
 
 // ---------- the room's phases ----------
@@ -222,6 +227,8 @@ function noRoom() {
 function ended() {
   if (phase === 'ended') return;
   socket?.close();
+  micLink.reset();
+  micLink.render();
   stage.stop();
   sheet.close();
   shopView.stop();
@@ -306,6 +313,7 @@ onLangChange(() => {
   chat.update();
   shopView.render();
   sheet.refresh();
+  micLink.render();
   if (phase === 'ended') { fullScreen('ended', 'v.ended_title', 'v.ended_hint'); showReplays(room, $('#replay')); }
   if (phase === 'gone') noRoom();
   $('#like').setAttribute('aria-label', t('v.like'));
@@ -315,6 +323,6 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && phase === 'live') stage.player?.resume();
 });
 // Leaving the page ends its stream at once (a WebRTC session is DELETEd, not left to time out).
-window.addEventListener('pagehide', (e) => { if (!e.persisted) stage.player?.stop(); });
+window.addEventListener('pagehide', (e) => { if (!e.persisted) { stage.player?.stop(); micLink.stopMedia(); } });
 
 boot();
