@@ -30,7 +30,8 @@ class MicLinkListener {
  public:
   virtual ~MicLinkListener() = default;
   virtual GuestPass on_guest_accepted(const std::string& room, const Identity& guest, int slot) = 0;
-  virtual void on_guest_ended(const std::string& room, const Identity& guest, int slot, MicLinkEnd reason) = 0;
+  virtual void on_guest_ended(const std::string& room, const Identity& guest, int slot,
+                              MicLinkEnd reason) = 0;
 };
 
 }  // namespace chat

@@ -9,32 +9,46 @@ namespace chat {
 
 std::string_view to_string(MicLinkEnd reason) {
   switch (reason) {
-    case MicLinkEnd::host_ended: return "host_ended";
-    case MicLinkEnd::left: return "left";
-    case MicLinkEnd::disconnected: return "disconnected";
-    case MicLinkEnd::media_ended: return "media_ended";
-    case MicLinkEnd::stream_ended: return "stream_ended";
-    case MicLinkEnd::room_closed: return "room_closed";
+    case MicLinkEnd::host_ended:
+      return "host_ended";
+    case MicLinkEnd::left:
+      return "left";
+    case MicLinkEnd::disconnected:
+      return "disconnected";
+    case MicLinkEnd::media_ended:
+      return "media_ended";
+    case MicLinkEnd::stream_ended:
+      return "stream_ended";
+    case MicLinkEnd::room_closed:
+      return "room_closed";
   }
   return "host_ended";
 }
 
 std::string_view to_code(MicLinkError e) {
   switch (e) {
-    case MicLinkError::none: return "ok";
-    case MicLinkError::already_queued: return "already_queued";
-    case MicLinkError::already_guest: return "already_guest";
-    case MicLinkError::queue_full: return "queue_full";
-    case MicLinkError::not_queued: return "not_queued";
-    case MicLinkError::slots_full: return "mic_full";
-    case MicLinkError::not_guest: return "not_guest";
+    case MicLinkError::none:
+      return "ok";
+    case MicLinkError::already_queued:
+      return "already_queued";
+    case MicLinkError::already_guest:
+      return "already_guest";
+    case MicLinkError::queue_full:
+      return "queue_full";
+    case MicLinkError::not_queued:
+      return "not_queued";
+    case MicLinkError::slots_full:
+      return "mic_full";
+    case MicLinkError::not_guest:
+      return "not_guest";
   }
   return "ok";
 }
 
 MicLinkQueue::MicLinkQueue(int max_guests) {
   if (max_guests < 1 || max_guests > kMaxMicLinkGuests)
-    throw std::invalid_argument("mic-link guests must be 1 to " + std::to_string(kMaxMicLinkGuests));
+    throw std::invalid_argument("mic-link guests must be 1 to " +
+                                std::to_string(kMaxMicLinkGuests));
   slots_.resize(static_cast<std::size_t>(max_guests));
 }
 
@@ -47,7 +61,8 @@ MicLinkError MicLinkQueue::request(Identity who, std::uint64_t member_id) {
 }
 
 std::optional<MicLinkEntry> MicLinkQueue::cancel(const std::string& user_id) {
-  auto it = std::find_if(queue_.begin(), queue_.end(), [&](const MicLinkEntry& e) { return e.who.user_id == user_id; });
+  auto it = std::find_if(queue_.begin(), queue_.end(),
+                         [&](const MicLinkEntry& e) { return e.who.user_id == user_id; });
   if (it == queue_.end()) return std::nullopt;
   MicLinkEntry entry = std::move(*it);
   queue_.erase(it);
@@ -55,8 +70,10 @@ std::optional<MicLinkEntry> MicLinkQueue::cancel(const std::string& user_id) {
 }
 
 MicLinkQueue::Accepted MicLinkQueue::accept(const std::string& user_id) {
-  if (position(user_id) == 0) return {slot_of(user_id) != 0 ? MicLinkError::already_guest : MicLinkError::not_queued, {}};
-  auto free = std::find_if(slots_.begin(), slots_.end(), [](const auto& s) { return !s.has_value(); });
+  if (position(user_id) == 0)
+    return {slot_of(user_id) != 0 ? MicLinkError::already_guest : MicLinkError::not_queued, {}};
+  auto free =
+      std::find_if(slots_.begin(), slots_.end(), [](const auto& s) { return !s.has_value(); });
   if (free == slots_.end()) return {MicLinkError::slots_full, {}};
   *free = cancel(user_id);
   return {MicLinkError::none, MicLinkGuest{static_cast<int>(free - slots_.begin()) + 1, **free}};
@@ -79,10 +96,12 @@ std::optional<MicLinkGuest> MicLinkQueue::end_user(const std::string& user_id) {
 
 MicLinkQueue::Gone MicLinkQueue::member_gone(std::uint64_t member_id) {
   Gone gone;
-  gone.left_queue =
-      std::erase_if(queue_, [member_id](const MicLinkEntry& e) { return e.member_id == member_id; }) > 0;
+  gone.left_queue = std::erase_if(queue_, [member_id](const MicLinkEntry& e) {
+                      return e.member_id == member_id;
+                    }) > 0;
   for (std::size_t i = 0; i < slots_.size(); ++i)
-    if (slots_[i] && slots_[i]->member_id == member_id) gone.ended = end_slot(static_cast<int>(i) + 1);
+    if (slots_[i] && slots_[i]->member_id == member_id)
+      gone.ended = end_slot(static_cast<int>(i) + 1);
   return gone;
 }
 

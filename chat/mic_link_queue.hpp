@@ -13,8 +13,8 @@
 
 namespace chat {
 
-inline constexpr int kMaxMicLinkGuests = 3;            // the most slots a room may have
-inline constexpr std::size_t kMaxMicLinkQueue = 50;    // viewers waiting at once in one room
+inline constexpr int kMaxMicLinkGuests = 3;          // the most slots a room may have
+inline constexpr std::size_t kMaxMicLinkQueue = 50;  // viewers waiting at once in one room
 
 struct MicLinkEntry {
   Identity who;
@@ -64,7 +64,8 @@ class MicLinkQueue {
   };
   [[nodiscard]] Gone member_gone(std::uint64_t member_id);
 
-  // Empties the queue / every slot (the stream ended, the room closed), handing back what was there.
+  // Empties the queue / every slot (the stream ended, the room closed), handing back what was
+  // there.
   [[nodiscard]] std::vector<MicLinkEntry> take_queue();
   [[nodiscard]] std::vector<MicLinkGuest> take_guests();
 

@@ -20,13 +20,20 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 std::string mic_error(MicLinkError e, const std::string& user_id) {
   switch (e) {
     case MicLinkError::already_queued:
-      return encode_error({to_code(e), "you have asked already: wait for the host's answer, or cancel"});
-    case MicLinkError::already_guest: return encode_error({to_code(e), user_id + " is on camera already"});
-    case MicLinkError::queue_full: return encode_error({to_code(e), "too many viewers are waiting: try again later"});
-    case MicLinkError::not_queued: return encode_error({to_code(e), user_id + " has no request waiting"});
-    case MicLinkError::slots_full: return encode_error({to_code(e), "every guest slot is taken: end a link first"});
-    case MicLinkError::not_guest: return encode_error({to_code(e), "no such guest on camera"});
-    case MicLinkError::none: break;
+      return encode_error(
+          {to_code(e), "you have asked already: wait for the host's answer, or cancel"});
+    case MicLinkError::already_guest:
+      return encode_error({to_code(e), user_id + " is on camera already"});
+    case MicLinkError::queue_full:
+      return encode_error({to_code(e), "too many viewers are waiting: try again later"});
+    case MicLinkError::not_queued:
+      return encode_error({to_code(e), user_id + " has no request waiting"});
+    case MicLinkError::slots_full:
+      return encode_error({to_code(e), "every guest slot is taken: end a link first"});
+    case MicLinkError::not_guest:
+      return encode_error({to_code(e), "no such guest on camera"});
+    case MicLinkError::none:
+      break;
   }
   return encode_error({"internal", "unexpected mic-link state"});
 }
@@ -35,7 +42,8 @@ std::string mic_error(MicLinkError e, const std::string& user_id) {
 
 void Room::guest_media_ended(int slot, std::string why) {
   asio::post(strand_, [self = shared_from_this(), slot, why = std::move(why)] {
-    if (auto guest = self->mic_link_.end_slot(slot)) self->end_mic_link(*guest, MicLinkEnd::media_ended, why);
+    if (auto guest = self->mic_link_.end_slot(slot))
+      self->end_mic_link(*guest, MicLinkEnd::media_ended, why);
   });
 }
 
@@ -58,7 +66,8 @@ bool Room::on_mic_link(std::uint64_t member_id, MemberEntry& from, ClientMessage
               return true;
             }
             send_to(from, encode_mic_cancelled());
-            if (entry->member_id != member_id) send_to_member(entry->member_id, encode_mic_cancelled());
+            if (entry->member_id != member_id)
+              send_to_member(entry->member_id, encode_mic_cancelled());
             mic_queue_changed();
             return true;
           },
@@ -70,7 +79,8 @@ bool Room::on_mic_link(std::uint64_t member_id, MemberEntry& from, ClientMessage
             }
             end_mic_link(*guest, MicLinkEnd::left);
             // Left from another tab of the same user: that one hears it too.
-            if (guest->entry.member_id != member_id) send_to(from, encode_mic_ended(guest->slot, MicLinkEnd::left, {}));
+            if (guest->entry.member_id != member_id)
+              send_to(from, encode_mic_ended(guest->slot, MicLinkEnd::left, {}));
             return true;
           },
           [&](MicAcceptMsg& m) {
@@ -105,9 +115,11 @@ bool Room::on_mic_link(std::uint64_t member_id, MemberEntry& from, ClientMessage
 
 void Room::on_mic_request(std::uint64_t member_id, MemberEntry& from) {
   if (is_staff(from.who.role))
-    return send_to(from, encode_error({"forbidden", "the host and operators do not ask to join the camera"}));
+    return send_to(
+        from, encode_error({"forbidden", "the host and operators do not ask to join the camera"}));
   if (!live_.load(std::memory_order_relaxed))
-    return send_to(from, encode_error({"not_live", "the host is not live: ask again once the stream starts"}));
+    return send_to(
+        from, encode_error({"not_live", "the host is not live: ask again once the stream starts"}));
   if (auto e = mic_link_.request(from.who, member_id); e != MicLinkError::none)
     return send_to(from, mic_error(e, from.who.user_id));
   send_to(from, encode_mic_queued(mic_link_.position(from.who.user_id)));
@@ -116,10 +128,12 @@ void Room::on_mic_request(std::uint64_t member_id, MemberEntry& from) {
 
 void Room::on_mic_accept(MemberEntry& from, const std::string& user_id) {
   auto accepted = mic_link_.accept(user_id);
-  if (accepted.error != MicLinkError::none) return send_to(from, mic_error(accepted.error, user_id));
+  if (accepted.error != MicLinkError::none)
+    return send_to(from, mic_error(accepted.error, user_id));
   const MicLinkGuest& guest = accepted.guest;
   GuestPass pass;
-  if (mic_link_listener_) pass = mic_link_listener_->on_guest_accepted(info_.id, guest.entry.who, guest.slot);
+  if (mic_link_listener_)
+    pass = mic_link_listener_->on_guest_accepted(info_.id, guest.entry.who, guest.slot);
   if (observer_) observer_->on_mic_link_start(guest.entry.who);
   send_to_member(guest.entry.member_id, encode_mic_accepted(guest.slot, pass));
   mic_queue_changed();
@@ -136,8 +150,10 @@ void Room::mic_link_member_gone(std::uint64_t member_id) {
 
 void Room::end_mic_link(const MicLinkGuest& guest, MicLinkEnd reason, std::string_view detail) {
   if (observer_) observer_->on_mic_link_end(guest.entry.who);
-  if (mic_link_listener_) mic_link_listener_->on_guest_ended(info_.id, guest.entry.who, guest.slot, reason);
-  if (reason != MicLinkEnd::disconnected) send_to_member(guest.entry.member_id, encode_mic_ended(guest.slot, reason, detail));
+  if (mic_link_listener_)
+    mic_link_listener_->on_guest_ended(info_.id, guest.entry.who, guest.slot, reason);
+  if (reason != MicLinkEnd::disconnected)
+    send_to_member(guest.entry.member_id, encode_mic_ended(guest.slot, reason, detail));
   mic_queue_changed();
   send_now_to_all(encode_mic_guests(mic_link_.guests(), {guest, false, reason}));
 }
@@ -152,13 +168,15 @@ void Room::end_all_mic_links(MicLinkEnd reason, bool tell_members) {
       continue;
     }
     if (observer_) observer_->on_mic_link_end(guest.entry.who);
-    if (mic_link_listener_) mic_link_listener_->on_guest_ended(info_.id, guest.entry.who, guest.slot, reason);
+    if (mic_link_listener_)
+      mic_link_listener_->on_guest_ended(info_.id, guest.entry.who, guest.slot, reason);
   }
   if (tell_members && !queue.empty()) mic_queue_changed();
 }
 
 void Room::send_to_member(std::uint64_t member_id, std::string frame) {
-  if (auto it = members_.find(member_id); it != members_.end()) send_to(it->second, std::move(frame));
+  if (auto it = members_.find(member_id); it != members_.end())
+    send_to(it->second, std::move(frame));
 }
 
 void Room::send_now_to_all(std::string frame) {
@@ -175,7 +193,8 @@ void Room::send_now_to_staff(std::string frame) {
 }
 
 void Room::mic_queue_changed() {
-  send_now_to_staff(encode_mic_queue(mic_link_.max_guests(), mic_link_.queue(), mic_link_.guests()));
+  send_now_to_staff(
+      encode_mic_queue(mic_link_.max_guests(), mic_link_.queue(), mic_link_.guests()));
 }
 
 }  // namespace chat

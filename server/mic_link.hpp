@@ -22,7 +22,8 @@ class MicLink : public chat::MicLinkListener {
   MicLink(const RoomDirectory& rooms, const Access& access);
 
   // True only while `user_id` holds `slot` in `room` (accepted, and the link not ended).
-  [[nodiscard]] bool guest_may_publish(const std::string& room, int slot, const std::string& user_id) const;
+  [[nodiscard]] bool guest_may_publish(const std::string& room, int slot,
+                                       const std::string& user_id) const;
   // The guest's media session in `slot` ended by itself (browser closed, network dropped): the
   // slot is freed at once, the guest, the host and the room are told (reason media_ended, `why`
   // to the guest) and MicLinkEnd is recorded. end_media is not called for it. Not to be called
@@ -36,8 +37,10 @@ class MicLink : public chat::MicLinkListener {
   std::function<void(const std::string& room, int slot)> end_media;
 
   // chat::MicLinkListener, on the room's strand.
-  chat::GuestPass on_guest_accepted(const std::string& room, const chat::Identity& guest, int slot) override;
-  void on_guest_ended(const std::string& room, const chat::Identity& guest, int slot, chat::MicLinkEnd reason) override;
+  chat::GuestPass on_guest_accepted(const std::string& room, const chat::Identity& guest,
+                                    int slot) override;
+  void on_guest_ended(const std::string& room, const chat::Identity& guest, int slot,
+                      chat::MicLinkEnd reason) override;
 
  private:
   const RoomDirectory& rooms_;

@@ -24,7 +24,8 @@ TEST(MicLinkQueue, RequestsWaitInTheOrderTheyCame) {
 TEST(MicLinkQueue, ASecondRequestOfTheSameUserIsRefusedAndNotQueuedTwice) {
   MicLinkQueue q(1);
   ASSERT_EQ(q.request(viewer("v_a"), 1), MicLinkError::none);
-  EXPECT_EQ(q.request(viewer("v_a"), 2), MicLinkError::already_queued);  // another tab of the same user
+  EXPECT_EQ(q.request(viewer("v_a"), 2),
+            MicLinkError::already_queued);  // another tab of the same user
   EXPECT_EQ(q.queue().size(), 1u);
 }
 

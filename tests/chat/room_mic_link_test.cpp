@@ -17,8 +17,10 @@ class RecordingMicLink : public MicLinkListener {
     heard.push_back("accepted " + guest.user_id + " " + std::to_string(slot));
     return {"guest-token-" + guest.user_id, "/whip/" + room};
   }
-  void on_guest_ended(const std::string&, const Identity& guest, int slot, MicLinkEnd reason) override {
-    heard.push_back("ended " + guest.user_id + " " + std::to_string(slot) + " " + std::string(to_string(reason)));
+  void on_guest_ended(const std::string&, const Identity& guest, int slot,
+                      MicLinkEnd reason) override {
+    heard.push_back("ended " + guest.user_id + " " + std::to_string(slot) + " " +
+                    std::string(to_string(reason)));
   }
   std::vector<std::string> heard;
 };
@@ -27,7 +29,8 @@ class RoomMicLinkTest : public RoomTest {
  protected:
   RoomMicLinkTest() { mic_link_ = listener_; }
 
-  // A live room with its host and viewers v_a (member 1), v_b (2); frames received so far forgotten.
+  // A live room with its host and viewers v_a (member 1), v_b (2); frames received so far
+  // forgotten.
   void SetUp() override {
     host_ = joined(100, kHost);
     a_ = joined(1, viewer("v_a"));
@@ -239,8 +242,10 @@ TEST_F(RoomMicLinkTest, AGuestWhoDisconnectsEndsItsLink) {
   drain();
   EXPECT_EQ(listener_->heard.back(), "ended v_a 1 disconnected");
   EXPECT_EQ(guests_seen_by(*b_), 0u);
-  EXPECT_NE(std::find(observer_->heard.begin(), observer_->heard.end(), "leave v_a"), observer_->heard.end());
-  EXPECT_NE(std::find(observer_->heard.begin(), observer_->heard.end(), "mic_end v_a"), observer_->heard.end());
+  EXPECT_NE(std::find(observer_->heard.begin(), observer_->heard.end(), "leave v_a"),
+            observer_->heard.end());
+  EXPECT_NE(std::find(observer_->heard.begin(), observer_->heard.end(), "mic_end v_a"),
+            observer_->heard.end());
 }
 
 TEST_F(RoomMicLinkTest, TheGuestsMediaEndingEndsItsLinkWithTheReason) {
@@ -250,7 +255,8 @@ TEST_F(RoomMicLinkTest, TheGuestsMediaEndingEndsItsLinkWithTheReason) {
   auto ended = a_->frames_of_type("mic_ended").at(0);
   EXPECT_EQ(str(ended.at("reason")), "media_ended");
   EXPECT_EQ(str(ended.at("detail")), "ICE failed");
-  EXPECT_EQ(str(host_->frames_of_type("mic_guests").back().at("ended").at("reason")), "media_ended");
+  EXPECT_EQ(str(host_->frames_of_type("mic_guests").back().at("ended").at("reason")),
+            "media_ended");
   EXPECT_EQ(listener_->heard.back(), "ended v_a 1 media_ended");
   room().guest_media_ended(1, "again");  // nobody there any more: nothing happens
   drain();
@@ -273,7 +279,8 @@ TEST_F(RoomMicLinkTest, ClosingTheRoomEndsLinks) {
   room().close();
   drain();
   EXPECT_EQ(listener_->heard.back(), "ended v_a 1 room_closed");
-  EXPECT_NE(std::find(observer_->heard.begin(), observer_->heard.end(), "mic_end v_a"), observer_->heard.end());
+  EXPECT_NE(std::find(observer_->heard.begin(), observer_->heard.end(), "mic_end v_a"),
+            observer_->heard.end());
 }
 
 TEST_F(RoomMicLinkTest, WelcomeTellsWhoIsOnCameraAndStaffWhoWaits) {

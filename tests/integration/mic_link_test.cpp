@@ -26,21 +26,29 @@ class MicLinkTest : public ServerTest {
   // A small test picture published over RTMP; returns once `watcher` hears the stream is live.
   // ffmpeg inherits the test's open sockets: connections a test closes are opened after this.
   void go_live(WsClient& watcher) {
-    std::string url = "rtmp://127.0.0.1:" + std::to_string(server_->rtmp_port()) + "/live/r1?key=" +
-                      std::string(room_.at("stream_key").as_string());
+    std::string url = "rtmp://127.0.0.1:" + std::to_string(server_->rtmp_port()) +
+                      "/live/r1?key=" + std::string(room_.at("stream_key").as_string());
     encoder_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-                                 "testsrc2=size=320x180:rate=15", "-t", "120", "-c:v", "libx264", "-preset",
-                                 "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p", "-f", "flv", url},
+        std::vector<std::string>{"ffmpeg",  "-hide_banner", "-loglevel",
+                                 "error",   "-re",          "-f",
+                                 "lavfi",   "-i",           "testsrc2=size=320x180:rate=15",
+                                 "-t",      "120",          "-c:v",
+                                 "libx264", "-preset",      "ultrafast",
+                                 "-tune",   "zerolatency",  "-g",
+                                 "15",      "-pix_fmt",     "yuv420p",
+                                 "-f",      "flv",          url},
         dir_ + "/ffmpeg.log");
-    auto live = watcher.wait_for([](const json::object& e) { return e.at("type") == "stream" && e.at("live") == true; },
-                                 std::chrono::seconds(60));
+    auto live = watcher.wait_for(
+        [](const json::object& e) { return e.at("type") == "stream" && e.at("live") == true; },
+        std::chrono::seconds(60));
     ASSERT_TRUE(live) << "the room never went live";
   }
 
   std::unique_ptr<WsClient> host() { return join("r1", "token=" + host_key_); }
   std::unique_ptr<WsClient> viewer(const std::string& nick) { return join("r1", "nick=" + nick); }
-  static std::string id_of(const WsClient& c) { return std::string(c.welcome().at("you").at("id").as_string()); }
+  static std::string id_of(const WsClient& c) {
+    return std::string(c.welcome().at("you").at("id").as_string());
+  }
   static json::object msg(const std::string& type) { return {{"type", type}}; }
   template <class V>
   static json::object msg(const std::string& type, const std::string& key, V&& v) {
@@ -162,7 +170,8 @@ TEST_F(MicLinkTest, DeclineCancelLeaveAndDisconnect) {
   auto left = a->wait_type("mic_ended");
   ASSERT_TRUE(left);
   EXPECT_EQ(left->at("reason"), "left");
-  auto off = h->wait_for([](const json::object& e) { return e.at("type") == "mic_guests" && e.contains("ended"); });
+  auto off = h->wait_for(
+      [](const json::object& e) { return e.at("type") == "mic_guests" && e.contains("ended"); });
   ASSERT_TRUE(off);
   EXPECT_EQ(off->at("ended").at("reason"), "left");
 
@@ -171,9 +180,11 @@ TEST_F(MicLinkTest, DeclineCancelLeaveAndDisconnect) {
   ASSERT_TRUE(a->wait_type("mic_queued"));
   ASSERT_TRUE(h->send_json(msg("mic_accept", "user", id_of(*a))));
   ASSERT_TRUE(a->wait_type("mic_accepted"));
-  ASSERT_TRUE(h->wait_for([](const json::object& e) { return e.at("type") == "mic_guests" && e.contains("started"); }));
+  ASSERT_TRUE(h->wait_for(
+      [](const json::object& e) { return e.at("type") == "mic_guests" && e.contains("started"); }));
   a.reset();
-  auto gone = h->wait_for([](const json::object& e) { return e.at("type") == "mic_guests" && e.contains("ended"); });
+  auto gone = h->wait_for(
+      [](const json::object& e) { return e.at("type") == "mic_guests" && e.contains("ended"); });
   ASSERT_TRUE(gone);
   EXPECT_EQ(gone->at("ended").at("reason"), "disconnected");
   EXPECT_TRUE(gone->at("guests").as_array().empty());

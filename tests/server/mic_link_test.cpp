@@ -40,7 +40,8 @@ class MicLinkTest : public testing::Test {
   void SetUp() override {
     config_.tick = std::chrono::milliseconds(5);
     const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("livecart_mic_link_" + std::to_string(getpid()) + "_" + info->name());
+    dir_ = fs::temp_directory_path() /
+           ("livecart_mic_link_" + std::to_string(getpid()) + "_" + info->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     store_ = std::make_unique<RoomStore>((dir_ / "livecart.db").string());
