@@ -1,12 +1,13 @@
 // Mic-link (连麦) in Chromium against the real server: a viewer on a phone asks to join the host
 // on camera, the host console shows the nickname and accepts, the viewer page takes the (fake)
 // camera and posts its WHIP offer with the guest token, everyone sees who is on camera, the
-// host ends it; a declined request; a cancelled one. The guest WHIP endpoint is not needed: the
-// test answers the viewer's POST /whip/{room} itself and checks what the page sent and showed.
+// host ends it; a declined request; a cancelled one. The first test answers the viewer's POST
+// /whip/{room} itself (a refusal, shown to the guest); the second goes on camera for real: the
+// server mixes the guest in, and the guest's page plays the program over WHEP while on camera.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { createRoom, goLive, launchBrowser, openPage, screenshot, startServer, waitText } from './harness.mjs';
+import { createRoom, goLive, launchBrowser, metric, openPage, screenshot, startServer, until, waitText } from './harness.mjs';
 
 const MOBILE = { mobile: true };
 let server;
@@ -106,6 +107,33 @@ test('request, the host sees the nickname and accepts, the page publishes with t
   assert.deepEqual(host.errors, []);
   assert.deepEqual(bystander.errors, []);
   for (const p of [host, viewer, bystander]) await p.context.close();
+});
+
+// The same with the server's own guest endpoint: the page goes on camera for real, the room's
+// program becomes the mix, and the guest watches it in the low-latency mode while on camera.
+test('an accepted guest goes on camera: published, mixed, watched over WHEP, then back', async () => {
+  const host = await openHost();
+  const viewer = await openViewer('小李上麦');
+  const engine = () => viewer.page.evaluate(() => document.querySelector('#stage').dataset.engine);
+  await viewer.page.locator('#stage[data-state="playing"]').waitFor({ timeout: 60_000 });
+  const before = await engine();
+  await viewer.page.locator('[data-testid=mic-ask]').click();
+  await waitText(host.page, '[data-testid=mic-queue]', /小李上麦/);
+  await host.page.locator('[data-testid=mic-queue] [data-testid=mic-accept]').click();
+  await viewer.page.locator('[data-testid=mic-status][data-state="on"]').waitFor({ timeout: 60_000 });
+  await until('the mix to take the guest', async () => (await metric(server, 'livecart_miclink_guests')) === 1);
+  await viewer.page.locator('#stage[data-engine="whep"][data-state="playing"]').waitFor({ timeout: 60_000 });
+  await viewer.page.waitForFunction(() => document.querySelector('[data-testid=mic-preview]').videoWidth > 0);
+  await screenshot(viewer.page, 'miclink-guest-on-camera');
+
+  await host.page.locator('[data-testid=mic-guests] [data-testid=mic-end]').click();
+  await viewer.page.locator('[data-testid=mic-ask]').waitFor();
+  await until('the mix to end', async () => (await metric(server, 'livecart_miclink_mixes')) === 0, 60_000);
+  await viewer.page.locator(`#stage[data-engine="${before}"][data-state="playing"]`).waitFor({ timeout: 60_000 });
+  assert.equal(await metric(server, 'livecart_whip_sessions'), 0, 'the guest\'s stream was stopped');
+  assert.deepEqual(viewer.errors, []);
+  assert.deepEqual(host.errors, []);
+  for (const p of [host, viewer]) await p.context.close();
 });
 
 test('a declined request is told to the viewer', async () => {

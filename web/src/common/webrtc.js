@@ -61,7 +61,9 @@ export function endSession(resource, token = '') {
 
 // Publishes `stream` (camera and microphone) to /whip/{room} with `token` (the room's host key or
 // a mic-link guest's token). H.264 is preferred, so the server passes the video through.
-// Resolves to { pc, resource, stop() }; `onState(connectionState)` follows the connection.
+// Resolves to { pc, resource, stop(), close() }: stop() ends the session on the server too
+// (DELETE), close() only here (when the server ended it). `onState(connectionState)` follows the
+// connection.
 export async function publish(room, stream, token, onState = () => {}) {
   const pc = new RTCPeerConnection();
   for (const track of stream.getTracks()) {
@@ -88,5 +90,6 @@ export async function publish(room, stream, token, onState = () => {}) {
       pc.close();
       endSession(resource, token);
     },
+    close() { pc.close(); },
   };
 }

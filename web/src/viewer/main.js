@@ -52,7 +52,7 @@ const chat = new Chat({
   arrivals: $('#arrivals'), send, toast,
 });
 const likes = new Likes({ button: $('#like'), burstRoot: $('#hearts'), send, onTotal: (n) => { likesTotal = n; renderHeader(); } });
-const micLink = new MicLink({ room, root: $('#stage'), send, toast });
+const micLink = new MicLink({ room, root: $('#stage'), send, toast, onAir: (on) => stage.onAir(on) });
 const shopView = new ShopView({ room, shop, sheet, send, toast, token: () => store.get(TOKEN_KEY) });
 
 function setPhase(p) {

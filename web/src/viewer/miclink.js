@@ -11,11 +11,14 @@ const CODES = new Set(['not_live', 'already_queued', 'already_guest', 'queue_ful
 const ENDED = ['host_ended', 'left', 'disconnected', 'media_ended', 'stream_ended', 'room_closed'];
 
 export class MicLink {
-  // `root`: where the panel goes (over the picture); `send(frame)`: the room socket.
-  constructor({ room, root, send, toast }) {
+  // `root`: where the panel goes (over the picture); `send(frame)`: the room socket;
+  // `onAir(on)`: told when this viewer goes on camera and off it (the page then plays the program
+  // in its low-latency mode, so that the guest talks with the host without seconds of delay).
+  constructor({ room, root, send, toast, onAir = () => {} }) {
     this.room = room;
     this.send = send;
     this.toast = toast;
+    this.onAir = onAir;
     this.state = 'idle';     // idle | asking | queued | joining | on | failed
     this.position = 0;
     this.guests = [];        // [{slot, id, nick}]
@@ -56,7 +59,7 @@ export class MicLink {
         this.toast(t(msg.reason === 'declined' ? 'v.mic_declined' : 'v.mic_turned_down'), 'warn');
         break;
       case 'mic_ended':
-        this.reset();
+        this.reset({ ended: true });
         this.toast(t(ENDED.includes(msg.reason) ? `v.mic_ended_${msg.reason}` : 'v.mic_ended_host_ended'));
         break;
       case 'mic_guests': this.guests = Array.isArray(msg.guests) ? msg.guests : []; break;
@@ -99,6 +102,7 @@ export class MicLink {
       this.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
       if (attempt !== this.attempt) { this.stopMedia(); return; }
       this.preview.srcObject = this.stream;
+      this.onAir(true);
       this.session = await publish(this.room, this.stream, msg.token, (s) => {
         if (attempt !== this.attempt) return;
         if (s === 'connected') { this.state = 'on'; this.render(); }
@@ -120,17 +124,20 @@ export class MicLink {
     this.render();
   }
 
-  stopMedia() {
-    this.session?.stop();
+  // `ended`: the server ended the link and stopped the stream itself: no DELETE for it.
+  stopMedia({ ended = false } = {}) {
+    if (this.stream) this.onAir(false);
+    if (ended) this.session?.close();
+    else this.session?.stop();
     this.session = null;
     for (const track of this.stream?.getTracks() || []) track.stop();
     this.stream = null;
     this.preview.srcObject = null;
   }
 
-  reset() {
+  reset({ ended = false } = {}) {
     this.attempt += 1;
-    this.stopMedia();
+    this.stopMedia({ ended });
     this.state = 'idle';
     this.position = 0;
   }

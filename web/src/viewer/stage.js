@@ -57,6 +57,20 @@ export class Stage {
 
   setLive(live) { this.player?.setLive(live); }
 
+  // On camera (mic-link): the program over WebRTC, whatever the viewer chose, for a conversation
+  // without seconds of delay; off camera, back to the viewer's choice. Not remembered.
+  onAir(on) {
+    if (!this.player) return;
+    if (on && this.offAirEngine === undefined) {
+      this.offAirEngine = this.player.wanted;
+      this.player.setEngine('whep');
+    } else if (!on && this.offAirEngine !== undefined) {
+      this.player.setEngine(this.offAirEngine);
+      this.offAirEngine = undefined;
+    }
+    this.render();
+  }
+
   stop() {
     this.player?.stop();
     this.player = null;
