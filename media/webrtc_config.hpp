@@ -30,4 +30,15 @@ struct WebRtcConfig {
   std::chrono::milliseconds stale_after{3000};
 };
 
+// Why a WHEP or WHIP offer was not answered.
+enum class WebRtcError {
+  none,
+  bad_offer,          // not a WebRTC SDP offer (WHIP: or it sends no video)
+  no_common_codec,    // no H.264 with packetization-mode=1 to receive (WHEP) or send (WHIP)
+  too_many_sessions,  // max_whep_sessions / max_whip_sessions reached
+  offline,            // WHEP: the stream ended before the answer
+  busy,               // WHIP: another encoder is publishing to the room
+  failed,             // webrtcbin could not answer in time
+};
+
 }  // namespace media

@@ -34,14 +34,7 @@ struct WhepStats {
   std::atomic<std::uint64_t> failed{0};     // negotiation failed or timed out, ICE failed (logged)
 };
 
-enum class WhepError {
-  none,
-  bad_offer,          // not a WebRTC SDP offer
-  no_common_codec,    // no H.264 (packetization-mode=1) in a profile the stream has
-  too_many_sessions,  // max_whep_sessions reached
-  offline,            // the stream ended before the answer
-  failed,             // webrtcbin could not answer in time
-};
+using WhepError = WebRtcError;
 
 struct WhepAnswer {
   WhepError error = WhepError::none;

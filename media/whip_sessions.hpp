@@ -38,14 +38,7 @@ struct WhipStats {
   std::atomic<std::uint64_t> frames{0};     // video frames that entered a hub
 };
 
-enum class WhipError {
-  none,
-  bad_offer,          // not a WebRTC SDP offer, or it sends no video
-  no_common_codec,    // the video is not offered as H.264 with packetization-mode=1
-  too_many_sessions,  // max_whip_sessions reached
-  busy,               // another encoder is publishing to the room
-  failed,             // webrtcbin could not answer in time
-};
+using WhipError = WebRtcError;
 
 struct WhipAnswer {
   WhipError error = WhipError::none;

@@ -16,23 +16,6 @@ constexpr std::string_view kTrickleRefused =
     "ICE gathering), "
     "and POST a new offer to restart";
 
-std::pair<http::status, std::string_view> status_of(WhepError e) {
-  switch (e) {
-    case WhepError::bad_offer:
-      return {http::status::bad_request, "bad_sdp"};
-    case WhepError::no_common_codec:
-      return {http::status::bad_request, "no_common_codec"};
-    case WhepError::too_many_sessions:
-      return {http::status::service_unavailable, "too_many_sessions"};
-    case WhepError::offline:
-      return {http::status::not_found, "offline"};
-    case WhepError::failed:
-    case WhepError::none:
-      break;
-  }
-  return {http::status::internal_server_error, "webrtc_failed"};
-}
-
 // "stun://host:port" or "turn(s)://user:password@host:port" → {scheme, user, password, host:port}.
 struct IceUrl {
   std::string scheme, user, password, address;
@@ -65,6 +48,47 @@ std::string quoted(std::string_view s) {
 }
 
 }  // namespace
+
+std::pair<http::status, std::string_view> webrtc_status(media::WebRtcError e) {
+  using media::WebRtcError;
+  switch (e) {
+    case WebRtcError::bad_offer:
+      return {http::status::bad_request, "bad_sdp"};
+    case WebRtcError::no_common_codec:
+      return {http::status::bad_request, "no_common_codec"};
+    case WebRtcError::too_many_sessions:
+      return {http::status::service_unavailable, "too_many_sessions"};
+    case WebRtcError::offline:
+      return {http::status::not_found, "offline"};
+    case WebRtcError::busy:
+      return {http::status::conflict, "already_publishing"};
+    case WebRtcError::failed:
+    case WebRtcError::none:
+      break;
+  }
+  return {http::status::internal_server_error, "webrtc_failed"};
+}
+
+Response webrtc_answer(unsigned version, bool keep_alive, media::WebRtcError error, const std::string& message,
+                       const std::string& location, const std::vector<std::string>& links, std::string sdp) {
+  if (error != media::WebRtcError::none) {
+    auto [status, code] = webrtc_status(error);
+    auto res = webrtc_error(version, keep_alive, status, code, message);
+    if (error == media::WebRtcError::too_many_sessions) res.set(http::field::retry_after, "10");
+    return res;
+  }
+  Response res{http::status::created, version};
+  res.set(http::field::server, "livecart");
+  res.set(http::field::content_type, kSdp);
+  res.set(http::field::cache_control, "no-store");
+  res.set(http::field::location, location);
+  for (const auto& link : links) res.insert(http::field::link, link);
+  webrtc_cors(res);
+  res.keep_alive(keep_alive);
+  res.body() = std::move(sdp);
+  res.prepare_payload();
+  return res;
+}
 
 void webrtc_cors(Response& res) {
   res.set(http::field::access_control_allow_origin, "*");
@@ -169,26 +193,9 @@ void WhepApi::offer(const Request& req, const std::string& room, const Respond& 
     return respond(
         webrtc_error(version, keep_alive, http::status::not_found, "offline", "this room is not live"));
   sessions_.open(std::move(hub), req.body(),
-                 [version, keep_alive, room, respond,
-                  links = ice_server_links(sessions_.config())](media::WhepAnswer a) {
-                   if (a.error != WhepError::none) {
-                     auto [status, code] = status_of(a.error);
-                     auto res = webrtc_error(version, keep_alive, status, code, a.message);
-                     if (a.error == WhepError::too_many_sessions)
-                       res.set(http::field::retry_after, "10");
-                     return respond(std::move(res));
-                   }
-                   Response res{http::status::created, version};
-                   res.set(http::field::server, "livecart");
-                   res.set(http::field::content_type, kSdp);
-                   res.set(http::field::cache_control, "no-store");
-                   res.set(http::field::location, "/whep/" + room + "/" + a.session);
-                   for (const auto& link : links) res.insert(http::field::link, link);
-                   webrtc_cors(res);
-                   res.keep_alive(keep_alive);
-                   res.body() = std::move(a.sdp);
-                   res.prepare_payload();
-                   respond(std::move(res));
+                 [version, keep_alive, room, respond, links = ice_server_links(sessions_.config())](media::WhepAnswer a) {
+                   respond(webrtc_answer(version, keep_alive, a.error, a.message, "/whep/" + room + "/" + a.session,
+                                         links, std::move(a.sdp)));
                  });
 }
 

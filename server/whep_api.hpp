@@ -39,6 +39,13 @@ class WhepApi {
 // Location and Link), JSON errors with them, OPTIONS preflights and 405s for the endpoint
 // (`resource` false) or a session's resource.
 void webrtc_cors(Response& res);
+// The status and error code of a refusal.
+[[nodiscard]] std::pair<http::status, std::string_view> webrtc_status(media::WebRtcError error);
+// The answer to an offer: 201 with the SDP, `location` and the ICE server `links`, or the refusal
+// (`message` for people; Retry-After for too_many_sessions).
+[[nodiscard]] Response webrtc_answer(unsigned version, bool keep_alive, media::WebRtcError error,
+                                     const std::string& message, const std::string& location,
+                                     const std::vector<std::string>& links, std::string sdp);
 [[nodiscard]] Response webrtc_error(unsigned version, bool keep_alive, http::status status, std::string_view code,
                                     std::string_view message);
 [[nodiscard]] Response webrtc_options(const Request& req, bool resource);

@@ -8,28 +8,10 @@
 
 namespace server {
 namespace json = boost::json;
-using media::WhipError;
 
 namespace {
 
 constexpr std::string_view kSdp = "application/sdp";
-
-std::pair<http::status, std::string_view> status_of(WhipError e) {
-  switch (e) {
-    case WhipError::bad_offer:
-      return {http::status::bad_request, "bad_sdp"};
-    case WhipError::no_common_codec:
-      return {http::status::bad_request, "no_common_codec"};
-    case WhipError::too_many_sessions:
-      return {http::status::service_unavailable, "too_many_sessions"};
-    case WhipError::busy:
-      return {http::status::conflict, "already_publishing"};
-    case WhipError::failed:
-    case WhipError::none:
-      break;
-  }
-  return {http::status::internal_server_error, "webrtc_failed"};
-}
 
 }  // namespace
 
@@ -109,23 +91,8 @@ void WhipApi::offer(const Request& req, const std::string& room, const Respond& 
   sessions_.open(
       std::move(hub), req.body(),
       [version, keep_alive, room, respond, links = ice_server_links(sessions_.config())](media::WhipAnswer a) {
-        if (a.error != WhipError::none) {
-          auto [status, code] = status_of(a.error);
-          auto res = webrtc_error(version, keep_alive, status, code, a.message);
-          if (a.error == WhipError::too_many_sessions) res.set(http::field::retry_after, "10");
-          return respond(std::move(res));
-        }
-        Response res{http::status::created, version};
-        res.set(http::field::server, "livecart");
-        res.set(http::field::content_type, kSdp);
-        res.set(http::field::cache_control, "no-store");
-        res.set(http::field::location, "/whip/" + room + "/" + a.session);
-        for (const auto& link : links) res.insert(http::field::link, link);
-        webrtc_cors(res);
-        res.keep_alive(keep_alive);
-        res.body() = std::move(a.sdp);
-        res.prepare_payload();
-        respond(std::move(res));
+        respond(webrtc_answer(version, keep_alive, a.error, a.message, "/whip/" + room + "/" + a.session, links,
+                              std::move(a.sdp)));
       },
       std::move(ended));
 }
