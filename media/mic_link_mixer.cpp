@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "media/amf0.hpp"
 #include "media/flv.hpp"
 #include "media/gst_flv.hpp"
 #include "media/gst_util.hpp"
@@ -23,7 +24,18 @@ namespace {
 // FLV waiting in an input's appsrc past this: the input skips to its next keyframe.
 constexpr std::size_t kMaxInputBytes = 8u << 20;
 constexpr const char* kRawAudio = "audio/x-raw,format=S16LE,rate=48000,channels=2,layout=interleaved";
-constexpr int kFps = 30;
+constexpr int kDefaultFps = 30;  // when the host's metadata does not say
+
+// The frame rate a stream's onMetaData announces (OBS and ffmpeg send one), 1…60, or none.
+std::optional<int> metadata_fps(const std::optional<Tag>& metadata) {
+  if (!metadata || !metadata->body) return std::nullopt;
+  auto values = amf0::decode_all(*metadata->body);
+  if (!values) return std::nullopt;
+  for (const auto& v : *values)
+    if (auto fps = v.find_number("framerate"); fps && *fps >= 1 && *fps <= 60)
+      return static_cast<int>(*fps + 0.5);
+  return std::nullopt;
+}
 
 std::span<const std::uint8_t> body_of(const Tag& tag) {
   static const std::vector<std::uint8_t> empty;
@@ -128,6 +140,11 @@ class MicLinkMixer::Input : public StreamSink, public std::enable_shared_from_th
     pending_.clear();
     feed(start);
   }
+  [[nodiscard]] std::optional<Tag> metadata() const {
+    std::lock_guard lock(mutex_);
+    return metadata_;
+  }
+
   void detach() {
     std::lock_guard lock(mutex_);
     detached_ = true;
@@ -170,7 +187,7 @@ class MicLinkMixer::Input : public StreamSink, public std::enable_shared_from_th
     if (!bytes.empty()) gst_app_src_push_buffer(GST_APP_SRC(appsrc_), gst::wrap(std::move(bytes)));
   }
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   GstElement* pipeline_ = nullptr;  // the mix's (not a reference of ours: the mix outlives it)
   GstElement* appsrc_ = nullptr;
   bool detached_ = false;
@@ -277,17 +294,19 @@ class MicLinkMixer::Mix : public std::enable_shared_from_this<Mix> {
     GstPad* audio_pad = nullptr;  // the audiomixer's
   };
 
-  // The host's size is known: the pipeline is built at it, so the program has the host's size.
+  // The host's size is known: the pipeline is built at it (and at the host's frame rate), so the
+  // program has the host's format but for its codec.
   void build(const Tag& video_header) {
     if (torn_down_ || pipeline_) return;
     auto size = h264_size(video_header);
     if (!size) return fail("the host's video header cannot be read");
     width_ = size->first & ~1;
     height_ = size->second & ~1;
+    const int fps = metadata_fps(host_->metadata()).value_or(kDefaultFps);
     const auto& c = owner_.config_;
     auto latency_ns = std::to_string(std::chrono::nanoseconds(c.latency).count());
     std::string video = "video/x-raw,format=I420,width=" + std::to_string(width_) +
-                        ",height=" + std::to_string(height_) + ",framerate=" + std::to_string(kFps) + "/1";
+                        ",height=" + std::to_string(height_) + ",framerate=" + std::to_string(fps) + "/1";
     unsigned kbps = std::clamp<unsigned>(static_cast<unsigned>(width_) * height_ / 400, 400, 6000);
     std::string d =
         "appsrc name=host is-live=true format=bytes block=false caps=video/x-flv max-bytes=" +
@@ -300,7 +319,7 @@ class MicLinkMixer::Mix : public std::enable_shared_from_this<Mix> {
         "videotestsrc is-live=true pattern=black ! " + video + " ! queue name=fillv "
         "audiotestsrc is-live=true wave=silence ! " + std::string(kRawAudio) + " ! mix. "
         "compositor name=comp background=black latency=" + latency_ns + " ! " + video +
-        " ! queue ! x264enc tune=zerolatency speed-preset=veryfast bframes=0 key-int-max=" + std::to_string(kFps) +
+        " ! queue ! x264enc tune=zerolatency speed-preset=veryfast bframes=0 key-int-max=" + std::to_string(fps) +
         " bitrate=" + std::to_string(kbps) +
         " ! video/x-h264,profile=constrained-baseline ! h264parse ! "
         "video/x-h264,stream-format=avc,alignment=au ! appsink name=vout sync=false async=false "
@@ -339,7 +358,7 @@ class MicLinkMixer::Mix : public std::enable_shared_from_this<Mix> {
     host_->attach(pipeline_, src);
     gst_object_unref(src);
     for (auto& [slot, g] : guests_) attach_guest(slot);
-    spdlog::info("mic-link {}: mix built at {}x{}, {} kbit/s", room(), width_, height_, kbps);
+    spdlog::info("mic-link {}: mix built at {}x{} {} fps, {} kbit/s", room(), width_, height_, fps, kbps);
   }
 
   // Links the src pad of element `name` to a new compositor pad at (x, y), stacked at `zorder`.

@@ -7,8 +7,8 @@ namespace media {
 namespace asio = boost::asio;
 
 namespace {
-// A track's timestamp a little behind its last one (audio and video interleaved by different
-// threads) is held at the last one; further back, the timeline is re-anchored.
+// A track's timestamp a little behind its last one is held there (video) or dropped (audio);
+// further back than this, the timeline is re-anchored.
 constexpr std::int64_t kMaxStepBack = 1000;
 }  // namespace
 
@@ -94,6 +94,12 @@ void StreamHub::deliver(Tag tag) {
       offset_ += last + 1 - out;
       out = last + 1;
     }
+    std::span<const std::uint8_t> body;
+    if (tag.body) body = *tag.body;
+    // Audio a little behind the track's last frame (a new source's audio runs a little ahead of
+    // or behind its picture) is dropped: two frames at one time break muxers. A video frame is
+    // never dropped (the next ones depend on it): it is held at the last time.
+    if (tag.type == flv::TagType::audio && out <= last && !flv::is_sequence_header(tag.type, body)) return;
     out = std::max(out, last);
     last = out;
   }

@@ -16,11 +16,12 @@ const WEB_DIR = process.env.LIVECART_WEB_DIR;
 const ARTIFACTS = process.env.LIVECART_ARTIFACTS || join(tmpdir(), 'livecart-web-artifacts');
 
 // Starts `livecart` with a fresh data dir; resolves once it prints its ports.
-export async function startServer(args = []) {
+// `record`: keep the MP4 recording on (off by default: it costs CPU most tests do not need).
+export async function startServer(args = [], { record = false } = {}) {
   if (!BINARY) throw new Error('LIVECART_BINARY is not set (ctest sets it)');
   const dataDir = mkdtempSync(join(tmpdir(), 'livecart-web-'));
   const child = spawn(BINARY, ['--http-port', '0', '--rtmp-port', '0', '--data-dir', dataDir, '--admin-token', ADMIN_TOKEN,
-    '--log-level', 'warn', '--threads', '2', '--no-record', ...(WEB_DIR ? ['--web-dir', WEB_DIR] : []), ...args],
+    '--log-level', 'warn', '--threads', '2', ...(record ? [] : ['--no-record']), ...(WEB_DIR ? ['--web-dir', WEB_DIR] : []), ...args],
   { stdio: ['ignore', 'pipe', 'inherit'] });
   const ports = await new Promise((resolve, reject) => {
     const found = {};

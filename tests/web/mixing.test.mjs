@@ -3,7 +3,8 @@
 // guest's Chromium (fake camera: a green picture) publishes with WHIP and the guest token. ffmpeg
 // grabs frames of the HLS output: the guest's corner turns from the host's blue to the guest's
 // green while the link is on, and back to blue when the guest's page closes. An HTTP-FLV viewer
-// connected before the link keeps its one connection throughout: no output restarts. Refusals:
+// connected before the link keeps its one connection throughout: no output restarts; the
+// recording holds the whole broadcast (host, mix, host again) with picture and sound. Refusals:
 // the guest token used for another room, and once the guest no longer holds the slot.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -21,7 +22,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer(['--no-snapshots']);
+  server = await startServer(['--no-snapshots'], { record: true });
   browser = await launchBrowser();
 });
 after(async () => {
@@ -176,6 +177,21 @@ test('a guest accepted on the mic-link is composited into the HLS program and le
     const playlist = await (await fetch(`${server.base}/live/${room.id}/index.m3u8`)).text();
     assert.doesNotMatch(playlist, /EXT-X-ENDLIST/, 'the HLS playlist never ended');
     assert.deepEqual(host.errors, []);
+
+    // The broadcast ends: its recording is host, mix, host again.
+    await stopHost();
+    await until('the broadcast\'s files to be finished', async () => (await metric(server, 'livecart_media_pipelines')) === 0, SLOW);
+    const files = (await server.api(`/api/rooms/${room.id}/recordings`)).body.recordings;
+    assert.equal(files.length, 1, JSON.stringify(files));
+    const [file] = files;
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name:format=duration',
+      '-of', 'csv=p=0', `${server.base}${file.url}`], { timeout: SLOW });
+    assert.match(stdout, /h264,video/, `${file.name}: ${stdout}`);
+    assert.match(stdout, /aac,audio/, `${file.name}: ${stdout}`);
+    // Host, mix and host again, to the end of the broadcast.
+    const duration = Number(stdout.trim().split('\n').pop());
+    assert.ok(duration * 1000 >= (file.finished_at_ms - file.started_at_ms) * 0.8, `${duration} s of ${stdout}`);
+    t.diagnostic(`recording: ${files.map((f) => `${f.name} ${f.bytes} B`).join(', ')}`);
   } finally {
     await reader.cancel().catch(() => {});
     await reading;
