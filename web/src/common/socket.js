@@ -1,9 +1,12 @@
 // A WebSocket that reconnects by itself (backoff 0.5 s doubling to 15 s) and tells the page
 // its state: 'connecting', 'open', 'closed' (waiting to reconnect), 'stale' (open but nothing
 // received for `staleAfterMs`), 'ended' (the server closed it for good: room over, banned).
+// `mayReconnect()` (async, optional) is asked before each reconnect: false ends it instead (a
+// page that can tell its room has closed does not knock on a door that answers 410).
 export class LiveSocket {
-  constructor(url, { onMessage, onState, staleAfterMs = 0, finalCodes = [1000, 1008] } = {}) {
+  constructor(url, { onMessage, onState, staleAfterMs = 0, finalCodes = [1000, 1008], mayReconnect = null } = {}) {
     this.url = url;
+    this.mayReconnect = mayReconnect;
     this.onMessage = onMessage || (() => {});
     this.onState = onState || (() => {});
     this.staleAfterMs = staleAfterMs;
@@ -44,7 +47,14 @@ export class LiveSocket {
         return;
       }
       this.setState('closed', { code: ev.code });
-      setTimeout(() => this.connect(), this.backoff);
+      setTimeout(async () => {
+        if (this.mayReconnect && !this.stopped && !(await this.mayReconnect())) {
+          this.stopped = true;
+          this.setState('ended', { code: ev.code, reason: ev.reason });
+          return;
+        }
+        this.connect();
+      }, this.backoff);
       this.backoff = Math.min(this.backoff * 2, 15000);
     };
   }

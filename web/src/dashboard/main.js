@@ -110,6 +110,8 @@ function start(key, snapshot, info) {
 
   const socket = new LiveSocket(() => wsUrl(`/ws/rooms/${enc}/dashboard?token=${encodeURIComponent(key)}`), {
     staleAfterMs: STALE_AFTER_MS,
+    // A socket cut as the room closes (before its room_closed came through) is not reopened.
+    mayReconnect: async () => !(await roomClosed()),
     onMessage: (msg) => {
       if (leaving) return;
       if (msg.type === 'snapshot') board.update(msg);
