@@ -1,6 +1,7 @@
 #pragma once
 // Small GStreamer helpers the media pipelines share (WHEP viewers, WHIP publishers, the mic-link
 // mixer). Internal to media/: includes GStreamer.
+#include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 
 #include <chrono>
@@ -29,6 +30,32 @@ std::shared_ptr<T> lock_weak(gpointer data) {
 inline std::int64_t steady_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+// Hands each sample of the appsink named `name` in `pipeline` to `on_sample` (on the appsink's
+// streaming thread) while `owner` lives; the sample is released after. False when the pipeline
+// has no such element.
+template <class T>
+bool on_samples(GstElement* pipeline, const char* name, std::weak_ptr<T> owner, void (*on_sample)(T&, GstSample*)) {
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), name);
+  if (!sink) return false;
+  struct Target {
+    std::weak_ptr<T> owner;
+    void (*on_sample)(T&, GstSample*);
+  };
+  GstAppSinkCallbacks callbacks{};
+  callbacks.new_sample = [](GstAppSink* appsink, gpointer data) {
+    GstSample* sample = gst_app_sink_pull_sample(appsink);
+    if (!sample) return GST_FLOW_EOS;
+    auto* target = static_cast<Target*>(data);
+    if (auto o = target->owner.lock()) target->on_sample(*o, sample);
+    gst_sample_unref(sample);
+    return GST_FLOW_OK;
+  };
+  gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, new Target{std::move(owner), on_sample},
+                             [](gpointer data) { delete static_cast<Target*>(data); });
+  gst_object_unref(sink);
+  return true;
 }
 
 // Logs an ERROR or WARNING bus message as "`kind` `room` `id`: text from element (debug)". Returns

@@ -1,7 +1,6 @@
 #include "media/mic_link_mixer.hpp"
 
 #define GST_USE_UNSTABLE_API
-#include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/codecparsers/gsth264parser.h>
 #include <spdlog/spdlog.h>
@@ -343,15 +342,10 @@ class MicLinkMixer::Mix : public std::enable_shared_from_this<Mix> {
     link_to_compositor("fillv", 0, 0, 0);
     link_to_compositor("hostv", 1, 0, 0);
     auto weak = weak_from_this();
-    for (const char* name : {"vout", "aout"}) {
-      GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), name);
-      GstAppSinkCallbacks callbacks{};
-      callbacks.new_sample = name[0] == 'v' ? +[](GstAppSink* s, gpointer d) { return on_sample(s, d, true); }
-                                            : +[](GstAppSink* s, gpointer d) { return on_sample(s, d, false); };
-      gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, new std::weak_ptr<Mix>(weak),
-                                 [](gpointer d) { delete static_cast<std::weak_ptr<Mix>*>(d); });
-      gst_object_unref(sink);
-    }
+    gst::on_samples<Mix>(pipeline_, "vout", weak, [](Mix& m, GstSample* sample) {
+      if (m.flv_.video(sample)) m.owner_.stats_.frames.fetch_add(1, std::memory_order_relaxed);
+    });
+    gst::on_samples<Mix>(pipeline_, "aout", weak, [](Mix& m, GstSample* sample) { m.flv_.audio(sample); });
     if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
       return fail("the mix does not start");
     GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline_), "host");
@@ -439,17 +433,6 @@ class MicLinkMixer::Mix : public std::enable_shared_from_this<Mix> {
     }
     gst_bin_remove(GST_BIN(pipeline_), g.bin);  // drops the bin
     g.bin = nullptr;
-  }
-
-  static GstFlowReturn on_sample(GstAppSink* sink, gpointer data, bool video) {
-    GstSample* sample = gst_app_sink_pull_sample(sink);
-    if (!sample) return GST_FLOW_EOS;
-    if (auto m = static_cast<std::weak_ptr<Mix>*>(data)->lock()) {
-      if (video ? m->flv_.video(sample) : m->flv_.audio(sample))
-        if (video) m->owner_.stats_.frames.fetch_add(1, std::memory_order_relaxed);
-    }
-    gst_sample_unref(sample);
-    return GST_FLOW_OK;
   }
 
   static GstBusSyncReply bus_handler(GstBus*, GstMessage* msg, gpointer data) {

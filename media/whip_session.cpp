@@ -1,7 +1,6 @@
 #include "media/whip_session.hpp"
 
 #define GST_USE_UNSTABLE_API
-#include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 #include <spdlog/spdlog.h>
@@ -28,19 +27,6 @@ const sdp::MediaSection* sending_section(const sdp::Offer& offer, std::string_vi
     if (m.kind == kind && !m.rejected && (m.direction == "sendonly" || m.direction == "sendrecv"))
       return &m;
   return nullptr;
-}
-
-GstFlowReturn on_sample(GstAppSink* sink, gpointer data, bool video) {
-  GstSample* sample = gst_app_sink_pull_sample(sink);
-  if (!sample) return GST_FLOW_EOS;
-  if (auto s = gst::lock_weak<WhipSession>(data)) {
-    if (video)
-      s->on_video_sample(sample);
-    else
-      s->on_audio_sample(sample);
-  }
-  gst_sample_unref(sample);
-  return GST_FLOW_OK;
 }
 
 }  // namespace
@@ -158,16 +144,10 @@ void WhipSession::build() {
                       if (auto s = gst::lock_weak<WhipSession>(data)) s->on_pad(pad);
                     }),
                     weak);
-  for (const char* name : {"vsink", "asink"}) {
-    GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), name);
-    if (!sink) continue;
-    GstAppSinkCallbacks callbacks{};
-    callbacks.new_sample = name[0] == 'v' ? +[](GstAppSink* s, gpointer d) { return on_sample(s, d, true); }
-                                          : +[](GstAppSink* s, gpointer d) { return on_sample(s, d, false); };
-    gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, new std::weak_ptr<WhipSession>(weak),
-                               [](gpointer d) { delete static_cast<std::weak_ptr<WhipSession>*>(d); });
-    gst_object_unref(sink);
-  }
+  gst::on_samples<WhipSession>(pipeline_, "vsink", weak,
+                               [](WhipSession& s, GstSample* sample) { s.on_video_sample(sample); });
+  gst::on_samples<WhipSession>(pipeline_, "asink", weak,
+                               [](WhipSession& s, GstSample* sample) { s.on_audio_sample(sample); });
   if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     return teardown("the pipeline does not start");
   answerer_ = WebRtcAnswer::start(webrtc_, offer_text_, [weak](std::string sdp, std::string error) {
