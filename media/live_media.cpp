@@ -61,6 +61,13 @@ class LiveMedia::Pipeline : public StreamSink, public std::enable_shared_from_th
   static GstBusSyncReply bus_handler(GstBus*, GstMessage* msg, gpointer self);
   static GstPadProbeReturn timestamp_probe(GstPad*, GstPadProbeInfo* info, gpointer);
   static GstPadProbeReturn keyframe_probe(GstPad*, GstPadProbeInfo* info, gpointer self);
+  struct FirstCaps {
+    GstCaps* caps = nullptr;
+    ~FirstCaps() {
+      if (caps) gst_caps_unref(caps);
+    }
+  };
+  static GstPadProbeReturn first_caps_probe(GstPad*, GstPadProbeInfo* info, gpointer first);
   static GstFlowReturn on_snapshot(GstAppSink* sink, gpointer self);
 
   LiveMedia& owner_;
@@ -220,6 +227,14 @@ void LiveMedia::Pipeline::build(bool has_audio) {
     gst_object_unref(queue);
   }
 
+  if (GstElement* parse = gst_bin_get_by_name(GST_BIN(pipeline_), "recparse")) {
+    GstPad* pad = gst_element_get_static_pad(parse, "src");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &Pipeline::first_caps_probe, new FirstCaps,
+                      [](gpointer data) { delete static_cast<FirstCaps*>(data); });
+    gst_object_unref(pad);
+    gst_object_unref(parse);
+  }
+
   // Muxers refuse a buffer without a presentation time, which flvdemux now and then hands out
   // (seen with GStreamer's own flvmux as the publisher): give it its decoding time, or drop it.
   for (const char* name : {"hls", "rec"}) {
@@ -356,6 +371,22 @@ GstPadProbeReturn LiveMedia::Pipeline::timestamp_probe(GstPad*, GstPadProbeInfo*
   return GST_PAD_PROBE_OK;
 }
 
+GstPadProbeReturn LiveMedia::Pipeline::first_caps_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+  // The muxer sees the first caps throughout; the parameter sets of later ones travel in-band (avc3).
+  auto& first = static_cast<FirstCaps*>(data)->caps;
+  GstCaps* caps = nullptr;
+  gst_event_parse_caps(event, &caps);
+  if (!first) {
+    first = gst_caps_ref(caps);
+  } else if (!gst_caps_is_equal(caps, first)) {
+    GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(first);
+    gst_event_unref(event);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 GstPadProbeReturn LiveMedia::Pipeline::keyframe_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto* self = static_cast<Pipeline*>(data);
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
@@ -402,7 +433,12 @@ std::string LiveMedia::pipeline_description(const std::string& room, const std::
   d += "demux.video ! queue ! tee name=vt ";
   // SPS and PPS before every keyframe: a player may join the live playlist at any segment.
   if (hls) d += "vt. ! queue ! h264parse config-interval=-1 ! hls.video ";
-  if (rec) d += "vt. ! queue ! h264parse ! rec.video ";
+  // The recording is avc3, SPS and PPS in every keyframe, and keeps its first caps: a mic-link
+  // mix (another encoder) changes the parameter sets mid-file, and mp4mux would start a second
+  // sample description one frame late (the frame it holds back goes under the new one).
+  if (rec)
+    d += "vt. ! queue ! h264parse name=recparse config-interval=-1 ! "
+         "video/x-h264,stream-format=avc3,alignment=au ! rec.video ";
   if (c.snapshots)
     d += "vt. ! queue name=snapq max-size-buffers=2 leaky=downstream ! h264parse ! avdec_h264 max-threads=1 ! "
          "videoconvert ! videoscale ! video/x-raw,width=" + std::to_string(c.snapshot_width) +

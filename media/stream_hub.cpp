@@ -10,6 +10,7 @@ namespace {
 // A track's timestamp a little behind its last one is held there (video) or dropped (audio);
 // further back than this, the timeline is re-anchored.
 constexpr std::int64_t kMaxStepBack = 1000;
+constexpr std::int64_t kMaxFrameStep = 200;  // a longer gap between two pictures is a pause, not a frame rate
 }  // namespace
 
 StreamHub::StreamHub(asio::any_io_executor executor, std::string room, OutputsFactory outputs, LiveListener on_live)
@@ -85,7 +86,9 @@ void StreamHub::deliver(Tag tag) {
   if (program_ == 0) remember_header(tag);
   if (rebase_next_) {
     rebase_next_ = false;
-    offset_ = std::max(last_out_video_, last_out_audio_) + 1 - static_cast<std::int64_t>(tag.timestamp);
+    // One frame after the last picture: a frame shown for a millisecond breaks muxers' timing.
+    offset_ = std::max(last_out_video_ + std::max<std::int64_t>(video_step_, 1), last_out_audio_ + 1) -
+              static_cast<std::int64_t>(tag.timestamp);
   }
   std::int64_t& last = tag.type == flv::TagType::audio ? last_out_audio_ : last_out_video_;
   std::int64_t out = std::max<std::int64_t>(0, static_cast<std::int64_t>(tag.timestamp) + offset_);
@@ -101,6 +104,7 @@ void StreamHub::deliver(Tag tag) {
     // never dropped (the next ones depend on it): it is held at the last time.
     if (tag.type == flv::TagType::audio && out <= last && !flv::is_sequence_header(tag.type, body)) return;
     out = std::max(out, last);
+    if (tag.type == flv::TagType::video && last >= 0 && out > last && out - last <= kMaxFrameStep) video_step_ = out - last;
     last = out;
   }
   if (out != tag.timestamp) {
@@ -237,6 +241,7 @@ void StreamHub::release(std::uint64_t publisher) {
     self->offset_ = 0;
     self->rebase_next_ = false;
     self->last_out_video_ = self->last_out_audio_ = -1;
+    self->video_step_ = 0;
     if (self->on_live_) self->on_live_(self->room_, false);
     self->for_each_sink([](StreamSink& s) { s.on_end(); });
     if (self->outputs_) self->outputs_->on_end();

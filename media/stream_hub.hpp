@@ -131,6 +131,7 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   std::int64_t offset_ = 0;
   bool rebase_next_ = false;
   std::int64_t last_out_video_ = -1, last_out_audio_ = -1;
+  std::int64_t video_step_ = 0;  // the last gap between two video frames: where a new source's first one goes
   std::atomic<bool> live_{false};
   std::atomic<std::size_t> viewers_{0};
   std::atomic<std::uint64_t> tags_in_{0};

@@ -2,7 +2,7 @@
 // driven by playwright-core (kept off the network), pages that record their console errors,
 // and screenshots kept as test artefacts. Waits are for events, with deadlines; no sleeps.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -100,6 +100,14 @@ export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+// Keeps a file a test fetched (a recording that failed a check) where screenshots go.
+export async function keepArtifact(name, url) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, name);
+  writeFileSync(path, Buffer.from(await (await fetch(url)).arrayBuffer()));
   return path;
 }
 

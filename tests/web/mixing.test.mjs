@@ -11,7 +11,7 @@ import { execFile, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 
-import { createRoom, launchBrowser, metric, openPage, startServer, until } from './harness.mjs';
+import { createRoom, keepArtifact, launchBrowser, metric, openPage, startServer, until } from './harness.mjs';
 
 const SLOW = 90_000;  // an ASan server mixing on a busy 2-core machine
 const run = promisify(execFile);
@@ -191,6 +191,10 @@ test('a guest accepted on the mic-link is composited into the HLS program and le
     // Host, mix and host again, to the end of the broadcast.
     const duration = Number(stdout.trim().split('\n').pop());
     assert.ok(duration * 1000 >= (file.finished_at_ms - file.started_at_ms) * 0.8, `${duration} s of ${stdout}`);
+    // Every frame decodes, the ones right after each switch too (the file holds two picture formats).
+    const decoded = await run('ffmpeg', ['-v', 'error', '-i', `${server.base}${file.url}`, '-f', 'null', '-'], { timeout: SLOW });
+    if (decoded.stderr.trim() !== '') t.diagnostic(`kept ${await keepArtifact(file.name, `${server.base}${file.url}`)}`);
+    assert.equal(decoded.stderr.trim(), '', `${file.name} decodes without errors`);
     t.diagnostic(`recording: ${files.map((f) => `${f.name} ${f.bytes} B`).join(', ')}`);
   } finally {
     await reader.cancel().catch(() => {});
