@@ -12,6 +12,7 @@ packages=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg
+  redis-server  # the scale-out tests start their own (tests/support/redis_server)
   python3-jieba  # its dict.txt: the dictionary for comment hot words (analytics/)
   chromium fonts-noto-cjk  # the browser tests of the pages (tests/web), with Chinese glyphs
 )
