@@ -104,6 +104,12 @@ void Room::load_bans(std::vector<std::string> user_ids) {
   });
 }
 
+void Room::lift_bans(std::vector<std::string> user_ids) {
+  asio::post(strand_, [self = shared_from_this(), ids = std::move(user_ids)] {
+    for (const auto& id : ids) self->moderator_.unban(id);
+  });
+}
+
 void Room::unban(std::string user_id, std::function<void(bool stored)> done) {
   asio::post(strand_, [self = shared_from_this(), id = std::move(user_id), done = std::move(done)] {
     self->moderator_.unban(id);
@@ -186,12 +192,16 @@ void Room::do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identi
     pending_joins_.push_back(who);
   else
     ++pending_more_joins_;
+  if (relay_) {
+    if (relay_out_.joins.size() < config_.max_join_notices_per_tick)
+      relay_out_.joins.push_back(who);
+    else
+      ++relay_out_.more_joins;
+  }
   ++connections_per_user_[who.user_id];
   members_.emplace(member_id, MemberEntry{std::move(member), std::move(who)});
 
-  std::size_t online = members_.size();
-  online_ = online;
-  if (online > peak_online_) peak_online_ = online;
+  update_online();
   online_changed_ = true;
   schedule_flush();
 }
@@ -214,7 +224,7 @@ Room::Members::iterator Room::remove_member(Members::iterator it) {
     connections_per_user_.erase(c);
     moderator_.forget(user_id, Clock::now());
   }
-  online_ = members_.size();
+  update_online();
   return it;
 }
 
@@ -229,8 +239,9 @@ void Room::on_chat(MemberEntry& from, ChatMsg& msg) {
     send_to(from, encode_error({to_code(verdict.rejection), verdict.message, msg.ref, verdict.retry_after}));
     return;
   }
-  ChatEvent event{++last_message_id_, from.who, std::move(msg.text), unix_ms_now()};
+  ChatEvent event{next_message_id(), from.who, std::move(msg.text), unix_ms_now()};
   std::string encoded = encode_chat(event);
+  if (relay_) relay_out_.messages.push_back({event.id, encoded, event.from, event.text});
   history_.push_back({event.id, encoded});
   while (history_.size() > config_.history_size) history_.pop_front();
   pending_events_.push_back(std::move(encoded));
@@ -242,6 +253,7 @@ void Room::on_chat(MemberEntry& from, ChatMsg& msg) {
 
 void Room::on_like(const LikeMsg& msg) {
   pending_likes_ += msg.count;
+  if (relay_) relay_out_.likes += msg.count;
   likes_.fetch_add(msg.count, std::memory_order_relaxed);
   stats_.likes.fetch_add(msg.count, std::memory_order_relaxed);
   if (observer_) observer_->on_likes(msg.count);
@@ -280,6 +292,7 @@ void Room::on_moderation(MemberEntry& from, ClientMessage& message) {
             // Out at once; the ack waits for the store.
             moderator_.ban(m.user_id);
             kick_user(m.user_id, CloseReason::banned);
+            if (relay_) relay_out_.banned.push_back(m.user_id);
             store_ban(std::move(ban), true, from.member);
           },
           [&](UnbanMsg& m) {
@@ -291,12 +304,14 @@ void Room::on_moderation(MemberEntry& from, ClientMessage& message) {
               return send_to(from, encode_error({"not_found", "no such message"}));
             std::erase_if(history_, [&](const HistoryEntry& h) { return h.id == m.message_id; });
             pending_events_.push_back(encode_deleted(m.message_id));
+            if (relay_) relay_out_.deleted.push_back(m.message_id);
             schedule_flush();
             send_to(from, encode_ack("delete", "id", std::to_string(m.message_id)));
           },
           [&](SlowModeMsg& m) {
             moderator_.set_slow_mode(std::chrono::seconds(m.seconds));
             pending_events_.push_back(encode_slow_mode(std::chrono::seconds(m.seconds)));
+            if (relay_) relay_out_.slow_mode = std::chrono::seconds(m.seconds);
             schedule_flush();
             send_to(from, encode_ack("slow_mode", "seconds", std::to_string(m.seconds)));
           },
@@ -354,7 +369,12 @@ void Room::flush() {
   if (!pending_joins_.empty() || pending_more_joins_ > 0)
     events.push_back(encode_joins(pending_joins_, pending_more_joins_));
   if (pending_likes_ > 0) events.push_back(encode_likes(pending_likes_, likes_.load(std::memory_order_relaxed)));
-  if (online_changed_) events.push_back(encode_online(members_.size()));
+  if (online_changed_) events.push_back(encode_online(online_.load(std::memory_order_relaxed)));
+  if (relay_ && (online_changed_ || !relay_out_.empty())) {
+    relay_out_.online = members_.size();
+    relay_->send(info_.id, relay_out_);
+    relay_out_ = {};
+  }
   pending_joins_.clear();
   pending_more_joins_ = 0;
   pending_likes_ = 0;
@@ -365,6 +385,87 @@ void Room::flush() {
   for (auto& m : live) m->send(frame, true);
   stats_.batches.fetch_add(1, std::memory_order_relaxed);
   stats_.deliveries.fetch_add(live.size(), std::memory_order_relaxed);
+}
+
+}  // namespace chat
+
+namespace chat {
+
+void Room::update_online() {
+  std::size_t online = members_.size();
+  for (const auto& [node, remote] : remote_nodes_) online += remote.online;
+  online_ = online;
+  if (online > peak_online_) peak_online_ = online;
+}
+
+std::uint64_t Room::next_message_id() {
+  if (!relay_) return ++last_message_id_;
+  // Unique room-wide: a count above every id seen here, then this node's tag.
+  last_message_id_ = (((last_message_id_ >> kNodeTagBits) + 1) << kNodeTagBits) | relay_->node_tag();
+  return last_message_id_;
+}
+
+void Room::receive(std::string node, RelayBatch b) {
+  asio::post(strand_, [self = shared_from_this(), node = std::move(node), b = std::move(b)]() mutable {
+    if (self->closed_) return;
+    auto& remote = self->remote_nodes_[node];
+    bool online_changed = remote.online != b.online || remote.heard == std::chrono::steady_clock::time_point{};
+    remote = {b.online, std::chrono::steady_clock::now()};
+    for (auto& m : b.messages) {
+      self->last_message_id_ = std::max(self->last_message_id_, m.id);
+      self->history_.push_back({m.id, m.encoded});
+      while (self->history_.size() > self->config_.history_size) self->history_.pop_front();
+      self->pending_events_.push_back(std::move(m.encoded));
+      self->messages_.fetch_add(1, std::memory_order_relaxed);
+      if (self->observer_) self->observer_->on_comment(m.from, m.text);
+    }
+    for (auto id : b.deleted) {
+      std::erase_if(self->history_, [&](const HistoryEntry& h) { return h.id == id; });
+      self->pending_events_.push_back(encode_deleted(id));
+    }
+    if (b.slow_mode) {
+      self->moderator_.set_slow_mode(*b.slow_mode);
+      self->pending_events_.push_back(encode_slow_mode(*b.slow_mode));
+    }
+    for (const auto& user : b.banned) {
+      self->moderator_.ban(user);
+      self->kick_user(user, CloseReason::banned);
+    }
+    for (auto& who : b.joins) {
+      if (self->pending_joins_.size() < self->config_.max_join_notices_per_tick)
+        self->pending_joins_.push_back(std::move(who));
+      else
+        ++self->pending_more_joins_;
+    }
+    self->pending_more_joins_ += b.more_joins;
+    if (b.likes > 0) {
+      self->pending_likes_ += b.likes;
+      self->likes_.fetch_add(b.likes, std::memory_order_relaxed);
+      if (self->observer_) self->observer_->on_likes(b.likes);
+    }
+    if (online_changed) {
+      self->update_online();
+      self->online_changed_ = true;
+    }
+    if (!b.empty() || online_changed) self->schedule_flush();
+  });
+}
+
+void Room::relay_tick() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->closed_ || !self->relay_) return;
+    auto now = std::chrono::steady_clock::now();
+    auto gone = std::erase_if(self->remote_nodes_, [&](const auto& entry) { return now - entry.second.heard > kRelayNodeTimeout; });
+    if (gone > 0) {
+      self->update_online();
+      self->online_changed_ = true;
+      self->schedule_flush();
+    }
+    // The heartbeat: this node's count, with whatever is waiting for the next batch.
+    self->relay_out_.online = self->members_.size();
+    self->relay_->send(self->info_.id, self->relay_out_);
+    self->relay_out_ = {};
+  });
 }
 
 }  // namespace chat

@@ -24,6 +24,7 @@
 #include "chat/mic_link_queue.hpp"
 #include "chat/moderator.hpp"
 #include "chat/room_observer.hpp"
+#include "chat/room_relay.hpp"
 
 namespace chat {
 
@@ -64,10 +65,23 @@ class Room : public std::enable_shared_from_this<Room> {
   void set_banned_words(std::vector<std::string> words);
   // Bans stored earlier (at start): these users are refused again, with no store call.
   void load_bans(std::vector<std::string> user_ids);
+  // Bans lifted elsewhere (another node): no store call.
+  void lift_bans(std::vector<std::string> user_ids);
   // Lifts a ban (as the `unban` message does); `done(stored)` once the store has it.
   void unban(std::string user_id, std::function<void(bool stored)> done);
   // The host ended the room: members are told and disconnected; later joins are refused.
   void close();
+
+  // Cluster mode: what happens here goes to the same room on the other nodes through `relay`,
+  // once per batch. Set before any other call.
+  void set_relay(std::shared_ptr<RoomRelay> relay) { relay_ = std::move(relay); }
+  // A batch from the same room on another node: its members' chat, likes, joins and staff
+  // actions reach members here in the next batch; its online count joins this room's.
+  void receive(std::string node, RelayBatch batch);
+  // About once a second in cluster mode: tells the other nodes this node's online count (they
+  // forget a node not heard of for kRelayNodeTimeout) and forgets nodes gone silent.
+  void relay_tick();
+  static constexpr std::chrono::seconds kRelayNodeTimeout{5};
   // The media of the guest in `slot` ended by itself: the link ends (reason media_ended, `why`
   // told to the guest). Nothing happens when the slot has no guest by then.
   void guest_media_ended(int slot, std::string why);
@@ -100,6 +114,9 @@ class Room : public std::enable_shared_from_this<Room> {
   void store_ban(Ban ban, bool banned, std::weak_ptr<Member> by);
   void schedule_flush();
   void flush();
+  // This node's members and the other nodes' (cluster mode): online_ and peak_online_.
+  void update_online();
+  std::uint64_t next_message_id();
 
   // Mic-link, on the strand (room_mic_link.cpp). False: `message` is not a mic-link message.
   bool on_mic_link(std::uint64_t member_id, MemberEntry& from, ClientMessage& message);
@@ -138,6 +155,15 @@ class Room : public std::enable_shared_from_this<Room> {
   std::uint64_t pending_likes_ = 0;
   bool online_changed_ = false;
   bool flush_scheduled_ = false;
+
+  // Cluster mode.
+  struct RemoteNode {
+    std::size_t online = 0;
+    std::chrono::steady_clock::time_point heard;
+  };
+  std::shared_ptr<RoomRelay> relay_;
+  RelayBatch relay_out_;  // what happened here since the last batch
+  std::unordered_map<std::string, RemoteNode> remote_nodes_;
 
   std::atomic<bool> closed_{false};
   std::atomic<bool> live_{false};  // written on the strand only

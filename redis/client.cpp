@@ -87,6 +87,15 @@ redisContext* connect(const Url& url, const Options& options,
       return nullptr;
     }
   }
+  // A round trip before the connection counts: a server being killed may still complete a
+  // connect from its listen backlog.
+  if (url.password.empty() && url.db == 0) {
+    if (auto e = setup_command(ctx, {"PING"}); !e.empty()) {
+      error = "PING: " + e;
+      redisFree(ctx);
+      return nullptr;
+    }
+  }
   if (url.db != 0) {
     if (auto e = setup_command(ctx, {"SELECT", std::to_string(url.db)}); !e.empty()) {
       error = "SELECT: " + e;
@@ -202,7 +211,9 @@ void Client::run() {
     std::deque<Pending> batch;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      // Idle for a while: a PING finds a connection Redis dropped (a restart) before a caller does.
+      if (!wake_.wait_for(lock, options_.idle_ping, [this] { return stopping_ || !queue_.empty(); }))
+        queue_.push_back({{"PING"}, [](Result) {}});
       if (stopping_) break;
       batch.swap(queue_);
     }

@@ -29,6 +29,7 @@ struct Options {
   std::chrono::milliseconds backoff_min{50};
   std::chrono::milliseconds backoff_max{2000};
   std::size_t max_queued = 100'000;  // commands waiting to be sent; more fail at once
+  std::chrono::milliseconds idle_ping{1000};  // a connection idle this long is checked with a PING
 };
 
 // Connects `url` with `options`: AUTH and SELECT done. nullptr and `error` set on failure.

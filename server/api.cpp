@@ -128,7 +128,13 @@ std::optional<Principal> Api::authorize(const Call& c, Respond& r, std::string_v
   return server::authorize(access_, c.req, r, room, roles);
 }
 
-void Api::healthz(Call& c, Respond& r) const { r(json_response(c.req, http::status::ok, R"({"status":"ok"})")); }
+void Api::healthz(Call& c, Respond& r) const {
+  json::object body{{"status", "ok"}};
+  bool healthy = true;
+  for (const auto& check : health_checks_) healthy = check(body) && healthy;
+  if (!healthy) body["status"] = "degraded";
+  r(json_response(c.req, http::status::ok, json::serialize(body)));
+}
 
 void Api::metrics(Call& c, Respond& r) const {
   std::string text = render_prometheus(metrics_, chat_stats_, rooms_.list(),

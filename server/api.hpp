@@ -1,6 +1,7 @@
 #pragma once
 // The HTTP API and pages: one routing table from method and path to a handler.
 // Handlers run on the calling session's executor; slow work (disk) completes later via Respond.
+#include <boost/json/object.hpp>
 #include <functional>
 #include <string>
 #include <vector>
@@ -36,6 +37,10 @@ class Api {
   void handle(Request req, Respond respond) const;
   // More Prometheus text appended to /metrics (modules wired in by run_app).
   void add_metrics(std::function<std::string()> section) { metric_sections_.push_back(std::move(section)); }
+  // /healthz's body beside "status": each check gives its fields and whether it is healthy
+  // (any unhealthy one makes the status "degraded"; the answer stays 200: the node serves).
+  using HealthCheck = std::function<bool(boost::json::object&)>;
+  void add_health(HealthCheck check) { health_checks_.push_back(std::move(check)); }
   // More routes, asked before the table (modules wired in by run_app): answers and returns true
   // for its own paths, false for others.
   using Routes = std::function<bool(const Request&, const Target&, const Respond&)>;
@@ -89,6 +94,7 @@ class Api {
   IngestAddress ingest_;
   std::vector<Route> routes_;
   std::vector<std::function<std::string()>> metric_sections_;
+  std::vector<HealthCheck> health_checks_;
   std::vector<Routes> route_sets_;
 };
 

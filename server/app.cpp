@@ -22,6 +22,7 @@
 #include "server/analytics_api.hpp"
 #include "server/analytics_hub.hpp"
 #include "server/api.hpp"
+#include "server/cluster.hpp"
 #include "server/commerce_api.hpp"
 #include "server/fulfilment_courier.hpp"
 #include "server/shop_events.hpp"
@@ -248,7 +249,15 @@ int run_app(const Config& config) {
   if (generated_admin) admin_token = random_token(24);
 
   asio::io_context ioc{static_cast<int>(config.threads)};
-  TokenSigner signer(load_or_create_secret(config.data_dir));
+  // Cluster mode: the nodes share one signing secret (a key made on one node works on all).
+  std::unique_ptr<Cluster> cluster;
+  std::string secret = load_or_create_secret(config.data_dir);
+  if (!config.redis.empty()) {
+    std::string error;
+    cluster = std::make_unique<Cluster>(*redis::parse_url(config.redis, error), ioc.get_executor());
+    secret = cluster->shared_secret(secret);
+  }
+  TokenSigner signer(secret);
   Access access(signer, admin_token);
   ServerMetrics metrics;
   chat::ChatStats chat_stats;
@@ -262,8 +271,17 @@ int run_app(const Config& config) {
   // side (the WHIP endpoint and the mixer, connected below).
   auto mic_link = std::make_shared<MicLink>(rooms, access);
   rooms.set_mic_link(mic_link);
+  if (cluster) rooms.set_relay(cluster->relay());
   rooms.load();
   if (config.demo) rooms.ensure(RoomRecord{"demo", "低钠酱油试吃直播间", 0, 0, 0, {}, {}});
+  // The cluster's messages stop before the rooms go (however run_app ends).
+  struct LeaveCluster {
+    Cluster* cluster;
+    ~LeaveCluster() {
+      if (cluster) cluster->leave();
+    }
+  } leave_cluster{cluster.get()};
+  if (cluster) cluster->join(rooms);
   StaticFiles files(config.web_dir);
   // Declared before the hubs, which hold the pipelines of live rooms.
   std::optional<media::LiveMedia> live_media;
@@ -319,6 +337,17 @@ int run_app(const Config& config) {
           IngestAddress{rtmp->port(), config.public_host});
   api.add_metrics([&shop, &shop_store, &courier] { return render_shop_metrics(shop, shop_store, courier); });
   api.add_metrics([&analytics] { return render_analytics_metrics(analytics); });
+  if (cluster) {
+    api.add_health([&cluster](boost::json::object& body) {
+      bool up = cluster->up();
+      boost::json::object redis{{"url", cluster->url().display()}, {"up", up}};
+      if (!up) redis["error"] = cluster->error();
+      body["node"] = cluster->node_id();
+      body["redis"] = std::move(redis);
+      return up;
+    });
+    api.add_metrics([&cluster] { return render_cluster_metrics(*cluster); });
+  }
   media::WhepSessions whep(config.webrtc);
   WhepApi whep_api(rooms, streams, whep);
   api.add_routes([&whep_api](const Request& req, const Target& target, const Respond& respond) {
@@ -370,6 +399,7 @@ int run_app(const Config& config) {
     courier.stop();
     shop_events.stop();
     analytics.stop();
+    if (cluster) cluster->stop();
   });
 
   // Announced only now that the signal handlers are in place: a SIGTERM sent by whoever read

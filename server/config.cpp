@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include "redis/url.hpp"
 
 #include "chat/banned_words.hpp"
 #include "chat/mic_link_queue.hpp"
@@ -108,6 +109,7 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
       ("chat-history", po::value(&history)->default_value(history), "messages a joiner receives")
       ("banned-words-file", po::value(&banned_file), "banned words, one per line (replaces the built-in list)")
       ("webhook-ca-file", po::value(&c.webhook_ca_file), "PEM file of CAs trusted for https:// fulfilment webhooks, beside the system's")
+      ("redis", po::value(&c.redis), "cluster mode: share rooms, chat, stock and orders with other nodes through redis://[:PASSWORD@]HOST[:PORT][/DB]")
       ("ws-max-frame", po::value(&max_frame)->default_value(max_frame), "largest inbound WebSocket message, bytes")
       ("ws-queue-frames", po::value(&queue_frames)->default_value(queue_frames), "outbound frames queued per viewer before it skips ahead")
       ("ws-stall-timeout", po::value(&stall_s)->default_value(stall_s), "seconds a write may stall before the viewer is dropped")
@@ -180,6 +182,10 @@ std::optional<Config> parse_config(int argc, const char* const argv[]) {
   if (c.demo_stream && !c.demo) throw std::runtime_error("--demo-stream needs --demo");
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   c.chat.banned_words = banned_file.empty() ? default_banned_words() : read_banned_words(banned_file);
+  if (!c.redis.empty()) {
+    std::string error;
+    if (!redis::parse_url(c.redis, error)) throw std::runtime_error("--redis: " + error);
+  }
   if (!c.webhook_ca_file.empty() && !std::ifstream(c.webhook_ca_file))
     throw std::runtime_error("--webhook-ca-file: cannot read " + c.webhook_ca_file);
   return c;

@@ -49,6 +49,7 @@ struct Config {
   std::chrono::seconds snapshot_every{3};
   std::chrono::seconds shutdown_grace{5};
   std::string webhook_ca_file;  // PEM CAs trusted for https:// webhooks beside the system's
+  std::string redis;            // cluster mode: redis://[:PASSWORD@]HOST[:PORT][/DB]; empty: embedded
   chat::ChatConfig chat;
   SessionLimits session;
   media::RtmpLimits rtmp;

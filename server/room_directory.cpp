@@ -27,6 +27,7 @@ std::shared_ptr<chat::Room> RoomDirectory::make_room(const RoomRecord& record) {
   };
   auto room = std::make_shared<chat::Room>(io_, chat::RoomInfo{record.id, record.title}, config_, stats_,
                                            observers_ ? observers_(record.id) : nullptr, std::move(bans), mic_link_);
+  if (relay_) room->set_relay(relay_);
   if (!record.banned_words.empty()) room->set_banned_words(record.banned_words);
   if (!record.bans.empty()) {
     std::vector<std::string> ids;
@@ -87,6 +88,7 @@ void RoomDirectory::create(RoomRecord record, CreateHandler done) {
     RoomView v = view_of(it->second);
     lock.unlock();
     spdlog::info("room {} created: {}", record.id, record.title);
+    changed(record.id);
     done(CreateError::none, std::move(v));
   });
 }
@@ -107,6 +109,7 @@ void RoomDirectory::close(const std::string& id, CloseHandler done) {
     } catch (const std::exception& e) {
       spdlog::error("room {}: cannot store close: {}", id, e.what());
     }
+    changed(id);
     done(view(id));
   });
 }
@@ -135,6 +138,7 @@ void RoomDirectory::rotate_stream_key(const std::string& id, RotateHandler done)
     RoomView v = view_of(it->second);
     lock.unlock();
     spdlog::info("room {}: stream key rotated (generation {})", id, next);
+    changed(id);
     done(RotateError::none, std::move(v));
   });
 }
@@ -159,6 +163,7 @@ void RoomDirectory::set_banned_words(const std::string& id, std::vector<std::str
     it->second.room->set_banned_words(std::move(words));
     RoomView v = view_of(it->second);
     lock.unlock();
+    changed(id);
     done(UpdateError::none, std::move(v));
   });
 }
@@ -186,6 +191,7 @@ void RoomDirectory::store_ban(const std::string& room, const chat::Ban& ban, boo
           bans.push_back(ban);
       }
     }
+    changed(room);
     done(true);
   });
 }
@@ -231,6 +237,83 @@ std::vector<RoomView> RoomDirectory::list() const {
                                                       : a.record.id < b.record.id;
   });
   return out;
+}
+
+void RoomDirectory::changed(const std::string& id) {
+  if (!on_change_) return;
+  std::optional<RoomRecord> record;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = rooms_.find(id); it != rooms_.end()) record = it->second.record;
+  }
+  if (record) on_change_(*record);
+}
+
+void RoomDirectory::relay_tick() {
+  std::vector<std::shared_ptr<chat::Room>> rooms;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, e] : rooms_)
+      if (!e.pending && e.record.closed_at == 0) rooms.push_back(e.room);
+  }
+  for (auto& r : rooms) r->relay_tick();
+}
+
+void RoomDirectory::apply_remote(RoomRecord r) {
+  asio::post(disk_, [this, r = std::move(r)]() mutable {
+    auto same_user = [](const std::string& user) { return [&user](const chat::Ban& b) { return b.user_id == user; }; };
+    std::vector<chat::Ban> added;
+    std::vector<std::string> lifted;
+    std::shared_ptr<chat::Room> room;
+    bool is_new = false, closed = false, rotated = false, words = false;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = rooms_.find(r.id);
+      if (it == rooms_.end()) {
+        is_new = true;
+        added = r.bans;
+        rooms_.emplace(r.id, Entry{r, make_room(r)});
+      } else if (!it->second.pending) {  // one being created here: ours is stored and shared
+        auto& cur = it->second.record;
+        room = it->second.room;
+        closed = r.closed_at != 0 && cur.closed_at == 0;
+        rotated = r.stream_key_generation > cur.stream_key_generation;
+        words = r.banned_words != cur.banned_words;
+        for (const auto& b : r.bans)
+          if (std::none_of(cur.bans.begin(), cur.bans.end(), same_user(b.user_id))) added.push_back(b);
+        for (const auto& b : cur.bans)
+          if (std::none_of(r.bans.begin(), r.bans.end(), same_user(b.user_id))) lifted.push_back(b.user_id);
+        if (closed) cur.closed_at = r.closed_at;
+        if (rotated) cur.stream_key_generation = r.stream_key_generation;
+        if (words) cur.banned_words = r.banned_words;
+        cur.bans = r.bans;
+      }
+    }
+    if (room) {
+      if (closed) room->close();
+      if (words) room->set_banned_words(r.banned_words);
+      if (!added.empty()) {
+        std::vector<std::string> ids;
+        for (const auto& b : added) ids.push_back(b.user_id);
+        room->load_bans(std::move(ids));
+      }
+      if (!lifted.empty()) room->lift_bans(lifted);
+    }
+    // This node's file keeps what the cluster holds (for a restart without Redis).
+    try {
+      if (is_new) {
+        if (!store_.insert(r)) spdlog::warn("room {}: another room of this id is in this node's file", r.id);
+      }
+      if (closed) store_.mark_closed(r.id, r.closed_at);
+      if (rotated) store_.set_stream_key_generation(r.id, r.stream_key_generation);
+      if (words) store_.set_banned_words(r.id, r.banned_words);
+      for (const auto& b : added) store_.add_ban(r.id, b);
+      for (const auto& u : lifted) store_.remove_ban(r.id, u);
+    } catch (const std::exception& e) {
+      spdlog::error("room {}: cannot store the cluster's change: {}", r.id, e.what());
+    }
+    if (is_new) spdlog::info("room {} created on another node: {}", r.id, r.title);
+  });
 }
 
 }  // namespace server

@@ -40,6 +40,17 @@ class RoomDirectory {
   // Who issues mic-link guests' passes and hears links end (server::MicLink). Set before load().
   void set_mic_link(std::shared_ptr<chat::MicLinkListener> mic_link) { mic_link_ = std::move(mic_link); }
 
+  // Cluster mode (set before load()): every room sends its batches to the other nodes through
+  // `relay`, and `on_change` hears each durable change of a record made on this node (on the
+  // disk thread), to share it.
+  void set_relay(std::shared_ptr<chat::RoomRelay> relay) { relay_ = std::move(relay); }
+  void set_on_change(std::function<void(const RoomRecord&)> on_change) { on_change_ = std::move(on_change); }
+  // A record as another node changed it: created, closed, rotated, banned words, bans. Stored
+  // here too (on the disk thread) and applied to the live room.
+  void apply_remote(RoomRecord record);
+  // Every room's relay_tick() (cluster mode, about once a second).
+  void relay_tick();
+
   // Loads the stored rooms (at start, before serving).
   void load();
 
@@ -83,6 +94,7 @@ class RoomDirectory {
   // The room's BanStore: the change on the disk thread, then in the room's record.
   void store_ban(const std::string& room, const chat::Ban& ban, bool banned, const std::function<void(bool)>& done);
   [[nodiscard]] static RoomView view_of(const Entry& e);
+  void changed(const std::string& id);  // tells on_change_ (disk thread)
 
   boost::asio::any_io_executor io_;
   RoomStore& store_;
@@ -90,6 +102,8 @@ class RoomDirectory {
   chat::ChatStats& stats_;
   ObserverFactory observers_;
   std::shared_ptr<chat::MicLinkListener> mic_link_;
+  std::shared_ptr<chat::RoomRelay> relay_;
+  std::function<void(const RoomRecord&)> on_change_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> rooms_;
   boost::asio::thread_pool disk_{1};

@@ -1,0 +1,140 @@
+#include "chat/room_relay.hpp"
+
+#include <boost/json.hpp>
+
+namespace chat {
+namespace json = boost::json;
+
+namespace {
+
+json::object identity_json(const Identity& who) {
+  return {{"user_id", who.user_id}, {"nick", who.nick}, {"role", to_string(who.role)}};
+}
+
+bool identity_from(const json::value& v, Identity& out) {
+  const auto* o = v.if_object();
+  if (!o) return false;
+  const auto* user = o->if_contains("user_id");
+  const auto* nick = o->if_contains("nick");
+  const auto* role = o->if_contains("role");
+  if (!user || !user->is_string() || !nick || !nick->is_string() || !role || !role->is_string())
+    return false;
+  auto r = role_from_string(role->as_string());
+  if (!r) return false;
+  out = {std::string(user->as_string()), std::string(nick->as_string()), *r};
+  return true;
+}
+
+std::optional<std::uint64_t> unsigned_of(const json::value* v) {
+  if (!v) return 0;
+  if (v->is_uint64()) return v->as_uint64();
+  if (v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string encode_relay(std::string_view node, const RelayBatch& b) {
+  json::object o{{"node", node}, {"online", b.online}};
+  if (!b.messages.empty()) {
+    json::array a;
+    for (const auto& m : b.messages)
+      a.push_back(json::object{
+          {"id", m.id}, {"encoded", m.encoded}, {"from", identity_json(m.from)}, {"text", m.text}});
+    o["messages"] = std::move(a);
+  }
+  if (!b.deleted.empty()) o["deleted"] = json::array(b.deleted.begin(), b.deleted.end());
+  if (!b.joins.empty()) {
+    json::array a;
+    for (const auto& j : b.joins) a.push_back(identity_json(j));
+    o["joins"] = std::move(a);
+  }
+  if (b.more_joins) o["more_joins"] = b.more_joins;
+  if (b.likes) o["likes"] = b.likes;
+  if (!b.banned.empty()) o["banned"] = json::array(b.banned.begin(), b.banned.end());
+  if (b.slow_mode) o["slow_mode"] = b.slow_mode->count();
+  return json::serialize(o);
+}
+
+std::optional<RelayBatch> decode_relay(std::string_view payload, std::string& node,
+                                       std::string& error) {
+  boost::system::error_code ec;
+  auto v = json::parse(payload, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  if (!o) {
+    error = "not a JSON object";
+    return std::nullopt;
+  }
+  const auto* n = o->if_contains("node");
+  if (!n || !n->is_string()) {
+    error = "no node";
+    return std::nullopt;
+  }
+  node = std::string(n->as_string());
+  RelayBatch b;
+  auto fail = [&](const char* what) {
+    error = std::string("bad ") + what;
+    return std::nullopt;
+  };
+  auto online = unsigned_of(o->if_contains("online"));
+  auto more = unsigned_of(o->if_contains("more_joins"));
+  auto likes = unsigned_of(o->if_contains("likes"));
+  if (!online || !more || !likes) return fail("count");
+  b.online = *online;
+  b.more_joins = *more;
+  b.likes = *likes;
+  auto strings = [](const json::value* v, std::vector<std::string>& out) {
+    if (!v) return true;
+    const auto* a = v->if_array();
+    if (!a) return false;
+    for (const auto& s : *a) {
+      if (!s.is_string()) return false;
+      out.emplace_back(s.as_string());
+    }
+    return true;
+  };
+  if (!strings(o->if_contains("banned"), b.banned)) return fail("banned");
+  if (const auto* d = o->if_contains("deleted")) {
+    if (!d->is_array()) return fail("deleted");
+    for (const auto& id : d->as_array()) {
+      auto u = unsigned_of(&id);
+      if (!u) return fail("deleted");
+      b.deleted.push_back(*u);
+    }
+  }
+  if (const auto* j = o->if_contains("joins")) {
+    if (!j->is_array()) return fail("joins");
+    for (const auto& who : j->as_array()) {
+      Identity i;
+      if (!identity_from(who, i)) return fail("joins");
+      b.joins.push_back(std::move(i));
+    }
+  }
+  if (const auto* m = o->if_contains("messages")) {
+    if (!m->is_array()) return fail("messages");
+    for (const auto& mv : m->as_array()) {
+      const auto* mo = mv.if_object();
+      if (!mo) return fail("messages");
+      RelayBatch::Message msg;
+      auto id = unsigned_of(mo->if_contains("id"));
+      const auto* enc = mo->if_contains("encoded");
+      const auto* text = mo->if_contains("text");
+      const auto* from = mo->if_contains("from");
+      if (!id || !enc || !enc->is_string() || !text || !text->is_string() || !from ||
+          !identity_from(*from, msg.from))
+        return fail("messages");
+      msg.id = *id;
+      msg.encoded = std::string(enc->as_string());
+      msg.text = std::string(text->as_string());
+      b.messages.push_back(std::move(msg));
+    }
+  }
+  if (const auto* s = o->if_contains("slow_mode")) {
+    auto secs = unsigned_of(s);
+    if (!secs) return fail("slow_mode");
+    b.slow_mode = std::chrono::seconds(*secs);
+  }
+  return b;
+}
+
+}  // namespace chat

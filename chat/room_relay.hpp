@@ -1,0 +1,56 @@
+#pragma once
+// Cluster mode: what one node's room tells the same room on the other nodes, once per batch,
+// so that a viewer on any node sees the whole room. Only what happened on the sending node
+// travels (its members' chat, likes and joins, staff's deletions, slow mode and bans, and its
+// online count); shop events do not: every node hears the store's commits itself.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chat/identity.hpp"
+
+namespace chat {
+
+struct RelayBatch {
+  struct Message {
+    std::uint64_t id = 0;
+    std::string encoded;  // the chat event as members get it (it joins their history too)
+    Identity from;
+    std::string text;  // for the receiving node's observer (hot words)
+  };
+  std::vector<Message> messages;
+  std::vector<std::uint64_t> deleted;  // message ids taken out of the history
+  std::vector<Identity> joins;
+  std::size_t more_joins = 0;
+  std::uint64_t likes = 0;
+  std::vector<std::string> banned;  // users to put out of the room on every node
+  std::size_t online = 0;           // the sending node's members now
+  std::optional<std::chrono::seconds> slow_mode;
+
+  [[nodiscard]] bool empty() const {
+    return messages.empty() && deleted.empty() && joins.empty() && more_joins == 0 && likes == 0 &&
+           banned.empty() && !slow_mode;
+  }
+};
+
+// Sends a room's batch to the other nodes (e.g. Redis pub/sub). Called on the room's strand:
+// must not block.
+class RoomRelay {
+ public:
+  virtual ~RoomRelay() = default;
+  virtual void send(const std::string& room, const RelayBatch& batch) = 0;
+  // This node's tag (0..1023): the low bits of its chat message ids, so ids are unique room-wide.
+  [[nodiscard]] virtual std::uint16_t node_tag() const = 0;
+};
+
+inline constexpr unsigned kNodeTagBits = 10;
+
+[[nodiscard]] std::string encode_relay(std::string_view node, const RelayBatch& batch);
+// nullopt and `error` set when `payload` is not a relay batch (a bad or foreign message).
+[[nodiscard]] std::optional<RelayBatch> decode_relay(std::string_view payload, std::string& node,
+                                                     std::string& error);
+
+}  // namespace chat
