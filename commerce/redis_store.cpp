@@ -491,7 +491,10 @@ void stage_catalogue(RoomSnapshot& s, RoomCommit& c, bool absolute_stock, const 
   for (const auto& id : ch.sales) {
     const FlashSale& sale = *shop.sale(id);
     c.write("HSET", k("sales"), id, json::serialize(to_json(sale, now)));
-    if (!s.sold.contains(id)) c.write("HSET", k("sold"), id, std::to_string(sale.sold));
+    if (!s.sold.contains(id)) {  // a new sale: its quantity is still in stock
+      c.guard("GE", k("stock"), sale.sku, sale.quantity);
+      c.write("HSET", k("sold"), id, std::to_string(sale.sold));
+    }
     out.sales.push_back(sale);
   }
   for (const auto& id : ch.coupons) {
@@ -696,6 +699,10 @@ RedisStore::~RedisStore() {
 bool RedisStore::available() const { return client_->up(); }
 
 bool RedisStore::hears_other_nodes() const { return subscriber_->up(); }
+
+std::uint64_t RedisStore::redis_commands() const {
+  return client_->stats().commands.load(std::memory_order_relaxed);
+}
 
 std::int64_t RedisStore::now_ms() const { return clock_ ? clock_() : system_ms(); }
 
@@ -966,10 +973,11 @@ void RedisStore::set_webhook(const std::string& room, std::string url, Done<std:
 
 void RedisStore::purchase(PurchaseRequest r, bool room_open,
                           std::function<void(PurchaseResult)> done) {
-  if (r.room.empty()) {
+  // Bad fields need nothing from Redis (and are answered while it is down).
+  std::string bad = r.room.empty() ? "a room is required" : validate(r);
+  if (!bad.empty()) {
     purchases_.fetch_add(1, std::memory_order_relaxed);
-    return done(
-        PurchaseResult{PurchaseOutcome::invalid, "a room is required", std::nullopt, false});
+    return done(PurchaseResult{PurchaseOutcome::invalid, std::move(bad), std::nullopt, false});
   }
   purchase_try(std::make_shared<PurchaseRequest>(std::move(r)), room_open, std::move(done), 0);
 }

@@ -95,6 +95,8 @@ class RedisStore final : public Store {
   [[nodiscard]] std::uint64_t purchases() const { return purchases_.load(); }
   [[nodiscard]] std::uint64_t purchase_round_trips() const { return purchase_round_trips_.load(); }
   [[nodiscard]] std::uint64_t retries() const { return retries_.load(); }
+  // Commands Redis answered on this node's connection (every store operation, reads included).
+  [[nodiscard]] std::uint64_t redis_commands() const;
 
  private:
   using LoadSpec = detail::LoadSpec;

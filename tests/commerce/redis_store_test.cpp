@@ -169,6 +169,16 @@ TEST_F(RedisStoreTest, APurchaseTakesTwoRoundTripsAndARefusalOne) {
   EXPECT_EQ(a->purchase_round_trips(), 3u);
   ASSERT_EQ(buy(*a, request("k1")).outcome, PurchaseOutcome::ok);  // a replay
   EXPECT_EQ(a->purchase_round_trips(), 4u);
+  // Each round trip is one command: the scripts run by their SHA1 once Redis has them.
+  ASSERT_TRUE(
+      call<Result<Product>>([&](auto done) { a->set_stock(kRoom, "rice-5kg", 5, done); }).ok());
+  const auto before = a->redis_commands();
+  ASSERT_EQ(buy(*a, request("k3")).outcome, PurchaseOutcome::ok);
+  EXPECT_EQ(a->redis_commands() - before, 2u);
+  auto invalid = request("k4");
+  invalid.quantity = 0;
+  EXPECT_EQ(buy(*a, invalid).outcome, PurchaseOutcome::invalid);
+  EXPECT_EQ(a->redis_commands() - before, 2u) << "bad fields are answered without Redis";
 }
 
 TEST_F(RedisStoreTest, RedisKilledMidRunAnswersUnavailableAtOnceAndKeepsAcknowledgedOrders) {
