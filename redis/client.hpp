@@ -31,6 +31,11 @@ struct Options {
   std::size_t max_queued = 100'000;  // commands waiting to be sent; more fail at once
 };
 
+// Blocks SIGPIPE on the calling thread, so that a write to a connection Redis has closed is an
+// error (EPIPE) and not the death of the process (hiredis writes with write(2)). Client's and
+// Subscriber's threads call it first.
+void block_sigpipe();
+
 // Connects `url` with `options`: AUTH and SELECT done. nullptr and `error` set on failure.
 // Used by Client and Subscriber; blocking (their own threads only).
 redisContext* connect(const Url& url, const Options& options,
