@@ -4,6 +4,10 @@
 #include "commerce/redis_store.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <latch>
@@ -18,6 +22,104 @@ namespace {
 
 using namespace store_test;
 using testing_support::RedisServer;
+
+// A TCP relay between a store and Redis that can lose the answer to a purchase: it passes the
+// purchase's commit (the script's arguments hold the "#ID#" placeholder) to Redis, waits for
+// Redis's answer, and then closes the store's connection instead of relaying it.
+class LossyRelay {
+ public:
+  explicit LossyRelay(std::uint16_t upstream_port) : upstream_port_(upstream_port) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listener_, 16) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+      throw std::runtime_error("relay: cannot listen");
+    port_ = ntohs(addr.sin_port);
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+  ~LossyRelay() {
+    stop_ = true;
+    acceptor_.join();
+    for (auto& t : relays_) t.join();
+    ::close(listener_);
+  }
+  LossyRelay(const LossyRelay&) = delete;
+  LossyRelay& operator=(const LossyRelay&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  void lose_next_purchase_answer() { lose_ = true; }
+  [[nodiscard]] bool lost() const { return lost_; }
+
+ private:
+  void accept_loop() {
+    while (!stop_) {
+      pollfd p{listener_, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      int client = ::accept(listener_, nullptr, nullptr);
+      if (client < 0) continue;
+      int upstream = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      addr.sin_port = htons(upstream_port_);
+      if (::connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(client);
+        ::close(upstream);
+        continue;
+      }
+      relays_.emplace_back([this, client, upstream] { relay(client, upstream); });
+    }
+  }
+  static bool send_all(int fd, const char* data, std::size_t n) {
+    while (n > 0) {
+      ssize_t sent = ::send(fd, data, n, MSG_NOSIGNAL);
+      if (sent <= 0) return false;
+      data += sent;
+      n -= static_cast<std::size_t>(sent);
+    }
+    return true;
+  }
+  void relay(int client, int upstream) {
+    std::vector<char> buf(1 << 16);
+    bool losing = false;
+    pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
+    while (!stop_) {
+      if (::poll(fds, 2, 20) < 0) break;
+      if (fds[0].revents) {
+        ssize_t n = ::read(client, buf.data(), buf.size());
+        if (n <= 0) break;
+        if (lose_ && std::string_view(buf.data(), static_cast<std::size_t>(n)).find("#ID#") !=
+                         std::string_view::npos) {
+          lose_ = false;
+          losing = true;
+        }
+        if (!send_all(upstream, buf.data(), static_cast<std::size_t>(n))) break;
+      }
+      if (fds[1].revents) {
+        ssize_t n = ::read(upstream, buf.data(), buf.size());
+        if (n <= 0) break;
+        if (losing) {  // Redis has answered: the commit ran; its answer goes nowhere
+          lost_ = true;
+          break;
+        }
+        if (!send_all(client, buf.data(), static_cast<std::size_t>(n))) break;
+      }
+    }
+    ::close(client);
+    ::close(upstream);
+  }
+
+  std::uint16_t upstream_port_;
+  std::uint16_t port_ = 0;
+  int listener_ = -1;
+  std::atomic<bool> stop_{false}, lose_{false}, lost_{false};
+  std::thread acceptor_;
+  std::vector<std::thread> relays_;  // touched by the acceptor only, joined after it
+};
 
 class RedisStoreTest : public testing::Test {
  protected:
@@ -262,6 +364,30 @@ TEST_F(RedisStoreTest, RedisKilledMidRunAnswersUnavailableAtOnceAndKeepsAcknowle
   auto after = all_orders(*fresh);
   EXPECT_EQ(after.size(), acknowledged.size() + unconfirmed.size());
   EXPECT_EQ(stock(*fresh) + static_cast<std::int64_t>(after.size()), kStock);
+}
+
+TEST_F(RedisStoreTest, ALostAnswerIsUnavailableAndTheSameKeyThenReplaysTheOrder) {
+  LossyRelay relay(server_.port());
+  redis::Url through_relay;
+  through_relay.port = relay.port();
+  RedisStore a(through_relay, [this] { return now_.load(); });
+  auto direct = node();
+  ASSERT_TRUE(put(a, rice()).ok());
+  relay.lose_next_purchase_answer();
+  auto lost = buy(a, request("k1"));
+  EXPECT_TRUE(relay.lost());
+  EXPECT_EQ(lost.outcome, PurchaseOutcome::unavailable);
+  EXPECT_NE(lost.message.find("same key"), std::string::npos) << lost.message;
+  auto stored = all_orders(*direct);
+  ASSERT_EQ(stored.size(), 1u) << "the order was made; only its answer was lost";
+
+  ASSERT_TRUE(eventually([&] { return a.available(); }));
+  auto again = buy(a, request("k1"));
+  ASSERT_EQ(again.outcome, PurchaseOutcome::ok) << again.message;
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.order->id, stored[0].id);
+  EXPECT_EQ(stock(*direct), 99);
+  EXPECT_EQ(all_orders(*direct).size(), 1u);
 }
 
 TEST_F(RedisStoreTest, ACommitOnOneNodeIsHeardByAnother) {
