@@ -156,15 +156,16 @@ local claims, used = {}, {}
 if ARGV[3] == 'all' then
   claims = all(KEYS[9]); used = all(KEYS[10])
 elseif ARGV[3] == 'user' then
-  local suffix = '\n' .. ARGV[4]
-  local function pick(src, dst)
-    for i = 1, #src, 2 do
-      if #src[i] > #suffix and string.sub(src[i], -#suffix) == suffix then
-        dst[#dst + 1] = src[i]; dst[#dst + 1] = src[i + 1]
-      end
+  -- A viewer's claims: one field per coupon of the room (at most 100), not a scan of every claim.
+  local fields = {}
+  for _, id in ipairs(redis.call('HKEYS', KEYS[7])) do fields[#fields + 1] = id .. '\n' .. ARGV[4] end
+  if #fields > 0 then
+    local c, u = redis.call('HMGET', KEYS[9], unpack(fields)), redis.call('HMGET', KEYS[10], unpack(fields))
+    for i, f in ipairs(fields) do
+      if c[i] then claims[#claims + 1] = f; claims[#claims + 1] = c[i] end
+      if u[i] then used[#used + 1] = f; used[#used + 1] = u[i] end
     end
   end
-  pick(all(KEYS[9]), claims); pick(all(KEYS[10]), used)
 end
 out[9] = claims; out[10] = used
 out[11] = all(KEYS[11])
