@@ -49,7 +49,18 @@ struct LoadSpec {
 
 // A room as one load saw it: the shop (records with the counters laid over) and the raw facts
 // a commit compares against.
+struct CatalogueRecords {
+  std::int64_t version = 0;
+  std::vector<Product> products;
+  std::vector<FlashSale> sales;
+  std::vector<Coupon> coupons;
+  std::vector<PickupPoint> pickup_points;
+  std::vector<std::string> shelf_order;
+  std::string pinned, webhook;
+};
+
 struct RoomSnapshot {
+  std::shared_ptr<const CatalogueRecords> catalogue;  // as of `version`
   std::unique_ptr<Shop> shop;
   std::int64_t version = 0;
   std::map<std::string, std::int64_t> stock, sold, claimed;
@@ -124,6 +135,7 @@ class RoomCommit {
 
 }  // namespace detail
 
+using detail::CatalogueRecords;
 using detail::LoadSpec;
 using detail::RoomCommit;
 using detail::RoomKeys;
@@ -140,18 +152,28 @@ constexpr const char* kOutboxTries = "lc:outbox:tries";
 constexpr const char* kOutboxDone = "lc:outbox:done";
 constexpr const char* kOutboxGroup = "fulfilment";
 constexpr const char* kCommitsPrefix = "lc:commits:";
-constexpr std::size_t kMaxDueScan = 10'000;  // pending entries one due_deliveries looks at
+constexpr std::size_t kMaxDueScan = 10'000;    // pending entries one due_deliveries looks at
+constexpr std::size_t kMaxCachedRooms = 1000;  // rooms whose catalogue a node keeps parsed
 
 // ---- the scripts ----
 
 enum Script { kLoad, kCommit, kDue, kRecord, kDeliveries, kScriptCount };
 
 // KEYS: meta products stock touched sales sold coupons claimed claims used pickups orders userlist
-// ARGV: orders mode, its argument, claims mode, its argument. One atomic snapshot of a room.
+// ARGV: orders mode, its argument, claims mode, its argument, the catalogue version the caller
+// holds. One atomic snapshot of a room; the catalogue's records (meta, products, sales, coupons,
+// pickup points) only when their version is not the caller's (then meta is {version, v, cached,
+// 1}).
 constexpr const char* kLoadLua = R"lua(
 local function all(k) return redis.call('HGETALL', k) end
 local out = {}
-for i = 1, 8 do out[i] = all(KEYS[i]) end
+local version = redis.call('HGET', KEYS[1], 'version') or '0'
+local cached = version == ARGV[5]
+for i = 1, 8 do
+  if cached and (i == 1 or i == 2 or i == 5 or i == 7) then out[i] = {}
+  else out[i] = all(KEYS[i]) end
+end
+if cached then out[1] = {'version', version, 'cached', '1'} end
 local claims, used = {}, {}
 if ARGV[3] == 'all' then
   claims = all(KEYS[9]); used = all(KEYS[10])
@@ -168,7 +190,7 @@ elseif ARGV[3] == 'user' then
   end
 end
 out[9] = claims; out[10] = used
-out[11] = all(KEYS[11])
+if cached then out[11] = {} else out[11] = all(KEYS[11]) end
 local orders = {}
 if ARGV[1] == 'all' then
   orders = redis.call('HVALS', KEYS[12])
@@ -363,7 +385,28 @@ std::string claim_field(const std::string& coupon_id, const std::string& user_id
   return coupon_id + '\n' + user_id;
 }
 
-std::shared_ptr<RoomSnapshot> parse_snapshot(const std::string& room, const redis::Reply& r) {
+// The catalogue's records as stored (counters not laid over yet), parsed once per version.
+std::shared_ptr<const CatalogueRecords> parse_catalogue(const std::vector<redis::Reply>& e,
+                                                        std::map<std::string, std::string>& meta) {
+  auto records = std::make_shared<CatalogueRecords>();
+  records->version = to_int(meta["version"]);
+  for (const auto& [sku, body] : hash_of(e[1])) records->products.push_back(decode<Product>(body));
+  for (const auto& [id, body] : hash_of(e[4])) records->sales.push_back(decode<FlashSale>(body));
+  for (const auto& [id, body] : hash_of(e[6])) records->coupons.push_back(decode<Coupon>(body));
+  for (const auto& [id, body] : hash_of(e[10]))
+    records->pickup_points.push_back(decode<PickupPoint>(body));
+  if (auto it = meta.find("shelf"); it != meta.end()) {
+    json::value stored = json::parse(it->second);
+    for (const auto& v : stored.as_array()) records->shelf_order.emplace_back(v.as_string());
+  }
+  records->pinned = meta["pinned"];
+  records->webhook = meta["webhook"];
+  return records;
+}
+
+// `known`: the catalogue this node holds, used when the answer says it is still current.
+std::shared_ptr<RoomSnapshot> parse_snapshot(const std::string& room, const redis::Reply& r,
+                                             std::shared_ptr<const CatalogueRecords> known) {
   if (r.type != redis::Reply::Type::array || r.elements.size() != 12)
     throw std::runtime_error("unexpected answer to the load script");
   const auto& e = r.elements;
@@ -372,25 +415,30 @@ std::shared_ptr<RoomSnapshot> parse_snapshot(const std::string& room, const redi
   Shop& shop = *snap->shop;
   auto meta = hash_of(e[0]);
   snap->version = to_int(meta["version"]);
+  if (meta.contains("cached")) {
+    if (!known || known->version != snap->version)
+      throw std::runtime_error("the catalogue this node holds is not the one Redis has");
+    snap->catalogue = std::move(known);
+  } else {
+    snap->catalogue = parse_catalogue(e, meta);
+  }
+  const CatalogueRecords& cat = *snap->catalogue;
   snap->stock = counters_of(e[2]);
   auto touched = counters_of(e[3]);
   snap->sold = counters_of(e[5]);
   snap->claimed = counters_of(e[7]);
-  for (const auto& [sku, body] : hash_of(e[1])) {
-    auto p = decode<Product>(body);
-    if (auto it = snap->stock.find(sku); it != snap->stock.end()) p.stock = it->second;
-    if (auto it = touched.find(sku); it != touched.end())
+  for (Product p : cat.products) {
+    if (auto it = snap->stock.find(p.sku); it != snap->stock.end()) p.stock = it->second;
+    if (auto it = touched.find(p.sku); it != touched.end())
       p.updated_at_ms = std::max(p.updated_at_ms, it->second);
     shop.load(std::move(p));
   }
-  for (const auto& [id, body] : hash_of(e[4])) {
-    auto s = decode<FlashSale>(body);
-    if (auto it = snap->sold.find(id); it != snap->sold.end()) s.sold = it->second;
+  for (FlashSale s : cat.sales) {
+    if (auto it = snap->sold.find(s.id); it != snap->sold.end()) s.sold = it->second;
     shop.load(std::move(s));
   }
-  for (const auto& [id, body] : hash_of(e[6])) {
-    auto c = decode<Coupon>(body);
-    if (auto it = snap->claimed.find(id); it != snap->claimed.end()) c.claimed = it->second;
+  for (Coupon c : cat.coupons) {
+    if (auto it = snap->claimed.find(c.id); it != snap->claimed.end()) c.claimed = it->second;
     shop.load(std::move(c));
   }
   auto used = counters_of(e[9]);
@@ -400,14 +448,9 @@ std::shared_ptr<RoomSnapshot> parse_snapshot(const std::string& room, const redi
     c.used_by_order = it == used.end() ? 0 : it->second;
     shop.load(std::move(c));
   }
-  for (const auto& [id, body] : hash_of(e[10])) shop.load(decode<PickupPoint>(body));
+  for (const auto& p : cat.pickup_points) shop.load(p);
   for (const auto& body : e[11].elements) shop.load(decode<Order>(body.str));
-  std::vector<std::string> shelf_order;
-  if (auto it = meta.find("shelf"); it != meta.end()) {
-    json::value stored = json::parse(it->second);
-    for (const auto& v : stored.as_array()) shelf_order.emplace_back(v.as_string());
-  }
-  shop.load_settings(std::move(shelf_order), meta["pinned"], meta["webhook"]);
+  shop.load_settings(cat.shelf_order, cat.pinned, cat.webhook);
   (void)shop.take_changes();
   return snap;
 }
@@ -760,8 +803,15 @@ void RedisStore::load(const std::string& room, const LoadSpec& spec,
                                 k("pickups"),
                                 k("orders"),
                                 k.user(spec.orders == "user" ? spec.orders_arg : "")};
-  eval(kLoad, std::move(keys), {spec.orders, spec.orders_arg, spec.claims, spec.claims_arg},
-       [room, done = std::move(done)](redis::Result r) {
+  std::shared_ptr<const CatalogueRecords> known;
+  {
+    std::lock_guard lock(catalogues_mutex_);
+    if (auto it = catalogues_.find(room); it != catalogues_.end()) known = it->second;
+  }
+  std::string known_version = known ? std::to_string(known->version) : "-1";
+  eval(kLoad, std::move(keys),
+       {spec.orders, spec.orders_arg, spec.claims, spec.claims_arg, std::move(known_version)},
+       [this, room, known, done = std::move(done)](redis::Result r) {
          if (!r.ok) return done(nullptr, "the store is unavailable (" + r.error + ")");
          if (r.reply.is_error()) {
            spdlog::error("commerce redis store: room {}: load: {}", room, r.reply.str);
@@ -769,10 +819,16 @@ void RedisStore::load(const std::string& room, const LoadSpec& spec,
          }
          std::shared_ptr<RoomSnapshot> snap;
          try {
-           snap = parse_snapshot(room, r.reply);
+           snap = parse_snapshot(room, r.reply, known);
          } catch (const std::exception& e) {
            spdlog::error("commerce redis store: room {}: {}", room, e.what());
            return done(nullptr, std::string("the store holds a bad record: ") + e.what());
+         }
+         if (snap->catalogue != known) {
+           std::lock_guard lock(catalogues_mutex_);
+           auto& held = catalogues_[room];
+           if (!held || held->version < snap->catalogue->version) held = snap->catalogue;
+           if (catalogues_.size() > kMaxCachedRooms) catalogues_.clear();  // many rooms: start over
          }
          done(std::move(snap), {});
        });

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +21,7 @@
 
 namespace commerce {
 namespace detail {
+struct CatalogueRecords;
 struct LoadSpec;
 struct RoomSnapshot;
 class RoomCommit;
@@ -128,6 +130,10 @@ class RedisStore final : public Store {
   std::atomic<std::uint64_t> purchases_{0};
   std::atomic<std::uint64_t> purchase_round_trips_{0};
   std::atomic<std::uint64_t> retries_{0};
+  // Each room's catalogue as last loaded, by version: a load whose version is unchanged brings
+  // only the counters, the viewer's orders and claims.
+  std::mutex catalogues_mutex_;
+  std::map<std::string, std::shared_ptr<const detail::CatalogueRecords>> catalogues_;
   std::mutex listener_mutex_;  // held while the listener is told (set_listener waits for it)
   StoreListener* listener_ = nullptr;
   // Last: stopped first (in ~RedisStore), while everything their callbacks use still lives.

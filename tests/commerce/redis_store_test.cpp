@@ -241,6 +241,32 @@ TEST_F(RedisStoreTest, TwoNodesNeverOversellStock) {
   EXPECT_EQ(all_orders(*b).size(), static_cast<std::size_t>(kStock));
 }
 
+// Each node keeps a room's catalogue parsed while its version holds: a change by another node
+// is seen at once, by the next read or purchase.
+TEST_F(RedisStoreTest, EachNodeSeesTheOtherNodesCatalogueChangesAtOnce) {
+  auto a = node(), b = node();
+  auto shelf = [&](RedisStore& s) {
+    return *call<Result<ShelfView>>([&](auto done) { s.shelf(kRoom, done); }).value;
+  };
+  ASSERT_TRUE(put(*a, rice()).ok());
+  ASSERT_EQ(shelf(*a).products.size(), 1u);
+  ASSERT_EQ(shelf(*b).products.size(), 1u);
+  Product dearer = rice();
+  dearer.price_cents = 6990;
+  ASSERT_TRUE(put(*b, dearer).ok());
+  ASSERT_TRUE(put(*b, rice("oil")).ok());
+  EXPECT_EQ(shelf(*a).products.size(), 2u);
+  auto r = request("k1");
+  r.expected_unit_price_cents = 5990;
+  auto refused = buy(*a, r);
+  EXPECT_EQ(refused.outcome, PurchaseOutcome::invalid) << "the price node a saw before";
+  r.expected_unit_price_cents = 6990;
+  EXPECT_EQ(buy(*a, r).outcome, PurchaseOutcome::ok);
+  ASSERT_TRUE(
+      call<Result<Product>>([&](auto done) { b->remove_product(kRoom, "oil", done); }).ok());
+  EXPECT_EQ(shelf(*a).products.size(), 1u);
+}
+
 TEST_F(RedisStoreTest, TheSameKeyOnTwoNodesMakesOneOrder) {
   constexpr int kKeys = 20;
   auto a = node(), b = node();
