@@ -28,6 +28,7 @@ struct RoomChanges {
   bool pin_changed = false;
   std::optional<Product> pinned;  // when pin_changed: the pinned product, or nothing
   bool shelf_changed = false;     // order of the shelf or its contents
+  bool from_this_node = true;     // false: committed by another node sharing the store (Redis)
 };
 
 // Told after each commit; called on the store's thread, must not block.

@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/time.h>
 
 #include <future>
@@ -61,6 +63,13 @@ std::string setup_command(redisContext* ctx, const std::vector<std::string>& arg
 }
 
 }  // namespace
+
+void block_sigpipe() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
 
 redisContext* connect(const Url& url, const Options& options,
                       std::chrono::milliseconds read_timeout, std::string& error) {
@@ -180,6 +189,7 @@ void Client::fail_all(std::deque<Pending>& batch, const std::string& why) {
 }
 
 void Client::run() {
+  block_sigpipe();
   redisContext* ctx = nullptr;
   auto backoff = options_.backoff_min;
   for (;;) {

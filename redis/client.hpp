@@ -32,6 +32,11 @@ struct Options {
   std::chrono::milliseconds idle_ping{1000};  // a connection idle this long is checked with a PING
 };
 
+// Blocks SIGPIPE on the calling thread, so that a write to a connection Redis has closed is an
+// error (EPIPE) and not the death of the process (hiredis writes with write(2)). Client's and
+// Subscriber's threads call it first.
+void block_sigpipe();
+
 // Connects `url` with `options`: AUTH and SELECT done. nullptr and `error` set on failure.
 // Used by Client and Subscriber; blocking (their own threads only).
 redisContext* connect(const Url& url, const Options& options,

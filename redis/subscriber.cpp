@@ -29,6 +29,7 @@ Subscriber::~Subscriber() {
 }
 
 void Subscriber::run() {
+  block_sigpipe();  // stopping shuts the socket down, maybe before PSUBSCRIBE is written
   auto backoff = options_.backoff_min;
   while (!stopping_) {
     std::string error;

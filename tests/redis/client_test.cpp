@@ -198,5 +198,28 @@ TEST(RedisSubscriberTest, ReceivesWhatIsPublishedAndSubscribesAgainAfterARestart
   EXPECT_EQ(got[1], (std::pair<std::string, std::string>{"room:b", "two"}));
 }
 
+// Regression: a Subscriber stopped while it subscribed wrote PSUBSCRIBE to the socket its
+// destructor had shut down, and SIGPIPE ended the whole process.
+TEST(RedisSubscriberTest, StoppingWhileSubscribingLeavesTheProcessRunning) {
+  RedisServer server;
+  for (int i = 0; i < 200; ++i) {
+    Subscriber subscriber(url_of(server), {}, {"lc:*"}, [](const std::string&, std::string) {});
+  }
+  SUCCEED();
+}
+
+// Regression: a command written after Redis died ended the process with SIGPIPE.
+TEST(RedisClientTest, WritingToAConnectionRedisClosedIsAFailureNotADeath) {
+  RedisServer server;
+  Options options;
+  options.backoff_min = std::chrono::milliseconds(1000);
+  Client client(url_of(server), options);
+  ASSERT_TRUE(client.command_sync({"PING"}).ok);
+  server.stop(9);
+  // The client learns that the peer is gone only when it writes; each write may meet EPIPE.
+  for (int i = 0; i < 3; ++i) (void)client.command_sync({"SET", "k", std::string(8 << 20, 'x')});
+  EXPECT_FALSE(client.up());
+}
+
 }  // namespace
 }  // namespace redis
