@@ -48,7 +48,7 @@ std::int64_t now_ns() {
 
 struct Options {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
+  std::vector<std::uint16_t> ports;  // viewer i connects to ports[i % size]: nodes of one cluster
   std::string path;
   bool nick_param = true;
   int viewers = 1000;
@@ -59,7 +59,7 @@ struct Options {
   double settle = 2;
   int threads = 1;
   int connect_concurrency = 200;
-  int server_pid = 0;
+  std::vector<int> server_pids;  // CPU and RSS summed over these
   bool wait_welcome = false;
   std::string command_line;
 };
@@ -96,7 +96,7 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
   void start(Done done) {
     auto self = shared_from_this();
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
-    tcp::endpoint ep{asio::ip::make_address(run_.opt.host), run_.opt.port};
+    tcp::endpoint ep{asio::ip::make_address(run_.opt.host), run_.opt.ports[static_cast<std::size_t>(index_) % run_.opt.ports.size()]};
     beast::get_lowest_layer(ws_).async_connect(ep, [self, done](beast::error_code ec) mutable {
       if (ec) return self->fail(done);
       std::string target = self->run_.opt.path;
@@ -249,9 +249,15 @@ struct ProcSample {
   long hwm_kib = 0;
 };
 
-ProcSample sample_process(int pid) {
-  auto m = bench::process_memory(pid);
-  return {bench::process_cpu_seconds(pid), m.rss_kib, m.hwm_kib};
+ProcSample sample_process(const std::vector<int>& pids) {
+  ProcSample total;
+  for (int pid : pids) {
+    auto m = bench::process_memory(pid);
+    total.cpu_seconds += bench::process_cpu_seconds(pid);
+    total.rss_kib += m.rss_kib;
+    total.hwm_kib += m.hwm_kib;
+  }
+  return total;
 }
 
 std::optional<Options> parse(int argc, char** argv) {
@@ -260,7 +266,7 @@ std::optional<Options> parse(int argc, char** argv) {
   po::options_description desc("chat_load options");
   desc.add_options()("help", "show help")("host", po::value(&o.host)->default_value(o.host),
                                           "server address")(
-      "port", po::value(&o.port)->required(), "server port")("path", po::value(&o.path)->required(),
+      "port", po::value(&o.ports)->multitoken()->required(), "server port; several: viewers spread over them (cluster nodes)")("path", po::value(&o.path)->required(),
                                                              "WebSocket path, e.g. /ws/rooms/demo")(
       "no-nick", "do not append nick=b<index> to the path")(
       "viewers", po::value(&o.viewers)->default_value(o.viewers), "connections")(
@@ -273,7 +279,7 @@ std::optional<Options> parse(int argc, char** argv) {
       "threads", po::value(&o.threads)->default_value(o.threads), "io threads")(
       "connect-concurrency",
       po::value(&o.connect_concurrency)->default_value(o.connect_concurrency),
-      "handshakes in flight")("server-pid", po::value(&o.server_pid),
+      "handshakes in flight")("server-pid", po::value(&o.server_pids)->multitoken(),
                               "server process for CPU and RSS")(
       "wait-welcome", "count a viewer ready when its first frame (welcome) arrives");
   po::variables_map vm;
@@ -318,7 +324,7 @@ int main(int argc, char** argv) try {
   std::vector<std::thread> threads;
   for (auto& c : contexts) threads.emplace_back([&ctx = *c] { ctx.run(); });
 
-  ProcSample before = sample_process(opt.server_pid);
+  ProcSample before = sample_process(opt.server_pids);
 
   // Connect with bounded concurrency: each finished handshake starts the next one.
   std::vector<std::shared_ptr<Viewer>> viewers(static_cast<std::size_t>(opt.viewers));
@@ -340,12 +346,12 @@ int main(int argc, char** argv) try {
 
   std::this_thread::sleep_for(
       std::chrono::duration<double>(opt.settle));  // let the server settle before sampling
-  ProcSample idle = sample_process(opt.server_pid);
+  ProcSample idle = sample_process(opt.server_pids);
   int ready = run.ready.load();
 
   // Send: a pacing thread posts each message to its sender's io thread on schedule.
   run.running = true;
-  ProcSample send_start = sample_process(opt.server_pid);
+  ProcSample send_start = sample_process(opt.server_pids);
   auto t0 = Clock::now();
   std::uint64_t total = run.capacity - 1;
   for (std::uint64_t slot = 0; slot < total; ++slot) {
@@ -361,7 +367,7 @@ int main(int argc, char** argv) try {
     run.sent.fetch_add(1);
   }
   double send_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  ProcSample send_end = sample_process(opt.server_pid);
+  ProcSample send_end = sample_process(opt.server_pids);
 
   // Drain: until every accepted message reached every open viewer, or the drain time passes.
   auto delivered_now = [&] {
@@ -375,7 +381,7 @@ int main(int argc, char** argv) try {
   bench::wait_until([&] { return delivered_now() >= expected_now(); }, opt.drain);
   run.running = false;
   double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-  ProcSample end = sample_process(opt.server_pid);
+  ProcSample end = sample_process(opt.server_pids);
 
   for (auto& g : guards) g.reset();
   for (auto& c : contexts) c->stop();
@@ -411,7 +417,7 @@ int main(int argc, char** argv) try {
       static_cast<double>(all.delivered) / elapsed, static_cast<double>(all.frames) / elapsed,
       all.latency.percentile_ms(50), all.latency.percentile_ms(90), all.latency.percentile_ms(99),
       all.latency.max_ms());
-  if (opt.server_pid > 0)
+  if (!opt.server_pids.empty())
     std::printf(
         "server: %.2f CPU s over %.1f s of sending (%.0f %% of one core); RSS %ld KiB before, %ld "
         "KiB idle "

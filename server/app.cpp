@@ -26,6 +26,7 @@
 #include "server/commerce_api.hpp"
 #include "server/fulfilment_courier.hpp"
 #include "server/shop_events.hpp"
+#include "commerce/redis_store.hpp"
 #include "commerce/sqlite_store.hpp"
 #include "commerce/store_listeners.hpp"
 #include "server/listener.hpp"
@@ -140,8 +141,9 @@ class StopOnSignal {
 
 namespace {
 
-std::string render_shop_metrics(const CommerceApi& shop, const commerce::SqliteStore& store,
-                                const FulfilmentCourier& courier) {
+// `sqlite` or `redis`: the store this node runs.
+std::string render_shop_metrics(const CommerceApi& shop, const commerce::SqliteStore* sqlite,
+                                const commerce::RedisStore* redis, const FulfilmentCourier& courier) {
   std::string out =
       "# HELP livecart_purchases_total Purchase answers by outcome.\n# TYPE livecart_purchases_total counter\n";
   for (std::size_t i = 0; i < CommerceApi::kOutcomes; ++i) {
@@ -153,10 +155,21 @@ std::string render_shop_metrics(const CommerceApi& shop, const commerce::SqliteS
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
            std::to_string(v) + "\n";
   };
-  counter("livecart_shop_commits_total", "Shop store batches committed (group commit).", store.commits());
-  counter("livecart_shop_operations_total", "Shop store operations, all batches together.", store.operations());
-  counter("livecart_shop_quick_refusals_total", "Purchases refused from memory, with no batch to wait for.",
-          store.quick_refusals());
+  if (sqlite) {
+    counter("livecart_shop_commits_total", "Shop store batches committed (group commit).", sqlite->commits());
+    counter("livecart_shop_operations_total", "Shop store operations, all batches together.", sqlite->operations());
+    counter("livecart_shop_quick_refusals_total", "Purchases refused from memory, with no batch to wait for.",
+            sqlite->quick_refusals());
+  }
+  if (redis) {
+    counter("livecart_shop_redis_purchases_total", "Purchases answered by the Redis store.", redis->purchases());
+    counter("livecart_shop_redis_purchase_round_trips_total", "Redis round trips those purchases took.",
+            redis->purchase_round_trips());
+    counter("livecart_shop_redis_retries_total", "Commits tried again because another node changed what they rested on.",
+            redis->retries());
+    counter("livecart_shop_redis_commands_total", "Commands the Redis store's connection had answered.",
+            redis->redis_commands());
+  }
   counter("livecart_webhook_delivered_total", "Orders delivered to a fulfilment webhook.", courier.delivered_total());
   counter("livecart_webhook_failed_attempts_total", "Failed webhook delivery attempts.", courier.failed_attempts_total());
   counter("livecart_webhook_in_flight", "Webhook deliveries in flight.", courier.in_flight(), "gauge");
@@ -264,7 +277,18 @@ int run_app(const Config& config) {
   SessionTracker tracker;
   RoomStore store((fs::path(config.data_dir) / "livecart.db").string());
   RoomDirectory rooms(ioc.get_executor(), store, config.chat, chat_stats);
-  commerce::SqliteStore shop_store((fs::path(config.data_dir) / "commerce.db").string());
+  // Commerce: the node's SQLite file, or in cluster mode the cluster's Redis (stock and orders
+  // shared by every node; its connection of its own).
+  std::optional<commerce::SqliteStore> sqlite_store;
+  std::optional<commerce::RedisStore> redis_store;
+  if (cluster) {
+    commerce::RedisStoreOptions options;
+    options.node = cluster->node_id();
+    redis_store.emplace(cluster->url(), commerce::RedisStore::Clock{}, redis::Options{}, options);
+  } else {
+    sqlite_store.emplace((fs::path(config.data_dir) / "commerce.db").string());
+  }
+  commerce::Store& shop_store = sqlite_store ? static_cast<commerce::Store&>(*sqlite_store) : *redis_store;
   AnalyticsHub analytics(ioc.get_executor(), rooms, shop_store);
   rooms.set_observers([&analytics](const std::string& room) { return analytics.observe(room); });
   // Mic-link guests: the rooms keep the queue and the slots; MicLink mirrors them for the media
@@ -335,13 +359,16 @@ int run_app(const Config& config) {
       rtmp_stats);
   Api api(rooms, access, metrics, chat_stats, rtmp_stats, streams, files, media_files, shop, analytics_api,
           IngestAddress{rtmp->port(), config.public_host});
-  api.add_metrics([&shop, &shop_store, &courier] { return render_shop_metrics(shop, shop_store, courier); });
+  api.add_metrics([&shop, &sqlite_store, &redis_store, &courier] {
+    return render_shop_metrics(shop, sqlite_store ? &*sqlite_store : nullptr, redis_store ? &*redis_store : nullptr,
+                               courier);
+  });
   api.add_metrics([&analytics] { return render_analytics_metrics(analytics); });
   if (cluster) {
-    api.add_health([&cluster](boost::json::object& body) {
-      bool up = cluster->up();
+    api.add_health([&cluster, &redis_store](boost::json::object& body) {
+      bool up = cluster->up() && redis_store->available();
       boost::json::object redis{{"url", cluster->url().display()}, {"up", up}};
-      if (!up) redis["error"] = cluster->error();
+      if (!up) redis["error"] = cluster->up() ? "the commerce store's connection is down" : cluster->error();
       body["node"] = cluster->node_id();
       body["redis"] = std::move(redis);
       return up;

@@ -48,7 +48,7 @@ class Cluster {
   [[nodiscard]] bool up() const { return client_.up() && (!subscriber_ || subscriber_->up()); }
   // Why it is not up (empty when it is).
   [[nodiscard]] std::string error() const;
-  [[nodiscard]] const redis::Url& url() const { return client_.url(); }
+  [[nodiscard]] const redis::Url& url() const { return client_.url(); }  // has the password: display() for logs
   [[nodiscard]] const ClusterStats& stats() const { return stats_; }
   [[nodiscard]] const redis::ClientStats& client_stats() const { return client_.stats(); }
 

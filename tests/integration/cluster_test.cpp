@@ -3,6 +3,9 @@
 // both, online counts are the whole room's; Redis down: chat goes on within each node and
 // /healthz says so; garbage on the cluster's channels is counted and ignored.
 #include <csignal>
+#include <map>
+#include <mutex>
+#include <set>
 
 #include "fixture.hpp"
 #include "support/redis_server.hpp"
@@ -188,6 +191,163 @@ TEST_F(ClusterTest, AKilledNodesViewersLeaveTheCountAndGarbageIsIgnored) {
   b_->signal(SIGKILL);
   b_->wait_exit();
   EXPECT_TRUE(amy->wait_for(online_is(1), 20s)) << "a node not heard of for 5 s is forgotten";
+}
+
+// Commerce on Redis: the shop is the cluster's, whichever node a buyer reaches.
+class ClusterShopTest : public ClusterTest {
+ protected:
+  void SetUp() override {
+    ClusterTest::SetUp();
+    host_key_ = std::string(room_.at("host_key").as_string());
+  }
+  HttpResult buy(const ServerProcess& node, const std::string& sku, const std::string& key,
+                 std::int64_t quantity = 1) {
+    return http_request(node.port(), "POST", "/api/rooms/r1/orders",
+                        json::serialize(json::object{{"sku", sku}, {"quantity", quantity}}),
+                        kAdminToken, 10s, {{"Idempotency-Key", key}});
+  }
+  std::int64_t stock_of(const ServerProcess& node, const std::string& sku) {
+    auto shelf = http_request(node.port(), "GET", "/api/rooms/r1/shelf");
+    if (shelf.status != 200) return -1;
+    auto body = shelf.json();
+    for (const auto& p : body.at("products").as_array())
+      if (p.at("sku") == sku.c_str()) return p.at("stock").as_int64();
+    return -1;
+  }
+  void add_product(const ServerProcess& node, const std::string& sku, std::int64_t stock) {
+    auto res = http_request(
+        node.port(), "POST", "/api/rooms/r1/products",
+        json::serialize(json::object{
+            {"sku", sku}, {"title", "低钠酱油"}, {"price_cents", 1990}, {"stock", stock}}),
+        host_key_);
+    ASSERT_EQ(res.status, 201) << res.body;
+  }
+  // Every order of the room, as node `node` lists them: id → quantity.
+  std::map<std::int64_t, std::int64_t> all_orders(const ServerProcess& node) {
+    std::map<std::int64_t, std::int64_t> out;
+    std::string before;
+    for (;;) {
+      auto res = http_request(node.port(), "GET", "/api/rooms/r1/orders?limit=200" + before, "",
+                              host_key_);
+      EXPECT_EQ(res.status, 200) << res.body;
+      if (res.status != 200) return out;
+      auto page = res.json();
+      for (const auto& o : page.at("orders").as_array())
+        out[o.at("id").as_int64()] = o.at("quantity").as_int64();
+      if (page.at("next_before").is_null()) return out;
+      before = "&before=" + std::to_string(page.at("next_before").as_int64());
+    }
+  }
+  std::string host_key_;
+};
+
+TEST_F(ClusterShopTest, BuyersOnBothNodesSellExactlyTheStockAndEveryViewerSeesIt) {
+  add_product(*a_, "soy", 37);
+  auto watcher = join(*b_);  // a viewer on the other node sees the stock fall
+  std::atomic<int> ok{0}, sold_out{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      const ServerProcess& node = t % 2 ? *b_ : *a_;
+      for (int i = 0; i < 12; ++i) {
+        auto r = buy(node, "soy", "k-" + std::to_string(t) + "-" + std::to_string(i));
+        if (r.status == 201)
+          ++ok;
+        else if (r.status == 409 && r.json().at("error").at("code") == "sold_out")
+          ++sold_out;
+        else
+          ++other;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 37);
+  EXPECT_EQ(sold_out, 8 * 12 - 37);
+  EXPECT_EQ(other, 0);
+  EXPECT_EQ(stock_of(*a_, "soy"), 0);
+  EXPECT_EQ(stock_of(*b_, "soy"), 0);
+  EXPECT_EQ(all_orders(*a_).size(), 37u);
+  EXPECT_EQ(all_orders(*b_).size(), 37u);
+  EXPECT_TRUE(watcher->wait_for([](const json::object& e) {
+    return e.at("type") == "stock" && e.at("sku") == "soy" && e.at("stock") == 0;
+  })) << "node B's viewer hears the stock of purchases made on node A";
+  // One key sent to both nodes: one order.
+  add_product(*a_, "oats", 10);
+  auto first = buy(*a_, "oats", "same-key");
+  auto again = buy(*b_, "oats", "same-key");
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json().at("order").at("id"), first.json().at("order").at("id"));
+  EXPECT_EQ(stock_of(*b_, "oats"), 9);
+}
+
+TEST_F(ClusterShopTest, ANodeKilledMidSaleLosesNoAcknowledgedOrder) {
+  constexpr std::int64_t kStock = 100000;
+  add_product(*a_, "soy", kStock);
+  std::mutex m;
+  std::map<std::string, std::int64_t> acknowledged;  // key → order id
+  std::atomic<bool> stop{false};
+  std::atomic<int> acks{0};
+  std::vector<std::thread> buyers;
+  for (int t = 0; t < 6; ++t)
+    buyers.emplace_back([&, t] {
+      const ServerProcess& node = t % 2 ? *b_ : *a_;
+      for (int i = 0; !stop; ++i) {
+        std::string key = "sk-" + std::to_string(t) + "-" + std::to_string(i);
+        auto r = buy(node, "soy", key, 1 + i % 3);
+        if (r.status != 201) break;  // node A is gone (its buyers stop), or the test is over
+        std::lock_guard lock(m);
+        acknowledged[key] = r.json().at("order").at("id").as_int64();
+        ++acks;
+      }
+    });
+  ASSERT_TRUE(until([&] { return acks >= 150; }, 60s));
+  a_->signal(SIGKILL);
+  a_->wait_exit();
+  ASSERT_TRUE(until([&] { return acks >= 250; }, 60s)) << "node B sells on";
+  stop = true;
+  for (auto& b : buyers) b.join();
+  auto stored = all_orders(*b_);
+  std::int64_t units = 0;
+  for (const auto& [id, quantity] : stored) units += quantity;
+  for (const auto& [key, id] : acknowledged)
+    EXPECT_TRUE(stored.contains(id)) << "acknowledged order " << id << " lost";
+  EXPECT_EQ(units + stock_of(*b_, "soy"), kStock) << "orders plus stock equal the starting stock";
+}
+
+TEST_F(ClusterShopTest, RedisRestartedMidSaleNeverOversellsAndAnswersUnavailableMeanwhile) {
+  add_product(*a_, "soy", 60);
+  std::atomic<int> ok{0}, unavailable{0}, sold_out{0}, other{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> buyers;
+  for (int t = 0; t < 4; ++t)
+    buyers.emplace_back([&, t] {
+      const ServerProcess& node = t % 2 ? *b_ : *a_;
+      for (int i = 0; !stop; ++i) {
+        auto r = buy(node, "soy", "rk-" + std::to_string(t) + "-" + std::to_string(i));
+        if (r.status == 201)
+          ++ok;
+        else if (r.status == 503 && r.json().at("error").at("code") == "unavailable")
+          ++unavailable;
+        else if (r.status == 409 && r.json().at("error").at("code") == "sold_out")
+          ++sold_out;
+        else
+          ++other;
+      }
+    });
+  ASSERT_TRUE(until([&] { return ok >= 10; }));
+  redis_->stop();
+  ASSERT_TRUE(until([&] { return unavailable >= 4; }))
+      << "purchases fail fast and clearly while Redis is down";
+  redis_->start();
+  ASSERT_TRUE(until([&] { return sold_out >= 4; }, 60s))
+      << "selling again after Redis is back, to the end of the stock";
+  stop = true;
+  for (auto& b : buyers) b.join();
+  EXPECT_EQ(other, 0);
+  auto orders = all_orders(*a_);
+  EXPECT_EQ(static_cast<int>(orders.size()), 60) << "exactly the stock, never more";
+  EXPECT_LE(ok, 60) << "an acknowledged purchase is one of the orders";
+  EXPECT_EQ(stock_of(*b_, "soy"), 0);
 }
 
 }  // namespace
