@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "commerce/store.hpp"
@@ -22,6 +23,7 @@
 namespace commerce {
 namespace detail {
 struct CatalogueRecords;
+struct RemoteCommits;
 struct LoadSpec;
 struct RoomSnapshot;
 class RoomCommit;
@@ -122,6 +124,7 @@ class RedisStore final : public Store {
   void send_commit(Commit& commit, redis::Client::Callback done);
   void notify(const RoomChanges& changes);
   void on_notice(const std::string& channel, const std::string& payload);
+  void tell_remote_commits(const std::string& room);
   [[nodiscard]] std::int64_t now_ms() const;
 
   Clock clock_;
@@ -134,6 +137,9 @@ class RedisStore final : public Store {
   // only the counters, the viewer's orders and claims.
   std::mutex catalogues_mutex_;
   std::map<std::string, std::shared_ptr<const detail::CatalogueRecords>> catalogues_;
+  std::mutex remote_mutex_;
+  std::map<std::string, detail::RemoteCommits> remote_;  // by room, waiting for the next read
+  std::set<std::string> remote_loading_;                 // rooms being read
   std::mutex listener_mutex_;  // held while the listener is told (set_listener waits for it)
   StoreListener* listener_ = nullptr;
   // Last: stopped first (in ~RedisStore), while everything their callbacks use still lives.
