@@ -749,8 +749,15 @@ RedisStore::RedisStore(redis::Url url, Clock clock, redis::Options redis_options
 }
 
 RedisStore::~RedisStore() {
+  // From here on, what the client's callbacks send fails at once (the client is going away).
+  stopping_ = true;
   subscriber_.reset();
   client_.reset();
+}
+
+void RedisStore::send(std::vector<std::string> argv, redis::Client::Callback done) {
+  if (stopping_) return done(redis::Result{false, {}, "the store is stopping"});
+  client_->command(std::move(argv), std::move(done));
 }
 
 bool RedisStore::available() const { return client_->up(); }
@@ -783,17 +790,16 @@ void RedisStore::eval(int script, std::vector<std::string> keys, std::vector<std
   for (auto& k : keys) argv->push_back(std::move(k));
   for (auto& a : args) argv->push_back(std::move(a));
   auto first = *argv;
-  client_->command(std::move(first),
-                   [this, script, argv, done = std::move(done)](redis::Result r) mutable {
-                     if (r.ok && r.reply.is_error() && r.reply.str.starts_with("NOSCRIPT")) {
-                       // A fresh (or restarted) Redis: send the script itself once; it is cached
-                       // from then on.
-                       (*argv)[0] = "EVAL";
-                       (*argv)[1] = kScripts[script];
-                       return client_->command(std::move(*argv), std::move(done));
-                     }
-                     done(std::move(r));
-                   });
+  send(std::move(first), [this, script, argv, done = std::move(done)](redis::Result r) mutable {
+    if (r.ok && r.reply.is_error() && r.reply.str.starts_with("NOSCRIPT")) {
+      // A fresh (or restarted) Redis: send the script itself once; it is cached
+      // from then on.
+      (*argv)[0] = "EVAL";
+      (*argv)[1] = kScripts[script];
+      return send(std::move(*argv), std::move(done));
+    }
+    done(std::move(r));
+  });
 }
 
 void RedisStore::send_commit(RoomCommit& commit, redis::Client::Callback done) {

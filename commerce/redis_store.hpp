@@ -119,6 +119,7 @@ class RedisStore final : public Store {
                     std::function<void(PurchaseResult)> done, int tries);
   void load(const std::string& room, const LoadSpec& spec,
             std::function<void(std::shared_ptr<Snapshot>, std::string error)> done);
+  void send(std::vector<std::string> argv, redis::Client::Callback done);
   void eval(int script, std::vector<std::string> keys, std::vector<std::string> args,
             redis::Client::Callback done);
   void send_commit(Commit& commit, redis::Client::Callback done);
@@ -130,6 +131,7 @@ class RedisStore final : public Store {
   Clock clock_;
   RedisStoreOptions options_;
   std::string node_;
+  std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> purchases_{0};
   std::atomic<std::uint64_t> purchase_round_trips_{0};
   std::atomic<std::uint64_t> retries_{0};

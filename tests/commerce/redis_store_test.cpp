@@ -478,6 +478,23 @@ TEST_F(RedisStoreTest, AnotherNodeHearsEveryOrderOfABurst) {
   b->set_listener(nullptr);
 }
 
+// Regression: a store stopped with purchases in flight sent their commits through a client
+// that was being destroyed.
+TEST_F(RedisStoreTest, StoppingWithPurchasesInFlightAnswersEachOfThem) {
+  for (int round = 0; round < 5; ++round) {
+    auto a = node();
+    ASSERT_TRUE(put(*a, rice("rice-5kg", 1000)).ok());
+    Tally tally;
+    for (int i = 0; i < 200; ++i)
+      a->purchase(request("k" + std::to_string(round), "u" + std::to_string(i)), true,
+                  [&tally](PurchaseResult r) { tally.add(r.outcome); });
+    a.reset();
+    EXPECT_TRUE(tally.wait(200));
+    EXPECT_EQ(tally.outcomes[PurchaseOutcome::ok] + tally.outcomes[PurchaseOutcome::unavailable],
+              200);
+  }
+}
+
 TEST_F(RedisStoreTest, TwoNodesDeliverEachOrderOnce) {
   constexpr int kOrders = 20;
   auto a = node(), b = node();
