@@ -287,6 +287,27 @@ TEST_F(RedisStoreTest, TheSameKeyOnTwoNodesMakesOneOrder) {
   EXPECT_EQ(stock(*b), 100 - kKeys);
 }
 
+TEST_F(RedisStoreTest, CancelsOfOneOrderOnTwoNodesGiveItsStockBackOnce) {
+  constexpr int kOrders = 10;
+  auto a = node(), b = node();
+  ASSERT_TRUE(put(*a, rice()).ok());
+  for (int k = 0; k < kOrders; ++k) {
+    auto bought = buy(*a, request("k" + std::to_string(k)));
+    ASSERT_EQ(bought.outcome, PurchaseOutcome::ok);
+    std::promise<Result<Order>> from_a, from_b;
+    a->set_order_status(kRoom, bought.order->id, OrderStatus::cancelled,
+                        [&](Result<Order> r) { from_a.set_value(std::move(r)); });
+    b->set_order_status(kRoom, bought.order->id, OrderStatus::cancelled,
+                        [&](Result<Order> r) { from_b.set_value(std::move(r)); });
+    auto ra = from_a.get_future().get(), rb = from_b.get_future().get();
+    ASSERT_TRUE(ra.ok()) << ra.error.message;
+    ASSERT_TRUE(rb.ok()) << rb.error.message;
+    EXPECT_EQ(ra.value->status, OrderStatus::cancelled);
+    EXPECT_EQ(rb.value->status, OrderStatus::cancelled);
+    EXPECT_EQ(stock(*b), 100) << "once, not twice";
+  }
+}
+
 TEST_F(RedisStoreTest, APurchaseTakesTwoRoundTripsAndARefusalOne) {
   auto a = node();
   ASSERT_TRUE(put(*a, rice("rice-5kg", 1)).ok());
