@@ -5,7 +5,10 @@
 // Redis, every fact the decision rests on (the room's version for its catalogue, stock, sale
 // quota, per-viewer units, idempotency key, coupon claim): a stale view retries, never oversells.
 // Callbacks (`done`, the listener) run on the Redis client's or subscriber's thread; no caller
-// ever waits on Redis. Durability is Redis's own (appendonly, appendfsync always).
+// ever waits on Redis. Durability is Redis's own (appendonly, appendfsync always). The listener
+// hears this node's commits with the values as committed, and other nodes' commits (from their
+// notices on pub/sub, from_this_node false) with the values read just after; notices published
+// while the subscriber reconnects are not heard.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
