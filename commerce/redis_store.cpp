@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <map>
 #include <random>
+#include <set>
 #include <stdexcept>
 
 #include "commerce/codec.hpp"
@@ -64,6 +65,13 @@ struct RoomSnapshot {
   std::unique_ptr<Shop> shop;
   std::int64_t version = 0;
   std::map<std::string, std::int64_t> stock, sold, claimed;
+};
+
+// What other nodes' commit notices named in a room, merged until it is read.
+struct RemoteCommits {
+  std::set<std::string> products, sales, coupons, points;
+  std::set<std::int64_t> fresh, changed;  // order ids
+  bool pin = false, shelf = false;
 };
 
 struct RoomKeys {
@@ -290,15 +298,20 @@ return out
 )lua";
 
 // KEYS: stream entries next tries done log; ARGV: group consumer order attempt next finished.
-// Keeps the attempt; a finished order (delivered, or given up) is acknowledged, another waits
-// for its next attempt with this consumer.
+// Keeps the attempt; a finished order (delivered, or given up) is acknowledged and leaves the
+// stream, another waits for its next attempt with this consumer.
 constexpr const char* kRecordLua = R"lua(
 redis.call('RPUSH', KEYS[6], ARGV[4])
 redis.call('HINCRBY', KEYS[4], ARGV[3], 1)
 local sid = redis.call('HGET', KEYS[2], ARGV[3])
 if ARGV[6] == '1' then
   redis.call('HSET', KEYS[5], ARGV[3], '1')
-  if sid then redis.pcall('XACK', KEYS[1], ARGV[1], sid) end
+  redis.call('HDEL', KEYS[2], ARGV[3])
+  redis.call('HDEL', KEYS[3], ARGV[3])
+  if sid then  -- settled: the stream keeps only what is still to deliver
+    redis.pcall('XACK', KEYS[1], ARGV[1], sid)
+    redis.call('XDEL', KEYS[1], sid)
+  end
 else
   redis.call('HSET', KEYS[3], ARGV[3], ARGV[5])
   if sid then redis.pcall('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, sid, 'JUSTID') end
@@ -736,8 +749,15 @@ RedisStore::RedisStore(redis::Url url, Clock clock, redis::Options redis_options
 }
 
 RedisStore::~RedisStore() {
+  // From here on, what the client's callbacks send fails at once (the client is going away).
+  stopping_ = true;
   subscriber_.reset();
   client_.reset();
+}
+
+void RedisStore::send(std::vector<std::string> argv, redis::Client::Callback done) {
+  if (stopping_) return done(redis::Result{false, {}, "the store is stopping"});
+  client_->command(std::move(argv), std::move(done));
 }
 
 bool RedisStore::available() const { return client_->up(); }
@@ -770,17 +790,16 @@ void RedisStore::eval(int script, std::vector<std::string> keys, std::vector<std
   for (auto& k : keys) argv->push_back(std::move(k));
   for (auto& a : args) argv->push_back(std::move(a));
   auto first = *argv;
-  client_->command(std::move(first),
-                   [this, script, argv, done = std::move(done)](redis::Result r) mutable {
-                     if (r.ok && r.reply.is_error() && r.reply.str.starts_with("NOSCRIPT")) {
-                       // A fresh (or restarted) Redis: send the script itself once; it is cached
-                       // from then on.
-                       (*argv)[0] = "EVAL";
-                       (*argv)[1] = kScripts[script];
-                       return client_->command(std::move(*argv), std::move(done));
-                     }
-                     done(std::move(r));
-                   });
+  send(std::move(first), [this, script, argv, done = std::move(done)](redis::Result r) mutable {
+    if (r.ok && r.reply.is_error() && r.reply.str.starts_with("NOSCRIPT")) {
+      // A fresh (or restarted) Redis: send the script itself once; it is cached
+      // from then on.
+      (*argv)[0] = "EVAL";
+      (*argv)[1] = kScripts[script];
+      return send(std::move(*argv), std::move(done));
+    }
+    done(std::move(r));
+  });
 }
 
 void RedisStore::send_commit(RoomCommit& commit, redis::Client::Callback done) {
@@ -1270,54 +1289,83 @@ void RedisStore::on_notice(const std::string& channel, const std::string& payloa
   if (auto it = n.find("node");
       it != n.end() && it->value().is_string() && it->value().as_string() == node_)
     return;  // told already, with the values as committed
-  auto strings = [&n](const char* key) {
-    std::vector<std::string> out;
+  auto strings = [&n](const char* key, auto& into) {
     if (auto it = n.find(key); it != n.end() && it->value().is_array())
       for (const auto& v : it->value().as_array())
-        if (v.is_string()) out.emplace_back(v.as_string());
-    return out;
+        if (v.is_string()) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(into)>, std::set<std::int64_t>>)
+            into.insert(to_int(std::string(v.as_string())));
+          else
+            into.emplace(v.as_string());
+        }
   };
   auto flag = [&n](const char* key) {
     auto it = n.find(key);
     return it != n.end() && it->value().is_bool() && it->value().as_bool();
   };
-  auto fresh = strings("n"), changed = strings("o");
+  {
+    // Notices that come while the room's last ones are being read are merged and read together:
+    // one load per room at a time, however fast other nodes commit.
+    std::lock_guard lock(remote_mutex_);
+    auto& merged = remote_[room];
+    strings("p", merged.products);
+    strings("s", merged.sales);
+    strings("c", merged.coupons);
+    strings("pp", merged.points);
+    strings("n", merged.fresh);
+    strings("o", merged.changed);
+    merged.pin = merged.pin || flag("pin");
+    merged.shelf = merged.shelf || flag("shelf");
+    if (!remote_loading_.insert(room).second) return;
+  }
+  tell_remote_commits(room);
+}
+
+void RedisStore::tell_remote_commits(const std::string& room) {
+  auto c = std::make_shared<detail::RemoteCommits>();
+  {
+    std::lock_guard lock(remote_mutex_);
+    auto it = remote_.find(room);
+    if (it == remote_.end()) {
+      remote_loading_.erase(room);
+      return;
+    }
+    *c = std::move(it->second);
+    remote_.erase(it);
+  }
   std::string ids;
-  for (const auto& list : {fresh, changed})
-    for (const auto& id : list) ids += (ids.empty() ? "" : ",") + id;
+  for (const auto& list : {c->fresh, c->changed})
+    for (auto id : list) ids += (ids.empty() ? "" : ",") + std::to_string(id);
   LoadSpec spec{ids.empty() ? "none" : "ids", ids, "none", {}};
-  load(room, spec,
-       [this, room, products = strings("p"), sales = strings("s"), coupons = strings("c"),
-        points = strings("pp"), fresh, changed, pin = flag("pin"),
-        shelf = flag("shelf")](std::shared_ptr<RoomSnapshot> snap, std::string error) {
-         if (!snap) {
-           spdlog::warn("commerce redis store: room {}: a commit by another node is not told: {}",
-                        room, error);
-           return;
-         }
-         const Shop& shop = *snap->shop;
-         RoomChanges out;
-         out.room = room;
-         out.from_this_node = false;
-         for (const auto& sku : products)
-           if (const Product* p = shop.product(sku)) out.products.push_back(*p);
-         for (const auto& id : sales)
-           if (const FlashSale* s = shop.sale(id)) out.sales.push_back(*s);
-         for (const auto& id : coupons)
-           if (const Coupon* c = shop.coupon(id)) out.coupons.push_back(*c);
-         for (const auto& id : points)
-           if (const PickupPoint* p = shop.pickup_point(id)) out.pickup_points.push_back(*p);
-         for (const auto& id : fresh)
-           if (const Order* o = shop.order(to_int(id))) out.new_orders.push_back(*o);
-         for (const auto& id : changed)
-           if (const Order* o = shop.order(to_int(id))) out.changed_orders.push_back(*o);
-         out.shelf_changed = shelf;
-         out.pin_changed =
-             pin || (!shop.pinned().empty() &&
-                     std::find(products.begin(), products.end(), shop.pinned()) != products.end());
-         if (out.pin_changed && !shop.pinned().empty()) out.pinned = *shop.product(shop.pinned());
-         notify(out);
-       });
+  load(room, spec, [this, room, c](std::shared_ptr<RoomSnapshot> snap, std::string error) {
+    if (!snap) {
+      spdlog::warn("commerce redis store: room {}: commits by another node are not told: {}", room,
+                   error);
+      return tell_remote_commits(room);
+    }
+    const Shop& shop = *snap->shop;
+    RoomChanges out;
+    out.room = room;
+    out.from_this_node = false;
+    for (const auto& sku : c->products)
+      if (const Product* p = shop.product(sku)) out.products.push_back(*p);
+    for (const auto& id : c->sales)
+      if (const FlashSale* s = shop.sale(id)) out.sales.push_back(*s);
+    for (const auto& id : c->coupons)
+      if (const Coupon* cp = shop.coupon(id)) out.coupons.push_back(*cp);
+    for (const auto& id : c->points)
+      if (const PickupPoint* p = shop.pickup_point(id)) out.pickup_points.push_back(*p);
+    for (auto id : c->fresh)
+      if (const Order* o = shop.order(id)) out.new_orders.push_back(*o);
+    for (auto id : c->changed)
+      if (const Order* o = shop.order(id); o && !c->fresh.contains(id))
+        out.changed_orders.push_back(*o);
+    out.shelf_changed = c->shelf;
+    out.pin_changed = c->pin || (!shop.pinned().empty() && c->products.contains(shop.pinned()));
+    if (out.pin_changed && !shop.pinned().empty()) out.pinned = *shop.product(shop.pinned());
+    notify(out);
+    tell_remote_commits(room);  // what came meanwhile
+  });
 }
 
 }  // namespace commerce

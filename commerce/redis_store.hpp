@@ -5,7 +5,10 @@
 // Redis, every fact the decision rests on (the room's version for its catalogue, stock, sale
 // quota, per-viewer units, idempotency key, coupon claim): a stale view retries, never oversells.
 // Callbacks (`done`, the listener) run on the Redis client's or subscriber's thread; no caller
-// ever waits on Redis. Durability is Redis's own (appendonly, appendfsync always).
+// ever waits on Redis. Durability is Redis's own (appendonly, appendfsync always). The listener
+// hears this node's commits with the values as committed, and other nodes' commits (from their
+// notices on pub/sub, from_this_node false) with the values read just after; notices published
+// while the subscriber reconnects are not heard.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -13,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "commerce/store.hpp"
@@ -22,6 +26,7 @@
 namespace commerce {
 namespace detail {
 struct CatalogueRecords;
+struct RemoteCommits;
 struct LoadSpec;
 struct RoomSnapshot;
 class RoomCommit;
@@ -117,16 +122,19 @@ class RedisStore final : public Store {
                     std::function<void(PurchaseResult)> done, int tries);
   void load(const std::string& room, const LoadSpec& spec,
             std::function<void(std::shared_ptr<Snapshot>, std::string error)> done);
+  void send(std::vector<std::string> argv, redis::Client::Callback done);
   void eval(int script, std::vector<std::string> keys, std::vector<std::string> args,
             redis::Client::Callback done);
   void send_commit(Commit& commit, redis::Client::Callback done);
   void notify(const RoomChanges& changes);
   void on_notice(const std::string& channel, const std::string& payload);
+  void tell_remote_commits(const std::string& room);
   [[nodiscard]] std::int64_t now_ms() const;
 
   Clock clock_;
   RedisStoreOptions options_;
   std::string node_;
+  std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> purchases_{0};
   std::atomic<std::uint64_t> purchase_round_trips_{0};
   std::atomic<std::uint64_t> retries_{0};
@@ -134,6 +142,9 @@ class RedisStore final : public Store {
   // only the counters, the viewer's orders and claims.
   std::mutex catalogues_mutex_;
   std::map<std::string, std::shared_ptr<const detail::CatalogueRecords>> catalogues_;
+  std::mutex remote_mutex_;
+  std::map<std::string, detail::RemoteCommits> remote_;  // by room, waiting for the next read
+  std::set<std::string> remote_loading_;                 // rooms being read
   std::mutex listener_mutex_;  // held while the listener is told (set_listener waits for it)
   StoreListener* listener_ = nullptr;
   // Last: stopped first (in ~RedisStore), while everything their callbacks use still lives.

@@ -287,6 +287,27 @@ TEST_F(RedisStoreTest, TheSameKeyOnTwoNodesMakesOneOrder) {
   EXPECT_EQ(stock(*b), 100 - kKeys);
 }
 
+TEST_F(RedisStoreTest, CancelsOfOneOrderOnTwoNodesGiveItsStockBackOnce) {
+  constexpr int kOrders = 10;
+  auto a = node(), b = node();
+  ASSERT_TRUE(put(*a, rice()).ok());
+  for (int k = 0; k < kOrders; ++k) {
+    auto bought = buy(*a, request("k" + std::to_string(k)));
+    ASSERT_EQ(bought.outcome, PurchaseOutcome::ok);
+    std::promise<Result<Order>> from_a, from_b;
+    a->set_order_status(kRoom, bought.order->id, OrderStatus::cancelled,
+                        [&](Result<Order> r) { from_a.set_value(std::move(r)); });
+    b->set_order_status(kRoom, bought.order->id, OrderStatus::cancelled,
+                        [&](Result<Order> r) { from_b.set_value(std::move(r)); });
+    auto ra = from_a.get_future().get(), rb = from_b.get_future().get();
+    ASSERT_TRUE(ra.ok()) << ra.error.message;
+    ASSERT_TRUE(rb.ok()) << rb.error.message;
+    EXPECT_EQ(ra.value->status, OrderStatus::cancelled);
+    EXPECT_EQ(rb.value->status, OrderStatus::cancelled);
+    EXPECT_EQ(stock(*b), 100) << "once, not twice";
+  }
+}
+
 TEST_F(RedisStoreTest, APurchaseTakesTwoRoundTripsAndARefusalOne) {
   auto a = node();
   ASSERT_TRUE(put(*a, rice("rice-5kg", 1)).ok());
@@ -442,11 +463,57 @@ TEST_F(RedisStoreTest, ACommitOnOneNodeIsHeardByAnother) {
               }).ok());
   auto moved = heard_b.wait_for([](const RoomChanges& c) { return !c.changed_orders.empty(); });
   EXPECT_EQ(moved.changed_orders[0].status, OrderStatus::packed);
-  // A node hears its own commits once (from itself, not again from Redis).
-  ASSERT_TRUE(eventually([&] { return heard_b.count() == heard_a.count(); }));
+  // A node hears its own commits once (from itself, not again from Redis); another node hears
+  // them as not its own (maybe merged, when they come faster than it reads them).
+  ASSERT_TRUE(eventually([&] { return heard_a.count() >= 4; }));
   EXPECT_EQ(heard_a.count(), 4u);
+  for (const auto& c : heard_a.seen()) EXPECT_TRUE(c.from_this_node);
+  for (const auto& c : heard_b.seen()) EXPECT_FALSE(c.from_this_node);
   a->set_listener(nullptr);
   b->set_listener(nullptr);
+}
+
+TEST_F(RedisStoreTest, AnotherNodeHearsEveryOrderOfABurst) {
+  constexpr int kOrders = 60;
+  auto a = node(), b = node();
+  RecordingListener heard_b;
+  b->set_listener(&heard_b);
+  ASSERT_TRUE(eventually([&] { return b->hears_other_nodes(); }));
+  ASSERT_TRUE(put(*a, rice()).ok());
+  Tally tally;
+  for (int i = 0; i < kOrders; ++i)
+    a->purchase(request("k", "u" + std::to_string(i)), true,
+                [&tally](PurchaseResult r) { tally.add(r.outcome); });
+  ASSERT_TRUE(tally.wait(kOrders));
+  ASSERT_EQ(tally.outcomes[PurchaseOutcome::ok], kOrders);
+  std::set<std::int64_t> heard;
+  ASSERT_TRUE(eventually([&] {
+    heard.clear();
+    for (const auto& c : heard_b.seen())
+      for (const auto& o : c.new_orders) heard.insert(o.id);
+    return heard.size() == kOrders;
+  })) << heard.size();
+  auto last = heard_b.seen().back();
+  ASSERT_FALSE(last.products.empty());
+  EXPECT_EQ(last.products[0].stock, 100 - kOrders) << "the latest stock, once every order is read";
+  b->set_listener(nullptr);
+}
+
+// Regression: a store stopped with purchases in flight sent their commits through a client
+// that was being destroyed.
+TEST_F(RedisStoreTest, StoppingWithPurchasesInFlightAnswersEachOfThem) {
+  for (int round = 0; round < 5; ++round) {
+    auto a = node();
+    ASSERT_TRUE(put(*a, rice("rice-5kg", 1000)).ok());
+    Tally tally;
+    for (int i = 0; i < 200; ++i)
+      a->purchase(request("k" + std::to_string(round), "u" + std::to_string(i)), true,
+                  [&tally](PurchaseResult r) { tally.add(r.outcome); });
+    a.reset();
+    EXPECT_TRUE(tally.wait(200));
+    EXPECT_EQ(tally.outcomes[PurchaseOutcome::ok] + tally.outcomes[PurchaseOutcome::unavailable],
+              200);
+  }
 }
 
 TEST_F(RedisStoreTest, TwoNodesDeliverEachOrderOnce) {
@@ -487,6 +554,7 @@ TEST_F(RedisStoreTest, TwoNodesDeliverEachOrderOnce) {
   for (const auto& [id, times] : delivered) EXPECT_EQ(times, 1) << "order " << id;
   EXPECT_TRUE(due(*a).empty());
   EXPECT_TRUE(due(*b).empty());
+  EXPECT_EQ(server_.cli({"XLEN", "lc:outbox"}), "0\n") << "settled entries leave the stream";
 }
 
 TEST_F(RedisStoreTest, DeliveriesHeldByAStoppedNodeAreTakenOver) {

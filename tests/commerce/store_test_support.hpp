@@ -95,6 +95,10 @@ class RecordingListener final : public StoreListener {
     if (!ok) throw std::runtime_error("no matching change before the deadline");
     return found;
   }
+  std::vector<RoomChanges> seen() {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
   std::size_t count() {
     std::lock_guard lock(mutex_);
     return seen_.size();
