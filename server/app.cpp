@@ -152,8 +152,7 @@ std::string render_shop_metrics(const CommerceApi& shop, const commerce::SqliteS
            std::to_string(shop.purchases(o)) + "\n";
   }
   auto counter = [&out](const char* name, const char* help, std::uint64_t v, const char* type = "counter") {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-           std::to_string(v) + "\n";
+    append_metric(out, name, type, help, v);
   };
   if (sqlite) {
     counter("livecart_shop_commits_total", "Shop store batches committed (group commit).", sqlite->commits());

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <random>
 
+#include "server/metrics.hpp"
 #include "server/token_signer.hpp"
 
 namespace server {
@@ -112,8 +113,7 @@ std::string render_cluster_metrics(const Cluster& c) {
   const auto& r = c.client_stats();
   std::string out;
   auto metric = [&out](const char* name, const char* type, const char* help, std::uint64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-           name + " " + std::to_string(v) + "\n";
+    append_metric(out, name, type, help, v);
   };
   metric("livecart_redis_up", "gauge", "1 while this node's Redis connections are up",
          c.up() ? 1 : 0);

@@ -120,4 +120,8 @@ std::string render_prometheus(const ServerMetrics& s, const chat::ChatStats& c, 
   return out;
 }
 
+void append_metric(std::string& out, const char* name, const char* type, const char* help, std::uint64_t value) {
+  metric(out, name, type, help, value);
+}
+
 }  // namespace server

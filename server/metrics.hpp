@@ -39,6 +39,9 @@ struct MediaView {
   const media::LiveMediaStats* live = nullptr;  // null when HLS, recording and snapshots are off
 };
 
+// Appends one unlabelled sample with its HELP and TYPE lines ("counter" or "gauge").
+void append_metric(std::string& out, const char* name, const char* type, const char* help, std::uint64_t value);
+
 [[nodiscard]] std::string render_prometheus(const ServerMetrics& server, const chat::ChatStats& chat,
                                             const std::vector<RoomView>& rooms, const MediaView& media);
 

@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "server/metrics.hpp"
+
 namespace server {
 namespace json = boost::json;
 using media::WhepError;
@@ -38,7 +40,7 @@ std::optional<IceUrl> parse_ice_url(std::string_view url) {
   return u;
 }
 
-std::string quoted(std::string_view s) {
+std::string link_quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
@@ -140,7 +142,7 @@ std::vector<std::string> ice_server_links(const media::WebRtcConfig& config) {
   if (auto turn = parse_ice_url(config.turn_server)) {
     std::string link = "<" + turn->scheme + ":" + turn->address + ">; rel=\"ice-server\"";
     if (!turn->user.empty())
-      link += "; username=" + quoted(turn->user) + "; credential=" + quoted(turn->password) +
+      link += "; username=" + link_quoted(turn->user) + "; credential=" + link_quoted(turn->password) +
               "; credential-type=\"password\"";
     links.push_back(std::move(link));
   }
@@ -215,8 +217,7 @@ std::string WhepApi::metrics() const {
   const auto& s = sessions_.stats();
   std::string out;
   auto sample = [&out](const char* name, const char* type, const char* help, std::uint64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-           name + " " + std::to_string(v) + "\n";
+    append_metric(out, name, type, help, v);
   };
   sample("livecart_whep_sessions", "gauge", "WHEP viewers open (negotiating or playing).",
          static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.sessions.load())));

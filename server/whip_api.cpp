@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 
+#include "server/metrics.hpp"
 #include "server/whep_api.hpp"
 #include "server/token_signer.hpp"
 
@@ -99,8 +100,7 @@ void WhipApi::offer(const Request& req, const std::string& room, const Respond& 
 
 namespace {
 void sample(std::string& out, const char* name, const char* type, const char* help, std::uint64_t v) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-         std::to_string(v) + "\n";
+  append_metric(out, name, type, help, v);
 }
 std::uint64_t gauge(const std::atomic<std::int64_t>& v) {
   return static_cast<std::uint64_t>(std::max<std::int64_t>(0, v.load()));
@@ -121,7 +121,7 @@ std::string WhipApi::metrics() const {
   const auto& s = sessions_.stats();
   std::string out;
   auto sample = [&out](const char* name, const char* type, const char* help, std::uint64_t v) {
-    server::sample(out, name, type, help, v);
+    append_metric(out, name, type, help, v);
   };
   sample("livecart_whip_sessions", "gauge", "WHIP publishers open (negotiating or publishing).",
          static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.sessions.load())));
