@@ -43,7 +43,7 @@ else
   servers=()
   for n in $(seq 1 "${NODES:-1}"); do
     mkdir -p "$data/node$n"
-    build/release/server/livecart --http-port 0 --data-dir "$data/node$n" --demo --log-level warn \
+    build/release/server/livecart --http-port 0 --rtmp-port 0 --data-dir "$data/node$n" --demo --log-level warn \
       --admin-token bench-admin-token-0123456789 --chat-rate 1000 --chat-burst 1000 "${redis_args[@]}" \
       >"$out.$n" 2>"$data/node$n.log" &
     servers+=($!)
@@ -52,7 +52,8 @@ fi
 trap 'kill ${servers[*]} ${redis:-} 2>/dev/null || true; rm -rf "$data" "$out"*' EXIT
 ports=()
 for i in "${!servers[@]}"; do
-  file="$out"; [[ -f "$out.$((i + 1))" ]] && file="$out.$((i + 1))"
+  file="$out.$((i + 1))"
+  [[ -n "${PEER:-}" ]] && file="$out"
   for _ in $(seq 1 300); do  # up to 30 s for the port line
     grep -q '^http_port=' "$file" && break
     kill -0 "${servers[$i]}" 2>/dev/null || { cat "$data"/*.log >&2; exit 1; }
