@@ -22,12 +22,24 @@ constexpr std::int64_t kMaxConnections = 10'000;
 
 json::array event_json(const Event& e) {
   return std::visit(Overloaded{
-                        [](const Enter& x) { return json::array{"enter", x.viewer}; },
-                        [](const Leave& x) { return json::array{"leave", x.viewer}; },
-                        [](const Impression& x) { return json::array{"impression", x.viewer, x.sku}; },
-                        [](const Click& x) { return json::array{"click", x.viewer, x.sku}; },
-                        [](const MicLinkStart& x) { return json::array{"mic_start", x.guest}; },
-                        [](const MicLinkEnd& x) { return json::array{"mic_end", x.guest}; },
+                        [](const Enter& x) {
+                          return json::array{"enter", x.viewer};
+                        },
+                        [](const Leave& x) {
+                          return json::array{"leave", x.viewer};
+                        },
+                        [](const Impression& x) {
+                          return json::array{"impression", x.viewer, x.sku};
+                        },
+                        [](const Click& x) {
+                          return json::array{"click", x.viewer, x.sku};
+                        },
+                        [](const MicLinkStart& x) {
+                          return json::array{"mic_start", x.guest};
+                        },
+                        [](const MicLinkEnd& x) {
+                          return json::array{"mic_end", x.guest};
+                        },
                         [](const auto&) { return json::array{}; },
                     },
                     e);
@@ -65,8 +77,8 @@ bool presence_from(const json::value& v, AudiencePresence& out) {
   const auto* guests = o ? o->if_contains("guests") : nullptr;
   if (!viewers || !viewers->is_object() || !guests || !guests->is_array()) return false;
   for (const auto& [viewer, count] : viewers->as_object()) {
-    if (viewer.empty() || viewer.size() > kMaxIdBytes || !count.is_int64() || count.as_int64() < 1 ||
-        count.as_int64() > kMaxConnections)
+    if (viewer.empty() || viewer.size() > kMaxIdBytes || !count.is_int64() ||
+        count.as_int64() < 1 || count.as_int64() > kMaxConnections)
       return false;
     out.viewers[std::string(viewer)] = static_cast<int>(count.as_int64());
   }
@@ -92,14 +104,16 @@ std::string encode_audience(std::string_view node, const AudienceBatch& b) {
   if (b.present) {
     json::object viewers;
     for (const auto& [v, n] : b.present->viewers) viewers[v] = n;
-    o["present"] = json::object{{"viewers", std::move(viewers)},
-                                {"guests", json::array(b.present->guests.begin(), b.present->guests.end())}};
+    o["present"] =
+        json::object{{"viewers", std::move(viewers)},
+                     {"guests", json::array(b.present->guests.begin(), b.present->guests.end())}};
   }
   if (!b.resync.empty()) o["resync"] = json::array(b.resync.begin(), b.resync.end());
   return json::serialize(o);
 }
 
-std::optional<AudienceBatch> decode_audience(std::string_view payload, std::string& node, std::string& error) {
+std::optional<AudienceBatch> decode_audience(std::string_view payload, std::string& node,
+                                             std::string& error) {
   boost::system::error_code ec;
   auto v = json::parse(payload, ec);
   const json::object* o = ec ? nullptr : v.if_object();
@@ -149,7 +163,8 @@ void AudienceRelay::apply(AudiencePresence& present, const Event& e, std::vector
                  },
                  [&](const Leave& x) {
                    auto it = present.viewers.find(x.viewer);
-                   if (it == present.viewers.end()) return;  // entered before this node heard that one
+                   if (it == present.viewers.end())
+                     return;  // entered before this node heard that one
                    if (--it->second == 0) present.viewers.erase(it);
                    out.push_back(e);
                  },
@@ -166,14 +181,17 @@ void AudienceRelay::apply(AudiencePresence& present, const Event& e, std::vector
              e);
 }
 
-void AudienceRelay::reconcile(AudiencePresence& have, const AudiencePresence& want, std::vector<Event>& out) {
+void AudienceRelay::reconcile(AudiencePresence& have, const AudiencePresence& want,
+                              std::vector<Event>& out) {
   for (const auto& [viewer, n] : have.viewers) {
     auto it = want.viewers.find(viewer);
-    for (int i = it == want.viewers.end() ? 0 : it->second; i < n; ++i) out.emplace_back(Leave{viewer});
+    for (int i = it == want.viewers.end() ? 0 : it->second; i < n; ++i)
+      out.emplace_back(Leave{viewer});
   }
   for (const auto& [viewer, n] : want.viewers) {
     auto it = have.viewers.find(viewer);
-    for (int i = it == have.viewers.end() ? 0 : it->second; i < n; ++i) out.emplace_back(Enter{viewer});
+    for (int i = it == have.viewers.end() ? 0 : it->second; i < n; ++i)
+      out.emplace_back(Enter{viewer});
   }
   for (const auto& g : have.guests)
     if (!want.guests.contains(g)) out.emplace_back(MicLinkEnd{g});
@@ -202,7 +220,8 @@ AudienceBatch AudienceRelay::next_batch() {
   return b;
 }
 
-std::vector<Event> AudienceRelay::receive(const std::string& node, AudienceBatch batch, std::int64_t now_ms) {
+std::vector<Event> AudienceRelay::receive(const std::string& node, AudienceBatch batch,
+                                          std::int64_t now_ms) {
   std::vector<Event> out;
   if (node == node_) return out;
   auto [it, fresh] = remotes_.try_emplace(node);
@@ -215,7 +234,8 @@ std::vector<Event> AudienceRelay::receive(const std::string& node, AudienceBatch
     reconcile(r.present, *batch.present, out);
     r.synced = true;
   }
-  if (std::find(batch.resync.begin(), batch.resync.end(), node_) != batch.resync.end()) send_presence_ = true;
+  if (std::find(batch.resync.begin(), batch.resync.end(), node_) != batch.resync.end())
+    send_presence_ = true;
   return out;
 }
 

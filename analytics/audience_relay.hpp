@@ -38,8 +38,8 @@ struct AudienceBatch {
 
 [[nodiscard]] std::string encode_audience(std::string_view node, const AudienceBatch& batch);
 // nullopt and `error` set when `payload` is not an audience batch (a bad or foreign message).
-[[nodiscard]] std::optional<AudienceBatch> decode_audience(std::string_view payload, std::string& node,
-                                                           std::string& error);
+[[nodiscard]] std::optional<AudienceBatch> decode_audience(std::string_view payload,
+                                                           std::string& node, std::string& error);
 
 class AudienceRelay {
  public:
@@ -57,7 +57,8 @@ class AudienceRelay {
   // A batch from `node` (not this one): the events to record here, in order. Leaves of viewers
   // this node never heard enter there are left out; presence is applied as the difference it
   // makes (the Enter and Leave events, MicLinkStart and MicLinkEnd, that make it so).
-  [[nodiscard]] std::vector<Event> receive(const std::string& node, AudienceBatch batch, std::int64_t now_ms);
+  [[nodiscard]] std::vector<Event> receive(const std::string& node, AudienceBatch batch,
+                                           std::int64_t now_ms);
   // Nodes not heard of for the timeout: their viewers leave and their guests go off camera.
   [[nodiscard]] std::vector<Event> expire(std::int64_t now_ms);
 
@@ -71,7 +72,8 @@ class AudienceRelay {
     AudiencePresence present;
   };
   static void apply(AudiencePresence& present, const Event& e, std::vector<Event>& out);
-  static void reconcile(AudiencePresence& have, const AudiencePresence& want, std::vector<Event>& out);
+  static void reconcile(AudiencePresence& have, const AudiencePresence& want,
+                        std::vector<Event>& out);
 
   std::string node_;
   std::int64_t timeout_ms_;

@@ -22,7 +22,8 @@ struct Node {
     std::string from, error;
     auto batch = decode_audience(payload, from, error);
     ASSERT_TRUE(batch) << error;
-    for (const auto& e : relay.receive(from, std::move(*batch), now)) dropped += analytics.record(e, now) != Drop::none;
+    for (const auto& e : relay.receive(from, std::move(*batch), now))
+      dropped += analytics.record(e, now) != Drop::none;
   }
   void tick() {
     for (const auto& e : relay.expire(now)) dropped += analytics.record(e, now) != Drop::none;
@@ -38,13 +39,15 @@ struct Node {
 };
 
 std::int64_t funnel(const Snapshot& s, Step step) {
-  return s.windows[static_cast<std::size_t>(Window::broadcast)].funnel[static_cast<std::size_t>(step)];
+  return s.windows[static_cast<std::size_t>(Window::broadcast)]
+      .funnel[static_cast<std::size_t>(step)];
 }
 
 class AudienceRelayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (auto* n : {&a, &b}) n->analytics.set_catalog({{"soy", "低钠酱油", {}, 1990, 10, true}}, "");
+    for (auto* n : {&a, &b})
+      n->analytics.set_catalog({{"soy", "低钠酱油", {}, 1990, 10, true}}, "");
   }
   Node a{"node-a"}, b{"node-b"};
 };
@@ -151,7 +154,8 @@ TEST_F(AudienceRelayTest, ANodesOwnBatchesAreNotCountedTwice) {
 TEST(AudienceEncoding, RoundTrips) {
   AudienceBatch b;
   b.seq = 7;
-  b.events = {Enter{"v1"}, Impression{"v1", "soy"}, Click{"v1", "soy"}, Leave{"v1"}, MicLinkStart{"g"}, MicLinkEnd{"g"}};
+  b.events = {Enter{"v1"}, Impression{"v1", "soy"}, Click{"v1", "soy"},
+              Leave{"v1"}, MicLinkStart{"g"},       MicLinkEnd{"g"}};
   b.present = AudiencePresence{{{"v1", 2}, {"用户", 1}}, {"g"}};
   b.resync = {"n2"};
   std::string node, error;
@@ -169,14 +173,25 @@ TEST(AudienceEncoding, RoundTrips) {
 
 TEST(AudienceEncoding, GarbageIsRefusedWithAReason) {
   for (const char* bad : {
-           "", "not json", "[]", R"({"seq":1})", R"({"node":"","seq":1})", R"({"node":"n","seq":0})",
-           R"({"node":"n","seq":-3})", R"({"node":"n","seq":"1"})", R"({"node":"n","seq":1,"events":{}})",
-           R"({"node":"n","seq":1,"events":[["enter"]]})", R"({"node":"n","seq":1,"events":[["enter",""]]})",
-           R"({"node":"n","seq":1,"events":[["dance","v"]]})", R"({"node":"n","seq":1,"events":[["click","v"]]})",
-           R"({"node":"n","seq":1,"events":[["enter","v","extra"]]})", R"({"node":"n","seq":1,"events":[[1,"v"]]})",
+           "",
+           "not json",
+           "[]",
+           R"({"seq":1})",
+           R"({"node":"","seq":1})",
+           R"({"node":"n","seq":0})",
+           R"({"node":"n","seq":-3})",
+           R"({"node":"n","seq":"1"})",
+           R"({"node":"n","seq":1,"events":{}})",
+           R"({"node":"n","seq":1,"events":[["enter"]]})",
+           R"({"node":"n","seq":1,"events":[["enter",""]]})",
+           R"({"node":"n","seq":1,"events":[["dance","v"]]})",
+           R"({"node":"n","seq":1,"events":[["click","v"]]})",
+           R"({"node":"n","seq":1,"events":[["enter","v","extra"]]})",
+           R"({"node":"n","seq":1,"events":[[1,"v"]]})",
            R"({"node":"n","seq":1,"present":{"viewers":{"v":0},"guests":[]}})",
            R"({"node":"n","seq":1,"present":{"viewers":{"v":1.5},"guests":[]}})",
-           R"({"node":"n","seq":1,"present":{"viewers":{}}})", R"({"node":"n","seq":1,"resync":"n2"})",
+           R"({"node":"n","seq":1,"present":{"viewers":{}}})",
+           R"({"node":"n","seq":1,"resync":"n2"})",
        }) {
     std::string node, error;
     EXPECT_FALSE(decode_audience(bad, node, error)) << bad;
@@ -184,7 +199,8 @@ TEST(AudienceEncoding, GarbageIsRefusedWithAReason) {
   }
   std::string node, error;
   std::string long_id(300, 'x');
-  EXPECT_FALSE(decode_audience(R"({"node":"n","seq":1,"events":[["enter",")" + long_id + R"("]]})", node, error));
+  EXPECT_FALSE(decode_audience(R"({"node":"n","seq":1,"events":[["enter",")" + long_id + R"("]]})",
+                               node, error));
 }
 
 }  // namespace
