@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
+#include "analytics/audience_relay.hpp"
 #include "analytics/snapshot_json.hpp"
 #include "chat/events.hpp"
 
@@ -40,6 +41,7 @@ struct AnalyticsHub::RoomState {
   analytics::SuggestionBoard board;
   std::vector<std::weak_ptr<chat::Member>> dashboards;
   std::int64_t next_rules_ms = 0;
+  std::optional<analytics::AudienceRelay> relay;  // cluster mode
 };
 
 // Tells the hub what the room's chat saw; the staff's own comings and comments are not the
@@ -48,11 +50,13 @@ class HubObserver : public chat::RoomObserver {
  public:
   HubObserver(AnalyticsHub& hub, std::shared_ptr<AnalyticsHub::RoomState> room) : hub_(hub), room_(std::move(room)) {}
   void on_enter(const chat::Identity& who) override {
-    if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Enter{who.user_id});
+    if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Enter{who.user_id}, true);
   }
   void on_leave(const chat::Identity& who) override {
-    if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Leave{who.user_id});
+    if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Leave{who.user_id}, true);
   }
+  // Comments and likes of the other nodes' members come through here too (the chat relay):
+  // not shared again.
   void on_comment(const chat::Identity& who, const std::string& text) override {
     if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Comment{who.user_id, text});
   }
@@ -60,9 +64,11 @@ class HubObserver : public chat::RoomObserver {
     hub_.record(room_, analytics::Like{static_cast<std::int64_t>(count)});
   }
   void on_mic_link_start(const chat::Identity& guest) override {
-    hub_.record(room_, analytics::MicLinkStart{guest.user_id});
+    hub_.record(room_, analytics::MicLinkStart{guest.user_id}, true);
   }
-  void on_mic_link_end(const chat::Identity& guest) override { hub_.record(room_, analytics::MicLinkEnd{guest.user_id}); }
+  void on_mic_link_end(const chat::Identity& guest) override {
+    hub_.record(room_, analytics::MicLinkEnd{guest.user_id}, true);
+  }
 
  private:
   AnalyticsHub& hub_;
@@ -90,6 +96,7 @@ std::shared_ptr<chat::RoomObserver> AnalyticsHub::observe(const std::string& roo
     if (!slot) {
       const analytics::Dictionary& d = dictionary_words_.load() > 0 ? *dictionary_ : empty_dictionary_;
       slot = std::make_shared<RoomState>(io_, room, d, settings_);
+      if (send_) slot->relay.emplace(node_);
     }
     r = slot;
   }
@@ -121,8 +128,32 @@ analytics::Drop AnalyticsHub::take(RoomState& r, const analytics::Event& e, std:
   return d;
 }
 
-void AnalyticsHub::record(const std::shared_ptr<RoomState>& r, analytics::Event e) {
-  asio::post(r->strand, [this, r, e = std::move(e)] { take(*r, e, unix_ms()); });
+void AnalyticsHub::record(const std::shared_ptr<RoomState>& r, analytics::Event e, bool share) {
+  asio::post(r->strand, [this, r, e = std::move(e), share] {
+    if (take(*r, e, unix_ms()) == analytics::Drop::none && share && r->relay) r->relay->local(e);
+  });
+}
+
+void AnalyticsHub::set_relay(std::string node, Send send) {
+  node_ = std::move(node);
+  send_ = std::move(send);
+}
+
+bool AnalyticsHub::receive(const std::string& room, std::string_view payload) {
+  std::string node, error;
+  auto batch = analytics::decode_audience(payload, node, error);
+  if (!batch) {
+    spdlog::warn("room {}: unreadable audience batch: {}", room, error);
+    return false;
+  }
+  if (node == node_) return true;  // our own, back from the channel
+  auto r = find(room);
+  if (!r || !r->relay) return true;  // a room not known here (yet)
+  asio::post(r->strand, [this, r, node = std::move(node), batch = std::move(*batch)]() mutable {
+    auto now = unix_ms();
+    for (const auto& e : r->relay->receive(node, std::move(batch), now)) take(*r, e, now);
+  });
+  return true;
 }
 
 bool AnalyticsHub::handle_ws(const WsMessage& m, const chat::Identity& who, const std::string& room, Reply reply) {
@@ -142,9 +173,12 @@ bool AnalyticsHub::handle_ws(const WsMessage& m, const chat::Identity& who, cons
   std::string id = who.user_id, product(sku->get_string());
   asio::post(r->strand, [this, r, click, id = std::move(id), product = std::move(product), ref = std::move(ref),
                          reply = std::move(reply)] {
-    auto d = take(*r, click ? analytics::Event(analytics::Click{id, product}) : analytics::Event(analytics::Impression{id, product}),
-                  unix_ms());
-    if (d == analytics::Drop::none) return;
+    auto e = click ? analytics::Event(analytics::Click{id, product}) : analytics::Event(analytics::Impression{id, product});
+    auto d = take(*r, e, unix_ms());
+    if (d == analytics::Drop::none) {
+      if (r->relay) r->relay->local(e);
+      return;
+    }
     reply(chat::encode_error({std::string(analytics::to_string(d)),
                               d == analytics::Drop::unknown_product ? "this room does not sell that product"
                                                                     : "this event could not have happened",
@@ -279,12 +313,17 @@ void AnalyticsHub::schedule() {
 
 void AnalyticsHub::tick(const std::shared_ptr<RoomState>& r) {
   auto now = unix_ms();
+  auto room = rooms_.find(r->id);
+  bool closed = !room || room->is_closed();
+  if (r->relay && !closed) {
+    for (const auto& e : r->relay->expire(now)) take(*r, e, now);
+    // Every second, with or without events: the other nodes also hear that this one is alive.
+    send_(r->id, analytics::encode_audience(node_, r->relay->next_batch()));
+  }
   std::erase_if(r->dashboards, [](const std::weak_ptr<chat::Member>& d) { return d.expired(); });
   bool rules_due = now >= r->next_rules_ms;
   if (!rules_due && r->dashboards.empty()) return;
   auto snapshot = r->analytics.snapshot(now);
-  auto room = rooms_.find(r->id);
-  bool closed = !room || room->is_closed();
   if (rules_due) {
     r->next_rules_ms = now + settings_.rules_every.count();
     r->board.expire(now);

@@ -54,6 +54,17 @@ class AnalyticsHub : public commerce::StoreListener {
 
   // The observer for room `id`'s chat (RoomDirectory asks once per room it makes).
   std::shared_ptr<chat::RoomObserver> observe(const std::string& room);
+  // Cluster mode, set before start() and before any room is observed: each room's audience
+  // events (enter, leave, impressions, clicks, mic-link guests) go to the other nodes through
+  // `send` once a second, and theirs come in through receive(), so that every node's analytics
+  // counts the whole room (see analytics::AudienceRelay). Comments and likes reach it through
+  // the rooms' chat relay, orders through the store's commits.
+  using Send = std::function<void(const std::string& room, std::string payload)>;
+  void set_relay(std::string node, Send send);
+  // Another node's batch for `room`, from any thread. False: `payload` is not one (the caller
+  // counts it as a bad message).
+  bool receive(const std::string& room, std::string_view payload);
+
   void start();  // the snapshot timer and the dictionary load
   void stop();   // cancels the timer (shutdown)
 
@@ -93,7 +104,8 @@ class AnalyticsHub : public commerce::StoreListener {
  private:
   friend class HubObserver;
   std::shared_ptr<RoomState> find(const std::string& room) const;
-  void record(const std::shared_ptr<RoomState>& r, analytics::Event e);
+  // `share`: it happened here and the other nodes' analytics should count it too.
+  void record(const std::shared_ptr<RoomState>& r, analytics::Event e, bool share = false);
   // Records `e` in the room's analytics (on its strand) and counts it for /metrics.
   analytics::Drop take(RoomState& r, const analytics::Event& e, std::int64_t now);
   void load_catalog(const std::shared_ptr<RoomState>& r);
@@ -109,6 +121,8 @@ class AnalyticsHub : public commerce::StoreListener {
   const RoomDirectory& rooms_;
   commerce::Store& store_;
   AnalyticsSettings settings_;
+  std::string node_;  // cluster mode: this node's id, and the relay's way out
+  Send send_;
   boost::asio::strand<boost::asio::any_io_executor> timer_strand_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point next_tick_{};

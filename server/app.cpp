@@ -289,6 +289,16 @@ int run_app(const Config& config) {
   }
   commerce::Store& shop_store = sqlite_store ? static_cast<commerce::Store&>(*sqlite_store) : *redis_store;
   AnalyticsHub analytics(ioc.get_executor(), rooms, shop_store);
+  if (cluster) {
+    // Every node's dashboards count the whole room's audience.
+    static const std::string kAudience = "lc:audience:";
+    analytics.set_relay(cluster->node_id(), [c = cluster.get()](const std::string& room, std::string payload) {
+      c->publish(kAudience + room, std::move(payload));
+    });
+    cluster->route(kAudience, [&analytics](const std::string& room, std::string_view payload) {
+      return analytics.receive(room, payload);
+    });
+  }
   rooms.set_observers([&analytics](const std::string& room) { return analytics.observe(room); });
   // Mic-link guests: the rooms keep the queue and the slots; MicLink mirrors them for the media
   // side (the WHIP endpoint and the mixer, connected below).

@@ -73,9 +73,7 @@ class Cluster::Relay final : public chat::RoomRelay {
   void send(const std::string& room, const chat::RelayBatch& batch) override {
     cluster_.stats_.relayed_out.fetch_add(1, std::memory_order_relaxed);
     // Lost while Redis is down: chat goes on within the node.
-    cluster_.client_.command(
-        {"PUBLISH", kRoomChannel + room, chat::encode_relay(cluster_.node_id_, batch)},
-        [](redis::Result) {});
+    cluster_.publish(kRoomChannel + room, chat::encode_relay(cluster_.node_id_, batch));
   }
   [[nodiscard]] std::uint16_t node_tag() const override { return tag_; }
 
@@ -150,14 +148,25 @@ void Cluster::join(RoomDirectory& rooms) {
   for (std::size_t i = 1; i < all.reply.elements.size(); i += 2)
     if (auto r = decode_record(all.reply.elements[i].str)) rooms.apply_remote(std::move(*r));
   rooms.set_on_change([this](const RoomRecord& r) { publish_record(r); });
+  std::vector<std::string> patterns{kRoomChannel + "*", kRoomChanges};
+  for (const auto& [prefix, handler] : routes_) patterns.push_back(prefix + "*");
   subscriber_ = std::make_unique<redis::Subscriber>(
-      client_.url(), redis::Options{}, std::vector<std::string>{kRoomChannel + "*", kRoomChanges},
+      client_.url(), redis::Options{}, std::move(patterns),
       [this](const std::string& channel, std::string payload) {
         on_message(channel, std::move(payload));
       });
   spdlog::info("cluster: node {} joined through redis {} ({} rooms)", node_id_,
                client_.url().display(), all.reply.elements.size() / 2);
   tick();
+}
+
+void Cluster::route(std::string prefix, Handler handler) {
+  routes_.emplace_back(std::move(prefix), std::move(handler));
+}
+
+void Cluster::publish(const std::string& channel, std::string payload) {
+  // Lost while Redis is down, like the rooms' batches.
+  client_.command({"PUBLISH", channel, std::move(payload)}, [](redis::Result) {});
 }
 
 void Cluster::stop() {
@@ -181,6 +190,12 @@ void Cluster::publish_record(const RoomRecord& record) {
 void Cluster::on_message(const std::string& channel, std::string payload) {
   auto* rooms = rooms_.load();
   if (!rooms) return;
+  for (const auto& [prefix, handler] : routes_) {
+    if (!channel.starts_with(prefix)) continue;
+    if (!handler(channel.substr(prefix.size()), payload))
+      stats_.bad_messages.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   if (channel == kRoomChanges) {
     boost::system::error_code ec;
     auto v = json::parse(payload, ec);

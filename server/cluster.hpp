@@ -5,8 +5,12 @@
 // through commerce::RedisStore, on its own connection.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "chat/room_relay.hpp"
 #include "redis/client.hpp"
@@ -43,6 +47,14 @@ class Cluster {
   // No more messages from the other nodes (before the rooms go).
   void leave();
 
+  // Another module's messages between nodes, per room: publish() sends `payload` on
+  // `prefix` + room; `handler` hears the other nodes' (and this node's own: it tells them
+  // apart) on every channel that starts with `prefix`, from the subscriber's thread, and
+  // answers false for a message it cannot read (counted as bad). Routes are set before join().
+  using Handler = std::function<bool(const std::string& room, std::string_view payload)>;
+  void route(std::string prefix, Handler handler);
+  void publish(const std::string& channel, std::string payload);
+
   [[nodiscard]] std::shared_ptr<chat::RoomRelay> relay() const;
   [[nodiscard]] const std::string& node_id() const { return node_id_; }
   [[nodiscard]] bool up() const { return client_.up() && (!subscriber_ || subscriber_->up()); }
@@ -64,6 +76,7 @@ class Cluster {
   ClusterStats stats_;
   std::shared_ptr<Relay> relay_;
   std::atomic<RoomDirectory*> rooms_{nullptr};  // null once left
+  std::vector<std::pair<std::string, Handler>> routes_;
   std::unique_ptr<redis::Subscriber> subscriber_;
   boost::asio::steady_timer timer_;
   std::atomic<bool> stopped_{false};

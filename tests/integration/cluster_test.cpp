@@ -350,5 +350,80 @@ TEST_F(ClusterShopTest, RedisRestartedMidSaleNeverOversellsAndAnswersUnavailable
   EXPECT_EQ(stock_of(*b_, "soy"), 0);
 }
 
+// Analytics: every node's dashboard counts the whole room's audience, whichever node each
+// viewer is on; a node started later learns who is already there; a dead node's viewers leave.
+class ClusterAnalyticsTest : public ClusterShopTest {
+ protected:
+  std::unique_ptr<WsClient> dashboard(const ServerProcess& node) {
+    auto d = WsClient::connect(node.port(), "/ws/rooms/r1/dashboard?token=" +
+                                                std::string(room_.at("operator_key").as_string()));
+    EXPECT_TRUE(d);
+    return d;
+  }
+  // The broadcast funnel's viewers at each step: enter, impression, click, order, paid.
+  static std::vector<std::int64_t> funnel(const json::object& s) {
+    std::vector<std::int64_t> out;
+    for (const auto& step : s.at("windows").at("broadcast").at("funnel").as_array())
+      out.push_back(step.at("viewers").as_int64());
+    return out;
+  }
+  static auto snapshot_where(std::function<bool(const json::object&)> pred) {
+    return [pred = std::move(pred)](const json::object& e) {
+      return e.at("type") == "snapshot" && pred(e);
+    };
+  }
+};
+
+TEST_F(ClusterAnalyticsTest, EveryNodesDashboardCountsTheWholeRoomsAudience) {
+  add_product(*a_, "soy", 10);
+  auto on_a = dashboard(*a_);
+  auto on_b = dashboard(*b_);
+  auto amy = join(*a_, "nick=amy");
+  auto bob = join(*b_, "nick=bob");
+  ASSERT_TRUE(amy && bob && on_a && on_b);
+  ASSERT_TRUE(until([&] { return stock_of(*b_, "soy") == 10; }));
+  // Both see the card, bob (on node B) opens it and buys it.
+  ASSERT_TRUE(amy->send_json({{"type", "impression"}, {"sku", "soy"}}));
+  ASSERT_TRUE(bob->send_json({{"type", "impression"}, {"sku", "soy"}}));
+  ASSERT_TRUE(bob->send_json({{"type", "click"}, {"sku", "soy"}}));
+  ASSERT_TRUE(bob->send_json({{"type", "buy"}, {"sku", "soy"}, {"quantity", 1}, {"key", "k1"}}));
+  auto bought = bob->wait_type("order_result");
+  ASSERT_TRUE(bought);
+  ASSERT_EQ(bought->at("outcome"), "ok") << json::serialize(*bought);
+
+  const std::vector<std::int64_t> whole_room{2, 2, 1, 1, 1};
+  for (auto* d : {on_a.get(), on_b.get()}) {
+    auto s = d->wait_for(snapshot_where([&](const json::object& s) {
+      return s.at("online") == 2 && funnel(s) == whole_room &&
+             s.at("windows").at("broadcast").at("gmv_cents") == 1990;
+    }));
+    ASSERT_TRUE(s) << "each node's dashboard shows both nodes' viewers";
+    EXPECT_EQ(s->at("dropped_events").at("not_in_room"), 0) << json::serialize(*s);
+  }
+
+  // A node started now: its dashboard shows the viewers who came before it.
+  auto c = start_node();
+  ASSERT_TRUE(until([&] { return http_request(c->port(), "GET", "/api/rooms/r1").status == 200; }));
+  auto on_c = dashboard(*c);
+  ASSERT_TRUE(on_c);
+  EXPECT_TRUE(
+      on_c->wait_for(snapshot_where([](const json::object& s) { return s.at("online") == 2; })))
+      << "node C asked the others who is there";
+
+  // Garbage on the audience channel: counted by every node, and nothing else changes.
+  for (const char* junk : {"not json", R"({"node":"x","seq":"one"})",
+                           R"({"node":"x","seq":1,"events":[["enter"]]})", "\xff"})
+    EXPECT_EQ(redis_->cli({"PUBLISH", "lc:audience:r1", junk}), "3\n");
+  ASSERT_TRUE(
+      until([&] { return metric_value(a_->port(), "livecart_cluster_bad_messages_total") >= 4; }));
+
+  // Node B dies: its viewer leaves the other nodes' counts.
+  b_->signal(SIGKILL);
+  b_->wait_exit();
+  for (auto* d : {on_a.get(), on_c.get()})
+    EXPECT_TRUE(d->wait_for(
+        snapshot_where([](const json::object& s) { return s.at("online") == 1; }), 20s));
+}
+
 }  // namespace
 }  // namespace testing_support
