@@ -125,6 +125,7 @@ void AnalyticsApi::suggest(const Request& req, const std::string& room, const Re
   std::int64_t ttl_seconds = 0;
   if (auto e = parse_suggestion(*body, s, ttl_seconds); !e.empty())
     return respond(error_response(req, http::status::bad_request, "bad_field", e));
+  if (send_) send_(room, json::serialize(json::object{{"node", node_}, {"post", *body}}));
   hub_.suggest(room, std::move(s), ttl_seconds * 1000,
                [respond, version = req.version(), keep_alive = req.keep_alive()](std::optional<AnalyticsHub::Posted> p) {
                  if (!p) return respond(error_response(version, keep_alive, http::status::not_found, "not_found", "no such room"));
@@ -134,6 +135,27 @@ void AnalyticsApi::suggest(const Request& req, const std::string& room, const Re
                  respond(json_response(version, keep_alive, p->created ? http::status::created : http::status::ok,
                                        std::move(body)));
                });
+}
+
+void AnalyticsApi::set_share(std::string node, Send send) {
+  node_ = std::move(node);
+  send_ = std::move(send);
+}
+
+bool AnalyticsApi::receive(const std::string& room, std::string_view payload) const {
+  boost::system::error_code ec;
+  auto v = json::parse(payload, ec);
+  const auto* o = ec ? nullptr : v.if_object();
+  const auto* node = o ? o->if_contains("node") : nullptr;
+  const auto* post = o ? o->if_contains("post") : nullptr;
+  if (!node || !node->is_string() || !post || !post->is_object()) return false;
+  if (node->get_string() == node_) return true;  // our own, back from the channel
+  analytics::Suggestion s;
+  std::int64_t ttl_seconds = 0;
+  // Checked again: what comes off the channel is held to what the API takes.
+  if (!parse_suggestion(post->get_object(), s, ttl_seconds).empty()) return false;
+  hub_.suggest(room, std::move(s), ttl_seconds * 1000, [](std::optional<AnalyticsHub::Posted>) {});
+  return true;
 }
 
 }  // namespace server

@@ -289,14 +289,20 @@ int run_app(const Config& config) {
   }
   commerce::Store& shop_store = sqlite_store ? static_cast<commerce::Store&>(*sqlite_store) : *redis_store;
   AnalyticsHub analytics(ioc.get_executor(), rooms, shop_store);
+  AnalyticsApi analytics_api(rooms, access, analytics);
   if (cluster) {
-    // Every node's dashboards count the whole room's audience.
-    static const std::string kAudience = "lc:audience:";
-    analytics.set_relay(cluster->node_id(), [c = cluster.get()](const std::string& room, std::string payload) {
-      c->publish(kAudience + room, std::move(payload));
-    });
+    // Every node's dashboards count the whole room's audience and show the posted suggestions.
+    static const std::string kAudience = "lc:audience:", kSuggestions = "lc:suggestions:";
+    auto publish_on = [c = cluster.get()](const std::string& prefix) {
+      return [c, prefix](const std::string& room, std::string payload) { c->publish(prefix + room, std::move(payload)); };
+    };
+    analytics.set_relay(cluster->node_id(), publish_on(kAudience));
+    analytics_api.set_share(cluster->node_id(), publish_on(kSuggestions));
     cluster->route(kAudience, [&analytics](const std::string& room, std::string_view payload) {
       return analytics.receive(room, payload);
+    });
+    cluster->route(kSuggestions, [&analytics_api](const std::string& room, std::string_view payload) {
+      return analytics_api.receive(room, payload);
     });
   }
   rooms.set_observers([&analytics](const std::string& room) { return analytics.observe(room); });
@@ -361,7 +367,6 @@ int run_app(const Config& config) {
   CommerceApi shop(rooms, access, shop_store);
   shop.on_order_committed = [&courier] { courier.notify(); };
   analytics.start();
-  AnalyticsApi analytics_api(rooms, access, analytics);
   // Bound before the API is made: the room keys answer tells the host console this port.
   auto rtmp = std::make_shared<media::RtmpServer>(
       ioc, asio::ip::tcp::endpoint{asio::ip::make_address(config.bind_address), config.rtmp_port}, gate, config.rtmp,

@@ -401,6 +401,15 @@ TEST_F(ClusterAnalyticsTest, EveryNodesDashboardCountsTheWholeRoomsAudience) {
     EXPECT_EQ(s->at("dropped_events").at("not_in_room"), 0) << json::serialize(*s);
   }
 
+  // A suggestion an operator's model posts to node A shows on node B's dashboard too.
+  auto posted = http_request(a_->port(), "POST", "/api/rooms/r1/suggestions",
+                             R"({"source":"my-llm","message":"讲一讲酱油怎么酿","key":"brew"})",
+                             std::string(room_.at("operator_key").as_string()));
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  EXPECT_TRUE(on_b->wait_for([](const json::object& e) {
+    return e.at("type") == "suggestion" && e.at("suggestion").at("source") == "my-llm";
+  }));
+
   // A node started now: its dashboard shows the viewers who came before it.
   auto c = start_node();
   ASSERT_TRUE(until([&] { return http_request(c->port(), "GET", "/api/rooms/r1").status == 200; }));
@@ -414,8 +423,12 @@ TEST_F(ClusterAnalyticsTest, EveryNodesDashboardCountsTheWholeRoomsAudience) {
   for (const char* junk : {"not json", R"({"node":"x","seq":"one"})",
                            R"({"node":"x","seq":1,"events":[["enter"]]})", "\xff"})
     EXPECT_EQ(redis_->cli({"PUBLISH", "lc:audience:r1", junk}), "3\n");
+  // A posted suggestion off the channel is held to what the API takes ('livecart' is refused).
+  EXPECT_EQ(redis_->cli({"PUBLISH", "lc:suggestions:r1",
+                         R"({"node":"x","post":{"source":"livecart","message":"假的"}})"}),
+            "3\n");
   ASSERT_TRUE(
-      until([&] { return metric_value(a_->port(), "livecart_cluster_bad_messages_total") >= 4; }));
+      until([&] { return metric_value(a_->port(), "livecart_cluster_bad_messages_total") >= 5; }));
 
   // Node B dies: its viewer leaves the other nodes' counts.
   b_->signal(SIGKILL);
