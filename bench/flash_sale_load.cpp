@@ -9,6 +9,12 @@
 // exactly `--expect-ok` orders succeed, no buyer gets two, every attempt is answered. Exit
 // status 1 when the check fails.
 //
+// Several --port (the nodes of one cluster sharing a Redis): buyer i connects to node i mod N,
+// and the outcomes and latency are also reported per node, since a node that sold nothing or
+// answered slowly is hidden in the totals. Several --server-pid (one per node, in --port's
+// order) and --redis-pid report each process's CPU in the burst: Redis's own work is part of
+// a purchase's cost once the stock lives there.
+//
 // The buyers are plain non-blocking sockets on an epoll loop per thread, with the WebSocket
 // framing (RFC 6455) done here: on the 2-core machine the generator shares the CPUs with the
 // server it measures, so it must cost much less than the server per purchase. Each buyer's
@@ -52,7 +58,7 @@ namespace {
 
 struct Options {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
+  std::vector<std::uint16_t> ports;  // buyer i connects to ports[i % size]
   std::string room;
   std::string sku;
   std::string sale;
@@ -60,7 +66,8 @@ struct Options {
   int expect_ok = -1;
   int threads = 2;
   int connect_concurrency = 200;
-  int server_pid = 0;
+  std::vector<int> server_pids;  // the nodes, in the order of `ports`
+  int redis_pid = 0;
   double pause = 0;  // seconds between connecting and buying (to attach a profiler)
   double rate = 0;   // purchases a second over all threads, evenly spaced; 0: all at once
 };
@@ -123,9 +130,18 @@ struct Buyer {
   std::string in;        // bytes received and not yet parsed
   std::string out;       // bytes still to send (the upgrade request, or the rest of a frame)
   std::string purchase;  // the masked buy frame, built before the burst
+  std::string outcome;   // of the order_result, once answered
   std::int64_t sent_ns = 0;
   bool welcomed = false;
   bool answered = false;
+};
+
+// What the buyers of one node saw.
+struct NodeTally {
+  int ready = 0;
+  int answered = 0;
+  std::map<std::string, int> outcomes;
+  bench::Histogram latency;
 };
 
 // One thread's buyers and their epoll loop.
@@ -175,9 +191,23 @@ class Worker {
     (void)!write(wake_, &one, sizeof one);
     if (thread_.joinable()) thread_.join();
   }
-  [[nodiscard]] const bench::Histogram& latency() const { return latency_; }
+  // Adds this thread's buyers to their nodes' tallies (after stop()).
+  void tally(std::vector<NodeTally>& nodes) const {
+    for (const auto& b : buyers_) {
+      NodeTally& t = nodes[node_of(b)];
+      t.ready += b.welcomed ? 1 : 0;
+      if (!b.answered) continue;
+      ++t.answered;
+      ++t.outcomes[b.outcome];
+    }
+    for (std::size_t n = 0; n < nodes.size(); ++n) nodes[n].latency.merge(latency_[n]);
+  }
 
  private:
+  [[nodiscard]] std::size_t node_of(const Buyer& b) const {
+    return static_cast<std::size_t>(b.index) % run_.opt.ports.size();
+  }
+
   void loop() {
     std::size_t in_flight_limit = std::max<std::size_t>(
         1, static_cast<std::size_t>(run_.opt.connect_concurrency / run_.opt.threads));
@@ -213,7 +243,7 @@ class Worker {
     setsockopt(b.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(run_.opt.port);
+    addr.sin_port = htons(run_.opt.ports[node_of(b)]);
     inet_pton(AF_INET, run_.opt.host.c_str(), &addr.sin_addr);
     if (connect(b.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 && errno != EINPROGRESS)
       return fail(b);
@@ -365,7 +395,7 @@ class Worker {
     if (b.answered || text.find(R"({"type":"order_result")") != 0) return;
     b.answered = true;
     std::int64_t now = now_ns();
-    latency_.add((now - b.sent_ns) / 1000);
+    latency_[node_of(b)].add((now - b.sent_ns) / 1000);
     atomic_max(run_.last_answer_ns, now);
     std::string outcome = "?";
     constexpr std::string_view kOutcome = R"("outcome":")";
@@ -373,6 +403,7 @@ class Worker {
       auto from = at + kOutcome.size();
       outcome = std::string(text.substr(from, text.find('"', from) - from));
     }
+    b.outcome = outcome;
     std::int64_t order_id = 0;
     if (outcome == "ok") {  // one in ten: read the order id properly
       boost::system::error_code ec;
@@ -400,7 +431,7 @@ class Worker {
   std::int64_t go_ns_ = 0;      // when paced sending began
   std::atomic<bool> go_{false};
   std::atomic<bool> stop_{false};
-  bench::Histogram latency_;
+  std::vector<bench::Histogram> latency_ = std::vector<bench::Histogram>(run_.opt.ports.size());
   std::thread thread_;
 };
 
@@ -410,7 +441,8 @@ std::optional<Options> parse(int argc, char** argv) {
   po::options_description desc("flash_sale_load options");
   desc.add_options()("help", "show help")("host", po::value(&o.host)->default_value(o.host),
                                           "server address (IPv4)")(
-      "port", po::value(&o.port)->required(), "server HTTP port")(
+      "port", po::value(&o.ports)->multitoken()->required(),
+      "server HTTP port; several: buyers spread over them (cluster nodes)")(
       "room", po::value(&o.room)->required(), "room id")("sku", po::value(&o.sku)->required(),
                                                          "the product")("sale", po::value(&o.sale),
                                                                         "the flash sale's id")(
@@ -420,8 +452,9 @@ std::optional<Options> parse(int argc, char** argv) {
       "threads", po::value(&o.threads)->default_value(o.threads), "sending and receiving threads")(
       "connect-concurrency",
       po::value(&o.connect_concurrency)->default_value(o.connect_concurrency),
-      "handshakes in flight")("server-pid", po::value(&o.server_pid),
-                              "server process, for its CPU time in the burst")(
+      "handshakes in flight")("server-pid", po::value(&o.server_pids)->multitoken(),
+                              "server processes (one per --port), for their CPU time in the burst")(
+      "redis-pid", po::value(&o.redis_pid), "redis-server process, for its CPU time in the burst")(
       "pause", po::value(&o.pause)->default_value(o.pause),
       "seconds to wait after connecting, before the burst")(
       "rate", po::value(&o.rate)->default_value(o.rate),
@@ -435,6 +468,8 @@ std::optional<Options> parse(int argc, char** argv) {
   po::notify(vm);
   if (o.buyers < 1 || o.threads < 1 || o.rate < 0)
     throw std::runtime_error("need buyers >= 1, threads >= 1 and rate >= 0");
+  if (o.server_pids.size() > o.ports.size())
+    throw std::runtime_error("more --server-pid than --port");
   return o;
 }
 
@@ -465,19 +500,27 @@ int main(int argc, char** argv) try {
   if (opt.pause > 0) std::this_thread::sleep_for(std::chrono::duration<double>(opt.pause));
 
   // Everyone at once: each thread sends its buyers' purchases back to back.
-  double server_cpu0 = bench::process_cpu_seconds(opt.server_pid),
-         own_cpu0 = bench::own_cpu_seconds();
+  auto cpu_of = [&opt] {
+    std::vector<double> cpu;
+    for (int pid : opt.server_pids) cpu.push_back(bench::process_cpu_seconds(pid));
+    cpu.push_back(bench::process_cpu_seconds(opt.redis_pid));
+    cpu.push_back(bench::own_cpu_seconds());
+    return cpu;
+  };
+  std::vector<double> cpu = cpu_of();
   std::int64_t frames0 = run.frames_in.load();
   for (auto& w : workers) w->go();
   bool all = bench::wait_until([&] { return run.answered.load() >= ready - run.closed.load(); },
                                120, std::chrono::milliseconds(1));
-  double server_cpu = bench::process_cpu_seconds(opt.server_pid) - server_cpu0;
-  double own_cpu = bench::own_cpu_seconds() - own_cpu0;
+  auto cpu_after = cpu_of();
+  for (std::size_t i = 0; i < cpu.size(); ++i) cpu[i] = cpu_after[i] - cpu[i];
   std::int64_t frames = run.frames_in.load() - frames0;
   for (auto& w : workers) w->stop();
 
+  std::vector<NodeTally> nodes(opt.ports.size());
+  for (const auto& w : workers) w->tally(nodes);
   bench::Histogram total;
-  for (const auto& w : workers) total.merge(w->latency());
+  for (const auto& n : nodes) total.merge(n.latency);
   double window_s = static_cast<double>(run.last_answer_ns.load() - run.first_send_ns.load()) / 1e9;
   int answered = run.answered.load();
   std::cout << "attempts answered: " << answered << " of " << ready
@@ -489,9 +532,30 @@ int main(int argc, char** argv) try {
             << "  max " << total.max_ms() << "\n";
   std::cout << "frames received in the burst: " << frames << " ("
             << static_cast<double>(frames) / std::max(ready, 1) << " a buyer)\n";
-  if (opt.server_pid > 0)
-    std::cout << "CPU seconds in the burst: server " << server_cpu << ", load generator " << own_cpu
-              << "\n";
+  if (nodes.size() > 1) {
+    std::cout << "per node:\n";
+    for (std::size_t n = 0; n < nodes.size(); ++n) {
+      const NodeTally& t = nodes[n];
+      std::cout << "  node " << n + 1 << " (port " << opt.ports[n] << "): " << t.answered << " of "
+                << t.ready << " answered,";
+      for (const auto& [outcome, count] : t.outcomes) std::cout << " " << outcome << " " << count;
+      std::cout << "; latency ms p50 " << t.latency.percentile_ms(50) << " p99 "
+                << t.latency.percentile_ms(99) << "\n";
+    }
+  }
+  if (!opt.server_pids.empty() || opt.redis_pid > 0) {
+    std::size_t servers = opt.server_pids.size();
+    std::cout << "CPU seconds in the burst:";
+    double nodes_cpu = 0;
+    for (std::size_t n = 0; n < servers; ++n) {
+      std::cout << (servers == 1 ? " server " : " node " + std::to_string(n + 1) + " ") << cpu[n]
+                << ",";
+      nodes_cpu += cpu[n];
+    }
+    if (servers > 1) std::cout << " nodes together " << nodes_cpu << ",";
+    if (opt.redis_pid > 0) std::cout << " redis-server " << cpu[servers] << ",";
+    std::cout << " load generator " << cpu[servers + 1] << "\n";
+  }
 
   bool ok = all && run.failed.load() == 0 && run.closed.load() == 0;
   if (run.closed.load() > 0)
