@@ -8,13 +8,6 @@ namespace json = boost::json;
 
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
 // User ids and SKUs are short; a longer string is not one of ours.
 constexpr std::size_t kMaxIdBytes = 256;
 // Connections of one viewer on one node: tabs, not thousands.

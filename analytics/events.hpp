@@ -51,6 +51,14 @@ struct MicLinkEnd {
   std::string guest;
 };
 
+// std::visit(Overloaded{[](const Enter&) {…}, …}, event)
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
 using Event = std::variant<Enter, Leave, Impression, Click, OrderCreated, OrderPaid, Comment, Like, MicLinkStart,
                            MicLinkEnd>;
 

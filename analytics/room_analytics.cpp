@@ -7,13 +7,6 @@
 namespace analytics {
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
 constexpr std::size_t kSecondsKept = 300;
 constexpr std::int64_t kMinute = 60'000;
 
