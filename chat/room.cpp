@@ -1,6 +1,7 @@
 #include "chat/room.hpp"
 
 #include <boost/asio/post.hpp>
+#include <utility>
 
 #include "chat/events.hpp"
 
@@ -89,12 +90,12 @@ void Room::send_to_staff(std::string encoded_message) {
 
 void Room::set_live(bool live) {
   asio::post(strand_, [self = shared_from_this(), live] {
-    if (self->live_.exchange(live) == live) return;
+    if (std::exchange(self->live_here_, live) == live) return;
     if (self->closed_) return;
     if (!live) self->end_all_mic_links(MicLinkEnd::stream_ended, true);  // no guest without a host on air
-    auto frame = std::make_shared<const std::string>(encode_stream(live));
-    for (const auto& [id, entry] : self->members_)
-      if (auto member = entry.member.lock()) member->send(frame, false);
+    // The other nodes' members hear it now, not with the next heartbeat.
+    if (self->relay_) self->send_relay();
+    self->update_live();
   });
 }
 
@@ -370,11 +371,7 @@ void Room::flush() {
     events.push_back(encode_joins(pending_joins_, pending_more_joins_));
   if (pending_likes_ > 0) events.push_back(encode_likes(pending_likes_, likes_.load(std::memory_order_relaxed)));
   if (online_changed_) events.push_back(encode_online(online_.load(std::memory_order_relaxed)));
-  if (relay_ && (online_changed_ || !relay_out_.empty())) {
-    relay_out_.online = members_.size();
-    relay_->send(info_.id, relay_out_);
-    relay_out_ = {};
-  }
+  if (relay_ && (online_changed_ || !relay_out_.empty())) send_relay();
   pending_joins_.clear();
   pending_more_joins_ = 0;
   pending_likes_ = 0;

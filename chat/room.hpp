@@ -58,8 +58,10 @@ class Room : public std::enable_shared_from_this<Room> {
   // Sends a message at once, outside the batches, to the room's staff connections (host,
   // operators): what only they should see, such as suggestions.
   void send_to_staff(std::string encoded_message);
-  // The room's stream started or ended: every member is told at once, outside the batches
-  // ({"type":"stream","live":…}, never skipped), and later welcomes say so.
+  // The room's stream started or ended on this node (its encoder): every member is told at once,
+  // outside the batches ({"type":"stream","live":…}, never skipped), and later welcomes say so.
+  // In cluster mode the room is live for its members while it is live here or on any other node
+  // heard from; they are told each change of that.
   void set_live(bool live);
   // The room's own banned words (moderation adds them to the node's list).
   void set_banned_words(std::vector<std::string> words);
@@ -78,8 +80,9 @@ class Room : public std::enable_shared_from_this<Room> {
   // A batch from the same room on another node: its members' chat, likes, joins and staff
   // actions reach members here in the next batch; its online count joins this room's.
   void receive(std::string node, RelayBatch batch);
-  // About once a second in cluster mode: tells the other nodes this node's online count (they
-  // forget a node not heard of for kRelayNodeTimeout) and forgets nodes gone silent.
+  // About once a second in cluster mode: tells the other nodes this node's online count and
+  // whether it is live (they forget a node not heard of for kRelayNodeTimeout) and forgets nodes
+  // gone silent (a live one counts as ended).
   void relay_tick();
   static constexpr std::chrono::seconds kRelayNodeTimeout{5};
   // The media of the guest in `slot` ended by itself: the link ends (reason media_ended, `why`
@@ -88,6 +91,7 @@ class Room : public std::enable_shared_from_this<Room> {
 
   [[nodiscard]] const RoomInfo& info() const { return info_; }
   [[nodiscard]] bool is_closed() const { return closed_.load(std::memory_order_relaxed); }
+  // Live here or on another node (cluster mode): as the members were last told.
   [[nodiscard]] bool is_live() const { return live_.load(std::memory_order_relaxed); }
   [[nodiscard]] RoomCounters counters() const;
 
@@ -116,6 +120,11 @@ class Room : public std::enable_shared_from_this<Room> {
   void flush();
   // This node's members and the other nodes' (cluster mode): online_ and peak_online_.
   void update_online();
+  // Live here or on another node: live_, and the members told when that changed.
+  void update_live();
+  // What happened here since the last batch, with the online count and live state, to the other
+  // nodes now.
+  void send_relay();
   std::uint64_t next_message_id();
 
   // Mic-link, on the strand (room_mic_link.cpp). False: `message` is not a mic-link message.
@@ -159,6 +168,7 @@ class Room : public std::enable_shared_from_this<Room> {
   // Cluster mode.
   struct RemoteNode {
     std::size_t online = 0;
+    bool live = false;
     std::chrono::steady_clock::time_point heard;
   };
   std::shared_ptr<RoomRelay> relay_;
@@ -166,7 +176,8 @@ class Room : public std::enable_shared_from_this<Room> {
   std::unordered_map<std::string, RemoteNode> remote_nodes_;
 
   std::atomic<bool> closed_{false};
-  std::atomic<bool> live_{false};  // written on the strand only
+  bool live_here_ = false;          // this node's encoder
+  std::atomic<bool> live_{false};  // here or on another node; written on the strand only
   std::atomic<std::size_t> online_{0};
   std::atomic<std::size_t> peak_online_{0};
   std::atomic<std::uint64_t> messages_{0};

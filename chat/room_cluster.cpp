@@ -15,6 +15,22 @@ void Room::update_online() {
   if (online > peak_online_) peak_online_ = online;
 }
 
+void Room::update_live() {
+  bool live = live_here_;
+  for (const auto& [node, remote] : remote_nodes_) live = live || remote.live;
+  if (live_.exchange(live) == live) return;
+  auto frame = std::make_shared<const std::string>(encode_stream(live));
+  for (const auto& [id, entry] : members_)
+    if (auto member = entry.member.lock()) member->send(frame, false);
+}
+
+void Room::send_relay() {
+  relay_out_.online = members_.size();
+  relay_out_.live = live_here_;
+  relay_->send(info_.id, relay_out_);
+  relay_out_ = {};
+}
+
 std::uint64_t Room::next_message_id() {
   if (!relay_) return ++last_message_id_;
   // Unique room-wide: a count above every id seen here, then this node's tag.
@@ -27,7 +43,7 @@ void Room::receive(std::string node, RelayBatch b) {
     if (self->closed_) return;
     auto& remote = self->remote_nodes_[node];
     bool online_changed = remote.online != b.online || remote.heard == std::chrono::steady_clock::time_point{};
-    remote = {b.online, std::chrono::steady_clock::now()};
+    remote = {b.online, b.live, std::chrono::steady_clock::now()};
     for (auto& m : b.messages) {
       self->last_message_id_ = std::max(self->last_message_id_, m.id);
       self->history_.push_back({m.id, m.encoded});
@@ -65,6 +81,7 @@ void Room::receive(std::string node, RelayBatch b) {
       self->online_changed_ = true;
     }
     if (!b.empty() || online_changed) self->schedule_flush();
+    self->update_live();
   });
 }
 
@@ -77,11 +94,10 @@ void Room::relay_tick() {
       self->update_online();
       self->online_changed_ = true;
       self->schedule_flush();
+      self->update_live();  // a live node gone silent: its stream is as good as ended
     }
-    // The heartbeat: this node's count, with whatever is waiting for the next batch.
-    self->relay_out_.online = self->members_.size();
-    self->relay_->send(self->info_.id, self->relay_out_);
-    self->relay_out_ = {};
+    // The heartbeat: this node's count and live state, with whatever waits for the next batch.
+    self->send_relay();
   });
 }
 

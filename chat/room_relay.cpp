@@ -53,6 +53,7 @@ std::string encode_relay(std::string_view node, const RelayBatch& b) {
   if (b.likes) o["likes"] = b.likes;
   if (!b.banned.empty()) o["banned"] = json::array(b.banned.begin(), b.banned.end());
   if (b.slow_mode) o["slow_mode"] = b.slow_mode->count();
+  if (b.live) o["live"] = true;
   return json::serialize(o);
 }
 
@@ -133,6 +134,10 @@ std::optional<RelayBatch> decode_relay(std::string_view payload, std::string& no
     auto secs = unsigned_of(s);
     if (!secs) return fail("slow_mode");
     b.slow_mode = std::chrono::seconds(*secs);
+  }
+  if (const auto* l = o->if_contains("live")) {
+    if (!l->is_bool()) return fail("live");
+    b.live = l->as_bool();
   }
   return b;
 }

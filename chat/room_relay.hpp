@@ -1,8 +1,9 @@
 #pragma once
 // Cluster mode: what one node's room tells the same room on the other nodes, once per batch,
 // so that a viewer on any node sees the whole room. Only what happened on the sending node
-// travels (its members' chat, likes and joins, staff's deletions, slow mode and bans, and its
-// online count); shop events do not: every node hears the store's commits itself.
+// travels (its members' chat, likes and joins, staff's deletions, slow mode and bans, its
+// online count and whether its encoder is live); shop events do not: every node hears the
+// store's commits itself.
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -28,6 +29,9 @@ struct RelayBatch {
   std::uint64_t likes = 0;
   std::vector<std::string> banned;  // users to put out of the room on every node
   std::size_t online = 0;           // the sending node's members now
+  // The room's stream is live on the sending node (its encoder reached it). In every batch, so
+  // that a node that starts later learns it with the next heartbeat.
+  bool live = false;
   std::optional<std::chrono::seconds> slow_mode;
 
   [[nodiscard]] bool empty() const {

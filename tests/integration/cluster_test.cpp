@@ -3,11 +3,13 @@
 // both, online counts are the whole room's; Redis down: chat goes on within each node and
 // /healthz says so; garbage on the cluster's channels is counted and ignored.
 #include <csignal>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
 
 #include "fixture.hpp"
+#include "support/child_process.hpp"
 #include "support/redis_server.hpp"
 
 namespace testing_support {
@@ -191,6 +193,69 @@ TEST_F(ClusterTest, AKilledNodesViewersLeaveTheCountAndGarbageIsIgnored) {
   b_->signal(SIGKILL);
   b_->wait_exit();
   EXPECT_TRUE(amy->wait_for(online_is(1), 20s)) << "a node not heard of for 5 s is forgotten";
+}
+
+// Live state, mutes and mic-link across nodes: the room's stream is live on node A (an ffmpeg
+// encoder publishing there, as operators route a room's media to one node).
+class ClusterLiveTest : public ClusterTest {
+ protected:
+  void SetUp() override {
+    ClusterTest::SetUp();
+    dir_ = make_temp_dir();
+  }
+  void TearDown() override {
+    encoder_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // ffmpeg inherits the test's open sockets: connections a test closes are opened after this.
+  void start_encoder(const ServerProcess& node) {
+    std::string url = "rtmp://127.0.0.1:" + std::to_string(node.rtmp_port()) +
+                      "/live/r1?key=" + std::string(room_.at("stream_key").as_string());
+    encoder_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f",
+                                 "lavfi", "-i", "testsrc2=size=320x180:rate=15", "-t", "120",
+                                 "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+                                 "-g", "15", "-pix_fmt", "yuv420p", "-f", "flv", url},
+        dir_ + "/ffmpeg.log");
+  }
+  static auto stream_is(bool live) {
+    return [live](const json::object& e) { return e.at("type") == "stream" && e.at("live") == live; };
+  }
+
+  std::string dir_;
+  std::unique_ptr<ChildProcess> encoder_;
+};
+
+TEST_F(ClusterLiveTest, AStreamLiveOnOneNodeIsLiveForViewersOfEveryNode) {
+  auto bob = join(*b_, "nick=bob");
+  ASSERT_TRUE(bob);
+  EXPECT_EQ(bob->welcome().at("room").at("live"), false);
+  start_encoder(*a_);
+  ASSERT_TRUE(bob->wait_for(stream_is(true), 60s)) << "node B's viewer hears node A went live";
+  auto late = join(*b_, "nick=late");
+  EXPECT_EQ(late->welcome().at("room").at("live"), true) << "and so does a later welcome";
+  EXPECT_EQ(http_request(b_->port(), "GET", "/api/rooms/r1").json().at("live"), true);
+
+  encoder_->kill(SIGKILL);
+  EXPECT_TRUE(bob->wait_for(stream_is(false), 30s)) << "the encoder stopped on node A";
+  EXPECT_TRUE(late->wait_for(stream_is(false), 30s));
+}
+
+TEST_F(ClusterLiveTest, ANodeStartedLaterLearnsTheStreamIsLiveAndALiveNodeThatDiesEndsIt) {
+  start_encoder(*a_);
+  auto amy = join(*a_);
+  ASSERT_TRUE(amy->wait_for(stream_is(true), 60s));
+  auto c = start_node();
+  std::unique_ptr<WsClient> carol;
+  ASSERT_TRUE(until([&] {
+    carol = WsClient::connect(c->port(), "/ws/rooms/r1");
+    return carol && carol->welcome().at("room").at("live") == true;
+  })) << "within a heartbeat of node A";
+
+  a_->signal(SIGKILL);
+  a_->wait_exit();
+  EXPECT_TRUE(carol->wait_for(stream_is(false), 20s)) << "a live node not heard of for 5 s ended";
 }
 
 // Commerce on Redis: the shop is the cluster's, whichever node a buyer reaches.

@@ -1,0 +1,84 @@
+#include "chat/room_relay.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+// The cluster's room batch on the wire: what encode_relay writes decode_relay reads back, and
+// every malformed part is refused (the node counts it as a bad message and ignores it).
+namespace chat {
+namespace {
+
+RelayBatch round_trip(const RelayBatch& b, std::string* node = nullptr) {
+  std::string from, error;
+  auto back = decode_relay(encode_relay("n1", b), from, error);
+  EXPECT_TRUE(back) << error;
+  EXPECT_EQ(from, "n1");
+  if (node) *node = from;
+  return back ? *back : RelayBatch{};
+}
+
+TEST(RoomRelay, EveryPartSurvivesTheRoundTrip) {
+  RelayBatch b;
+  b.messages.push_back({(7u << kNodeTagBits) | 3, R"({"type":"chat"})",
+                        {"v_a", "小王", Role::viewer}, "多少钱？"});
+  b.deleted = {5, 9};
+  b.joins = {{"v_b", "小李", Role::viewer}, {"h", "主播", Role::host}};
+  b.more_joins = 4;
+  b.likes = 25;
+  b.banned = {"v_c"};
+  b.online = 13;
+  b.slow_mode = std::chrono::seconds(10);
+  b.live = true;
+  auto back = round_trip(b);
+  ASSERT_EQ(back.messages.size(), 1u);
+  EXPECT_EQ(back.messages[0].id, b.messages[0].id);
+  EXPECT_EQ(back.messages[0].encoded, b.messages[0].encoded);
+  EXPECT_EQ(back.messages[0].from.nick, "小王");
+  EXPECT_EQ(back.messages[0].text, "多少钱？");
+  EXPECT_EQ(back.deleted, b.deleted);
+  ASSERT_EQ(back.joins.size(), 2u);
+  EXPECT_EQ(back.joins[1].role, Role::host);
+  EXPECT_EQ(back.more_joins, 4u);
+  EXPECT_EQ(back.likes, 25u);
+  EXPECT_EQ(back.banned, b.banned);
+  EXPECT_EQ(back.online, 13u);
+  EXPECT_EQ(back.slow_mode, std::chrono::seconds(10));
+  EXPECT_TRUE(back.live);
+}
+
+TEST(RoomRelay, AHeartbeatLeavesEmptyPartsOut) {
+  RelayBatch b;
+  b.online = 2;
+  EXPECT_EQ(encode_relay("n1", b), R"({"node":"n1","online":2})");
+  EXPECT_FALSE(round_trip(b).live);
+  b.live = true;
+  EXPECT_EQ(encode_relay("n1", b), R"({"node":"n1","online":2,"live":true})");
+}
+
+TEST(RoomRelay, MalformedBatchesAreRefused) {
+  const std::vector<std::string> bad{
+      "not json",
+      "[1,2]",
+      R"({"online":1})",
+      R"({"node":7})",
+      R"({"node":"n","online":"many"})",
+      R"({"node":"n","online":-1})",
+      R"({"node":"n","banned":[1]})",
+      R"({"node":"n","deleted":"5"})",
+      R"({"node":"n","joins":[{"user_id":"v"}]})",
+      R"({"node":"n","messages":[{"id":1}]})",
+      R"({"node":"n","slow_mode":"fast"})",
+      R"({"node":"n","live":1})",
+      R"({"node":"n","live":"yes"})",
+  };
+  for (const auto& payload : bad) {
+    std::string node, error;
+    EXPECT_FALSE(decode_relay(payload, node, error)) << payload;
+    EXPECT_FALSE(error.empty()) << payload;
+  }
+}
+
+}  // namespace
+}  // namespace chat
