@@ -8,12 +8,12 @@
 namespace chat {
 namespace asio = boost::asio;
 
-namespace {
-
-std::int64_t unix_ms_now() {
+std::int64_t Room::unix_ms_now() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+namespace {
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -279,10 +279,20 @@ void Room::on_moderation(MemberEntry& from, ClientMessage& message) {
             std::optional<std::chrono::seconds> duration;
             if (m.seconds > 0) duration = std::chrono::seconds(m.seconds);
             moderator_.mute(m.user_id, duration, now);
+            if (relay_) {
+              std::optional<std::int64_t> until;
+              if (duration) until = unix_ms_now() + m.seconds * std::int64_t{1000};
+              relay_out_.mutes.push_back({m.user_id, true, until});
+              schedule_flush();
+            }
             send_to(from, encode_ack("mute", "user", m.user_id));
           },
           [&](UnmuteMsg& m) {
             moderator_.unmute(m.user_id);
+            if (relay_) {
+              relay_out_.mutes.push_back({m.user_id, false, std::nullopt});
+              schedule_flush();
+            }
             send_to(from, encode_ack("unmute", "user", m.user_id));
           },
           [&](BanMsg& m) {

@@ -126,6 +126,7 @@ class Room : public std::enable_shared_from_this<Room> {
   // nodes now.
   void send_relay();
   std::uint64_t next_message_id();
+  static std::int64_t unix_ms_now();
 
   // Mic-link, on the strand (room_mic_link.cpp). False: `message` is not a mic-link message.
   bool on_mic_link(std::uint64_t member_id, MemberEntry& from, ClientMessage& message);

@@ -1,5 +1,6 @@
 // chat::Room's cluster part (--redis): what it tells the same room on the other nodes and what
 // it takes from them. Everything here runs on the room's strand.
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "chat/events.hpp"
@@ -59,6 +60,16 @@ void Room::receive(std::string node, RelayBatch b) {
     if (b.slow_mode) {
       self->moderator_.set_slow_mode(*b.slow_mode);
       self->pending_events_.push_back(encode_slow_mode(*b.slow_mode));
+    }
+    for (const auto& mute : b.mutes) {
+      if (!mute.muted)
+        self->moderator_.unmute(mute.user_id);
+      else if (!mute.until_ms)
+        self->moderator_.mute(mute.user_id, std::nullopt, Clock::now());
+      else
+        self->moderator_.mute_until(
+            mute.user_id,
+            Clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, *mute.until_ms - unix_ms_now())));
     }
     for (const auto& user : b.banned) {
       self->moderator_.ban(user);

@@ -52,6 +52,15 @@ std::string encode_relay(std::string_view node, const RelayBatch& b) {
   if (b.more_joins) o["more_joins"] = b.more_joins;
   if (b.likes) o["likes"] = b.likes;
   if (!b.banned.empty()) o["banned"] = json::array(b.banned.begin(), b.banned.end());
+  if (!b.mutes.empty()) {
+    json::array a;
+    for (const auto& m : b.mutes) {
+      json::object mo{{"user_id", m.user_id}, {"muted", m.muted}};
+      if (m.until_ms) mo["until_ms"] = *m.until_ms;
+      a.push_back(std::move(mo));
+    }
+    o["mutes"] = std::move(a);
+  }
   if (b.slow_mode) o["slow_mode"] = b.slow_mode->count();
   if (b.live) o["live"] = true;
   return json::serialize(o);
@@ -134,6 +143,22 @@ std::optional<RelayBatch> decode_relay(std::string_view payload, std::string& no
     auto secs = unsigned_of(s);
     if (!secs) return fail("slow_mode");
     b.slow_mode = std::chrono::seconds(*secs);
+  }
+  if (const auto* m = o->if_contains("mutes")) {
+    if (!m->is_array()) return fail("mutes");
+    for (const auto& mv : m->as_array()) {
+      const auto* mo = mv.if_object();
+      const auto* user = mo ? mo->if_contains("user_id") : nullptr;
+      const auto* muted = mo ? mo->if_contains("muted") : nullptr;
+      if (!user || !user->is_string() || !muted || !muted->is_bool()) return fail("mutes");
+      RelayBatch::Mute mute{std::string(user->as_string()), muted->as_bool(), std::nullopt};
+      if (const auto* until = mo->if_contains("until_ms")) {
+        auto ms = unsigned_of(until);
+        if (!ms || !mute.muted) return fail("mutes");
+        mute.until_ms = static_cast<std::int64_t>(*ms);
+      }
+      b.mutes.push_back(std::move(mute));
+    }
   }
   if (const auto* l = o->if_contains("live")) {
     if (!l->is_bool()) return fail("live");

@@ -1,7 +1,7 @@
 #pragma once
 // Cluster mode: what one node's room tells the same room on the other nodes, once per batch,
 // so that a viewer on any node sees the whole room. Only what happened on the sending node
-// travels (its members' chat, likes and joins, staff's deletions, slow mode and bans, its
+// travels (its members' chat, likes and joins, staff's deletions, slow mode, mutes and bans, its
 // online count and whether its encoder is live); shop events do not: every node hears the
 // store's commits itself.
 #include <chrono>
@@ -28,6 +28,15 @@ struct RelayBatch {
   std::size_t more_joins = 0;
   std::uint64_t likes = 0;
   std::vector<std::string> banned;  // users to put out of the room on every node
+  struct Mute {
+    std::string user_id;
+    bool muted = true;  // false: unmuted
+    // Muted until this moment, Unix ms; empty: until unmuted. A moment, not a duration: the mute
+    // ends at the same instant on every node however long the batch took to arrive (as far as
+    // the nodes' clocks agree, which NTP keeps within milliseconds).
+    std::optional<std::int64_t> until_ms;
+  };
+  std::vector<Mute> mutes;  // in the order staff made them
   std::size_t online = 0;           // the sending node's members now
   // The room's stream is live on the sending node (its encoder reached it). In every batch, so
   // that a node that starts later learns it with the next heartbeat.
@@ -36,7 +45,7 @@ struct RelayBatch {
 
   [[nodiscard]] bool empty() const {
     return messages.empty() && deleted.empty() && joins.empty() && more_joins == 0 && likes == 0 &&
-           banned.empty() && !slow_mode;
+           banned.empty() && mutes.empty() && !slow_mode;
   }
 };
 

@@ -4,7 +4,7 @@
 #include "room_fixture.hpp"
 
 // A chat::Room in cluster mode: what it relays to the other nodes and what it makes of their
-// batches (here: the live state).
+// batches (the live state, mutes).
 namespace chat::test {
 namespace {
 
@@ -80,6 +80,63 @@ TEST_F(RoomClusterTest, GoingLiveOrEndingHereIsRelayedAtOnceAndInEveryHeartbeat)
   room().set_live(false);
   drain();
   EXPECT_FALSE(relay_->sent.back().live);
+}
+
+std::int64_t unix_ms_now() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+TEST_F(RoomClusterTest, AMuteFromAnotherNodeSilencesTheUserHereUntilTheSameMoment) {
+  auto a = joined(1, viewer("v_a"));
+  RelayBatch b;
+  b.mutes.push_back({"v_a", true, unix_ms_now() + 60'000});
+  room().receive("n2", std::move(b));
+  chat(1, "还在吗");
+  drain();
+  auto errors = a->frames_of_type("error");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(str(errors[0].at("code")), "muted");
+  auto retry = errors[0].at("retry_after_ms").to_number<std::int64_t>();
+  EXPECT_GT(retry, 55'000);
+  EXPECT_LE(retry, 60'000) << "the end the other node chose, not 60 s from arrival";
+  EXPECT_TRUE(a->events_of_type("chat").empty());
+
+  RelayBatch unmute;
+  unmute.mutes.push_back({"v_a", false, std::nullopt});
+  room().receive("n2", std::move(unmute));
+  chat(1, "我回来了");
+  drain();
+  EXPECT_EQ(a->events_of_type("chat").size(), 1u);
+}
+
+TEST_F(RoomClusterTest, AMuteWhoseEndHasPassedOnArrivalSilencesNobody) {
+  auto a = joined(1, viewer("v_a"));
+  RelayBatch b;
+  b.mutes.push_back({"v_a", true, unix_ms_now() - 1'000});
+  room().receive("n2", std::move(b));
+  chat(1, "hi");
+  drain();
+  EXPECT_TRUE(a->frames_of_type("error").empty());
+  EXPECT_EQ(a->events_of_type("chat").size(), 1u);
+}
+
+TEST_F(RoomClusterTest, MutesAndUnmutesHereAreRelayedWithTheirEnd) {
+  joined(100, kHost);
+  auto before = unix_ms_now();
+  room().handle(100, MuteMsg{"v_a", 600});
+  room().handle(100, MuteMsg{"v_b", 0});
+  room().handle(100, UnmuteMsg{"v_b"});
+  drain();
+  ASSERT_FALSE(relay_->sent.empty());
+  const auto& mutes = relay_->sent.back().mutes;
+  ASSERT_EQ(mutes.size(), 3u);
+  EXPECT_EQ(mutes[0].user_id, "v_a");
+  ASSERT_TRUE(mutes[0].until_ms);
+  EXPECT_GE(*mutes[0].until_ms, before + 600'000);
+  EXPECT_LE(*mutes[0].until_ms, unix_ms_now() + 600'000);
+  EXPECT_FALSE(mutes[1].until_ms) << "until unmuted";
+  EXPECT_FALSE(mutes[2].muted);
 }
 
 }  // namespace

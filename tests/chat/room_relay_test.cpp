@@ -31,6 +31,7 @@ TEST(RoomRelay, EveryPartSurvivesTheRoundTrip) {
   b.online = 13;
   b.slow_mode = std::chrono::seconds(10);
   b.live = true;
+  b.mutes = {{"v_d", true, 1764040600123}, {"v_e", true, std::nullopt}, {"v_d", false, std::nullopt}};
   auto back = round_trip(b);
   ASSERT_EQ(back.messages.size(), 1u);
   EXPECT_EQ(back.messages[0].id, b.messages[0].id);
@@ -46,6 +47,12 @@ TEST(RoomRelay, EveryPartSurvivesTheRoundTrip) {
   EXPECT_EQ(back.online, 13u);
   EXPECT_EQ(back.slow_mode, std::chrono::seconds(10));
   EXPECT_TRUE(back.live);
+  ASSERT_EQ(back.mutes.size(), 3u);
+  EXPECT_EQ(back.mutes[0].user_id, "v_d");
+  EXPECT_EQ(back.mutes[0].until_ms, 1764040600123);
+  EXPECT_TRUE(back.mutes[1].muted);
+  EXPECT_FALSE(back.mutes[1].until_ms) << "until unmuted";
+  EXPECT_FALSE(back.mutes[2].muted) << "in the order staff made them";
 }
 
 TEST(RoomRelay, AHeartbeatLeavesEmptyPartsOut) {
@@ -72,6 +79,12 @@ TEST(RoomRelay, MalformedBatchesAreRefused) {
       R"({"node":"n","slow_mode":"fast"})",
       R"({"node":"n","live":1})",
       R"({"node":"n","live":"yes"})",
+      R"({"node":"n","mutes":{}})",
+      R"({"node":"n","mutes":[{"user_id":1,"muted":true}]})",
+      R"({"node":"n","mutes":[{"user_id":"v"}]})",
+      R"({"node":"n","mutes":[{"user_id":"v","muted":true,"until_ms":"soon"}]})",
+      R"({"node":"n","mutes":[{"user_id":"v","muted":true,"until_ms":-5}]})",
+      R"({"node":"n","mutes":[{"user_id":"v","muted":false,"until_ms":5}]})",
   };
   for (const auto& payload : bad) {
     std::string node, error;

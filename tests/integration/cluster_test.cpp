@@ -1,6 +1,7 @@
 // Cluster mode end to end: two real livecart nodes and a real redis-server. A room made on one
 // node is open on the other, viewers on both chat and see each other, bans and deletions reach
-// both, online counts are the whole room's; Redis down: chat goes on within each node and
+// both, online counts are the whole room's, a stream live on one node is live for every node's
+// viewers, a mute on one node holds on every node; Redis down: chat goes on within each node and
 // /healthz says so; garbage on the cluster's channels is counted and ignored.
 #include <csignal>
 #include <filesystem>
@@ -256,6 +257,31 @@ TEST_F(ClusterLiveTest, ANodeStartedLaterLearnsTheStreamIsLiveAndALiveNodeThatDi
   a_->signal(SIGKILL);
   a_->wait_exit();
   EXPECT_TRUE(carol->wait_for(stream_is(false), 20s)) << "a live node not heard of for 5 s ended";
+}
+
+TEST_F(ClusterTest, AMuteOnOneNodeSilencesTheUserOnEveryNodeUntilUnmuted) {
+  auto host = join(*a_, "token=" + std::string(room_.at("host_key").as_string()));
+  auto bob = join(*b_, "nick=bob");
+  ASSERT_TRUE(host && bob);
+  std::string bob_id(bob->welcome().at("you").at("id").as_string());
+  ASSERT_TRUE(host->send_json({{"type", "mute"}, {"user", bob_id}, {"seconds", 600}}));
+  ASSERT_TRUE(host->wait_type("ack"));
+  // The mute travels in node A's batch before this message: once bob has it, node B has the mute.
+  ASSERT_TRUE(host->send_json(chat_msg("after the mute")));
+  ASSERT_TRUE(bob->wait_for(is_chat("after the mute")));
+  ASSERT_TRUE(bob->send_json(chat_msg("let me speak")));
+  auto muted = bob->wait_for(is_error("muted"));
+  ASSERT_TRUE(muted) << "a mute on node A silences the user on node B";
+  auto retry = muted->at("retry_after_ms").to_number<std::int64_t>();
+  EXPECT_GT(retry, 590'000);
+  EXPECT_LE(retry, 600'000) << "the mute ends when node A's does";
+
+  ASSERT_TRUE(host->send_json({{"type", "unmute"}, {"user", bob_id}}));
+  ASSERT_TRUE(host->wait_type("ack"));
+  ASSERT_TRUE(host->send_json(chat_msg("after the unmute")));
+  ASSERT_TRUE(bob->wait_for(is_chat("after the unmute")));
+  ASSERT_TRUE(bob->send_json(chat_msg("thank you")));
+  EXPECT_TRUE(host->wait_for(is_chat("thank you"))) << "unmuted on node B too";
 }
 
 // Commerce on Redis: the shop is the cluster's, whichever node a buyer reaches.
