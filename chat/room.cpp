@@ -172,7 +172,9 @@ void Room::do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identi
   std::vector<std::string> history;
   history.reserve(history_.size());
   for (const auto& h : history_) history.push_back(h.encoded);
-  std::vector<MicLinkGuest> guests = mic_link_.guests();
+  // Another node's mic-link: as it last told us.
+  const bool mirrored = remote_mic_owner() != nullptr;
+  std::vector<MicLinkGuest> guests = mirrored ? mic_mirror_guests_ : mic_link_.guests();
   m->send(std::make_shared<const std::string>(encode_welcome({
               .room_id = info_.id,
               .room_title = info_.title,
@@ -185,7 +187,9 @@ void Room::do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identi
               .history = history,
               .mic_max_guests = mic_link_.max_guests(),
               .mic_guests = &guests,
-              .mic_queue = is_staff(who.role) ? &mic_link_.queue() : nullptr,
+              .mic_queue = !is_staff(who.role) ? nullptr
+                           : mirrored          ? &mic_mirror_queue_
+                                               : &mic_link_.queue(),
           })),
           false);
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "chat/ban_store.hpp"
@@ -130,9 +131,12 @@ class Room : public std::enable_shared_from_this<Room> {
 
   // Mic-link, on the strand (room_mic_link.cpp). False: `message` is not a mic-link message.
   bool on_mic_link(std::uint64_t member_id, MemberEntry& from, ClientMessage& message);
-  void on_mic_request(std::uint64_t member_id, MemberEntry& from);
-  void on_mic_accept(MemberEntry& from, const std::string& user_id);
-  void mic_link_member_gone(std::uint64_t member_id);
+  // An ask of a connection here or (cluster mode) of another node's, to this node as the owner.
+  void on_mic_ask(const MicLinkEntry& asker, const RelayMic& ask);
+  void on_mic_request(const MicLinkEntry& asker);
+  void on_mic_accept(const MicLinkEntry& by, const std::string& user_id);
+  void mic_link_member_gone(std::uint64_t member_id);  // a connection here closed
+  void mic_connection_gone(std::uint64_t member_id, const std::string& node);
   // Takes `guest` off camera: the guest, staff, the room, the observer and the listener hear it.
   void end_mic_link(const MicLinkGuest& guest, MicLinkEnd reason, std::string_view detail = {});
   // Every guest off camera and every request turned down (stream ended, room closed).
@@ -140,7 +144,20 @@ class Room : public std::enable_shared_from_this<Room> {
   void send_to_member(std::uint64_t member_id, std::string frame);
   void send_now_to_all(std::string frame);
   void send_now_to_staff(std::string frame);
-  void mic_queue_changed();  // staff get the queue and the guests
+  // To the connection that asked, here or on its node.
+  void mic_reply(const MicLinkEntry& to, std::string frame);
+  void mic_queue_changed();                    // staff get the queue and the guests (every node's)
+  void mic_guests_changed(std::string frame);  // every member (of every node) gets `frame`
+
+  // Mic-link in cluster mode (room_mic_link.cpp). The other node that owns the room's mic-link:
+  // the one the stream is live on; null when that is this node or no node is live.
+  [[nodiscard]] const std::string* remote_mic_owner() const;
+  void relay_mic(RelayMic m);  // to the other nodes with the next batch
+  void receive_mic(const std::string& node, RelayMic& m);
+  // `node` was forgotten: its connections' requests and links end; if it owned the mic-link,
+  // this node's members hear that everything ended (mic_owner_gone).
+  void mic_node_gone(const std::string& node);
+  void mic_owner_gone();
 
   RoomInfo info_;
   const ChatConfig& config_;
@@ -175,6 +192,12 @@ class Room : public std::enable_shared_from_this<Room> {
   std::shared_ptr<RoomRelay> relay_;
   RelayBatch relay_out_;  // what happened here since the last batch
   std::unordered_map<std::string, RemoteNode> remote_nodes_;
+  // The owner's mic-link queue and guests as it last told them (this node's connections with an
+  // empty node), for welcomes and for ending what it cannot end once it is gone.
+  std::string mic_mirror_node_;
+  std::vector<MicLinkEntry> mic_mirror_queue_;
+  std::vector<MicLinkGuest> mic_mirror_guests_;
+  std::unordered_set<std::uint64_t> mic_askers_;  // connections here that asked another node
 
   std::atomic<bool> closed_{false};
   bool live_here_ = false;          // this node's encoder

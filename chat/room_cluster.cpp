@@ -62,15 +62,16 @@ void Room::receive(std::string node, RelayBatch b) {
       self->pending_events_.push_back(encode_slow_mode(*b.slow_mode));
     }
     for (const auto& mute : b.mutes) {
-      if (!mute.muted)
+      if (!mute.muted) {
         self->moderator_.unmute(mute.user_id);
-      else if (!mute.until_ms)
+      } else if (!mute.until_ms) {
         self->moderator_.mute(mute.user_id, std::nullopt, Clock::now());
-      else
-        self->moderator_.mute_until(
-            mute.user_id,
-            Clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, *mute.until_ms - unix_ms_now())));
+      } else {
+        std::chrono::milliseconds left{std::max<std::int64_t>(0, *mute.until_ms - unix_ms_now())};
+        self->moderator_.mute_until(mute.user_id, Clock::now() + left);
+      }
     }
+    for (auto& m : b.mic) self->receive_mic(node, m);
     for (const auto& user : b.banned) {
       self->moderator_.ban(user);
       self->kick_user(user, CloseReason::banned);
@@ -93,6 +94,8 @@ void Room::receive(std::string node, RelayBatch b) {
     }
     if (!b.empty() || online_changed) self->schedule_flush();
     self->update_live();
+    // Its stream ended: what it owned is over (normally it said so in this batch already).
+    if (node == self->mic_mirror_node_ && !b.live) self->mic_owner_gone();
   });
 }
 
@@ -100,11 +103,20 @@ void Room::relay_tick() {
   asio::post(strand_, [self = shared_from_this()] {
     if (self->closed_ || !self->relay_) return;
     auto now = std::chrono::steady_clock::now();
-    auto gone = std::erase_if(self->remote_nodes_, [&](const auto& entry) { return now - entry.second.heard > kRelayNodeTimeout; });
-    if (gone > 0) {
+    std::vector<std::string> gone;
+    for (auto it = self->remote_nodes_.begin(); it != self->remote_nodes_.end();) {
+      if (now - it->second.heard <= kRelayNodeTimeout) {
+        ++it;
+        continue;
+      }
+      gone.push_back(it->first);
+      it = self->remote_nodes_.erase(it);
+    }
+    if (!gone.empty()) {
       self->update_online();
       self->online_changed_ = true;
       self->schedule_flush();
+      for (const auto& node : gone) self->mic_node_gone(node);
       self->update_live();  // a live node gone silent: its stream is as good as ended
     }
     // The heartbeat: this node's count and live state, with whatever waits for the next batch.

@@ -78,6 +78,7 @@ class Cluster::Relay final : public chat::RoomRelay {
         [](redis::Result) {});
   }
   [[nodiscard]] std::uint16_t node_tag() const override { return tag_; }
+  [[nodiscard]] const std::string& node_id() const override { return cluster_.node_id_; }
 
  private:
   Cluster& cluster_;

@@ -4,7 +4,7 @@
 #include "room_fixture.hpp"
 
 // A chat::Room in cluster mode: what it relays to the other nodes and what it makes of their
-// batches (the live state, mutes).
+// batches (the live state, mutes, mic-link asks and answers between the owner and the others).
 namespace chat::test {
 namespace {
 
@@ -13,7 +13,17 @@ class RecordingRelay : public RoomRelay {
  public:
   void send(const std::string&, const RelayBatch& batch) override { sent.push_back(batch); }
   [[nodiscard]] std::uint16_t node_tag() const override { return 1; }
+  [[nodiscard]] const std::string& node_id() const override { return id_; }
+  // Every mic-link part sent so far, in order.
+  [[nodiscard]] std::vector<RelayMic> mic() const {
+    std::vector<RelayMic> out;
+    for (const auto& b : sent) out.insert(out.end(), b.mic.begin(), b.mic.end());
+    return out;
+  }
   std::vector<RelayBatch> sent;
+
+ private:
+  std::string id_ = "here";
 };
 
 class RoomClusterTest : public RoomTest {
@@ -137,6 +147,173 @@ TEST_F(RoomClusterTest, MutesAndUnmutesHereAreRelayedWithTheirEnd) {
   EXPECT_LE(*mutes[0].until_ms, unix_ms_now() + 600'000);
   EXPECT_FALSE(mutes[1].until_ms) << "until unmuted";
   EXPECT_FALSE(mutes[2].muted);
+}
+
+// Mic-link in the cluster: the room here owns it (its stream is live here) and node n2 forwards a
+// viewer's asks.
+class RoomMicOwnerTest : public RoomClusterTest {
+ protected:
+  void SetUp() override {
+    host_ = joined(100, kHost);
+    room().set_live(true);
+    heard("n2", false);
+    drain();
+    host_->clear();
+    relay_->sent.clear();
+  }
+  void ask_from_n2(RelayMic::Op op, std::uint64_t member, const Identity& who,
+                   std::string user = {}) {
+    RelayMic ask;
+    ask.op = op;
+    ask.to = "here";
+    ask.member = member;
+    ask.who = who;
+    ask.user = std::move(user);
+    RelayBatch b;
+    b.online = 1;
+    b.mic.push_back(std::move(ask));
+    room().receive("n2", std::move(b));
+    drain();
+  }
+  // The frames this node sent to n2's connection `member`, by type.
+  std::vector<std::string> replies_to(std::uint64_t member) const {
+    std::vector<std::string> out;
+    for (const auto& m : relay_->mic())
+      if (m.op == RelayMic::Op::reply && m.to == "n2" && m.member == member)
+        out.push_back(str(json::parse(m.frame).at("type")));
+    return out;
+  }
+  std::shared_ptr<FakeMember> host_;
+};
+
+TEST_F(RoomMicOwnerTest, AnotherNodesViewerIsQueuedAcceptedAndEndedWhenItsConnectionCloses) {
+  ask_from_n2(RelayMic::Op::request, 7, viewer("v_far"));
+  EXPECT_EQ(replies_to(7), std::vector<std::string>{"mic_queued"});
+  auto queue = host_->frames_of_type("mic_queue");
+  ASSERT_EQ(queue.size(), 1u);
+  EXPECT_EQ(str(queue[0].at("queue").as_array()[0].at("nick")), "nick_v_far");
+  auto state = relay_->mic().back();
+  ASSERT_EQ(state.op, RelayMic::Op::queue) << "every node's staff see the queue";
+  ASSERT_EQ(state.queue.size(), 1u);
+  EXPECT_EQ(state.queue[0].node, "n2");
+  EXPECT_EQ(state.queue[0].member_id, 7u);
+
+  room().handle(100, MicAcceptMsg{"v_far"});
+  drain();
+  EXPECT_EQ(replies_to(7), (std::vector<std::string>{"mic_queued", "mic_accepted"}));
+  ASSERT_EQ(relay_->mic().back().op, RelayMic::Op::guests)
+      << "every node's members see who is on camera";
+  EXPECT_EQ(host_->frames_of_type("mic_guests").size(), 1u);
+
+  ask_from_n2(RelayMic::Op::gone, 7, {});
+  auto guests = host_->frames_of_type("mic_guests");
+  ASSERT_EQ(guests.size(), 2u);
+  EXPECT_EQ(str(guests[1].at("ended").at("reason")), "disconnected");
+  EXPECT_TRUE(guests[1].at("guests").as_array().empty());
+}
+
+TEST_F(RoomMicOwnerTest, AnotherNodesStaffAcceptAndItsViewersErrorsAreAnsweredThroughTheRelay) {
+  ask_from_n2(RelayMic::Op::accept, 8, viewer("v_cheeky"), "v_far");
+  EXPECT_EQ(replies_to(8), std::vector<std::string>{"error"}) << "forbidden";
+  ask_from_n2(RelayMic::Op::request, 7, viewer("v_far"));
+  ask_from_n2(RelayMic::Op::accept, 9, kOperator, "v_far");
+  EXPECT_EQ(replies_to(7), (std::vector<std::string>{"mic_queued", "mic_accepted"}));
+  EXPECT_TRUE(replies_to(9).empty()) << "staff hear the new queue, no reply";
+  // The stream ends here: the guest on n2 hears it through the relay.
+  room().set_live(false);
+  drain();
+  EXPECT_EQ(replies_to(7), (std::vector<std::string>{"mic_queued", "mic_accepted", "mic_ended"}));
+  EXPECT_FALSE(relay_->sent.back().live);
+}
+
+TEST_F(RoomMicOwnerTest, AsksAddressedToAnotherNodeAreNotAnswered) {
+  RelayMic ask;
+  ask.op = RelayMic::Op::request;
+  ask.to = "n3";
+  ask.member = 7;
+  ask.who = viewer("v_far");
+  RelayBatch b;
+  b.mic.push_back(ask);
+  room().receive("n2", std::move(b));
+  drain();
+  EXPECT_TRUE(relay_->mic().empty());
+  EXPECT_TRUE(host_->frames_of_type("mic_queue").empty());
+}
+
+// The stream is live on node n2: this node forwards.
+class RoomMicForwardTest : public RoomClusterTest {
+ protected:
+  void SetUp() override {
+    host_ = joined(100, kHost);
+    a_ = joined(1, viewer("v_a"));
+    heard("n2", true);
+    for (auto& m : {host_, a_}) m->clear();
+  }
+  void from_owner(RelayMic m) {
+    RelayBatch b;
+    b.live = true;
+    b.mic.push_back(std::move(m));
+    room().receive("n2", std::move(b));
+    drain();
+  }
+  std::shared_ptr<FakeMember> host_, a_;
+};
+
+TEST_F(RoomMicForwardTest, AViewersAsksGoToTheOwnerAndItsAnswersComeBack) {
+  room().handle(1, MicRequestMsg{});
+  drain();
+  auto asks = relay_->mic();
+  ASSERT_EQ(asks.size(), 1u);
+  EXPECT_EQ(asks[0].op, RelayMic::Op::request);
+  EXPECT_EQ(asks[0].to, "n2");
+  EXPECT_EQ(asks[0].member, 1u);
+  EXPECT_EQ(asks[0].who.user_id, "v_a");
+  EXPECT_TRUE(a_->frames.empty()) << "the owner answers";
+
+  RelayMic reply;
+  reply.op = RelayMic::Op::reply;
+  reply.to = "here";
+  reply.member = 1;
+  reply.frame = R"({"type":"mic_queued","position":1})";
+  from_owner(reply);
+  ASSERT_EQ(a_->frames_of_type("mic_queued").size(), 1u);
+
+  RelayMic state;
+  state.op = RelayMic::Op::queue;
+  state.guests.push_back({1, MicLinkEntry{viewer("v_a"), 1, "here"}});
+  from_owner(state);
+  auto queue = host_->frames_of_type("mic_queue");
+  ASSERT_EQ(queue.size(), 1u) << "staff here see the owner's queue";
+  EXPECT_EQ(queue[0].at("guests").as_array().size(), 1u);
+  auto late = join(3, viewer("v_late"));
+  drain();
+  EXPECT_EQ(late->objects().front().at("mic_link").at("guests").as_array().size(), 1u);
+
+  RelayMic guests;
+  guests.op = RelayMic::Op::guests;
+  guests.frame = R"({"type":"mic_guests","guests":[]})";
+  from_owner(guests);
+  EXPECT_EQ(late->frames_of_type("mic_guests").size(), 1u);
+
+  room().leave(1);
+  drain();
+  auto gone = relay_->mic().back();
+  EXPECT_EQ(gone.op, RelayMic::Op::gone) << "the owner hears the connection closed";
+  EXPECT_EQ(gone.member, 1u);
+}
+
+TEST_F(RoomMicForwardTest, WhenTheOwnersStreamEndsItsMembersHereHearWhatItCouldNotTellThem) {
+  RelayMic state;
+  state.op = RelayMic::Op::queue;
+  state.queue.push_back(MicLinkEntry{viewer("v_a"), 1, "here"});
+  from_owner(state);
+  RelayBatch ended;  // the owner's answers to v_a got lost; it is not live any more
+  room().receive("n2", std::move(ended));
+  drain();
+  ASSERT_EQ(a_->frames_of_type("mic_declined").size(), 1u);
+  EXPECT_EQ(str(a_->frames_of_type("mic_declined")[0].at("reason")), "stream_ended");
+  EXPECT_TRUE(host_->frames_of_type("mic_queue").back().at("queue").as_array().empty());
+  EXPECT_EQ(a_->frames_of_type("stream").back().at("live"), false);
 }
 
 }  // namespace

@@ -55,6 +55,46 @@ TEST(RoomRelay, EveryPartSurvivesTheRoundTrip) {
   EXPECT_FALSE(back.mutes[2].muted) << "in the order staff made them";
 }
 
+TEST(RoomRelay, MicLinkPartsSurviveTheRoundTrip) {
+  RelayBatch b;
+  RelayMic end;
+  end.op = RelayMic::Op::end;
+  end.to = "owner";
+  end.member = 3;
+  end.who = {"h", "主播", Role::host};
+  end.slot = 2;
+  RelayMic reply;
+  reply.op = RelayMic::Op::reply;
+  reply.to = "n2";
+  reply.member = 7;
+  reply.frame = R"({"type":"mic_queued","position":1})";
+  RelayMic state;
+  state.op = RelayMic::Op::queue;
+  state.queue.push_back({{"v_a", "小王", Role::viewer}, 7, "n2"});
+  state.guests.push_back({1, {{"v_b", "阿芳", Role::viewer}, 4, "owner"}});
+  RelayMic gone;
+  gone.op = RelayMic::Op::gone;
+  gone.to = "owner";
+  gone.member = 7;
+  b.mic = {end, reply, state, gone};
+  auto back = round_trip(b);
+  ASSERT_EQ(back.mic.size(), 4u);
+  EXPECT_EQ(back.mic[0].op, RelayMic::Op::end);
+  EXPECT_EQ(back.mic[0].to, "owner");
+  EXPECT_EQ(back.mic[0].member, 3u);
+  EXPECT_EQ(back.mic[0].who.role, Role::host);
+  EXPECT_EQ(back.mic[0].slot, 2);
+  EXPECT_EQ(back.mic[1].frame, reply.frame);
+  ASSERT_EQ(back.mic[2].queue.size(), 1u);
+  EXPECT_EQ(back.mic[2].queue[0].node, "n2");
+  EXPECT_EQ(back.mic[2].queue[0].member_id, 7u);
+  ASSERT_EQ(back.mic[2].guests.size(), 1u);
+  EXPECT_EQ(back.mic[2].guests[0].slot, 1);
+  EXPECT_EQ(back.mic[2].guests[0].entry.who.nick, "阿芳");
+  EXPECT_EQ(back.mic[3].op, RelayMic::Op::gone);
+  EXPECT_EQ(encode_relay("n1", back), encode_relay("n1", b));
+}
+
 TEST(RoomRelay, AHeartbeatLeavesEmptyPartsOut) {
   RelayBatch b;
   b.online = 2;
@@ -85,6 +125,29 @@ TEST(RoomRelay, MalformedBatchesAreRefused) {
       R"({"node":"n","mutes":[{"user_id":"v","muted":true,"until_ms":"soon"}]})",
       R"({"node":"n","mutes":[{"user_id":"v","muted":true,"until_ms":-5}]})",
       R"({"node":"n","mutes":[{"user_id":"v","muted":false,"until_ms":5}]})",
+      // Malformed mic-link parts.
+      R"({"node":"n","mic":{}})",
+      R"({"node":"n","mic":[7]})",
+      R"({"node":"n","mic":[{"op":"dance"}]})",
+      R"({"node":"n","mic":[{"to":"o","member":1}]})",
+      R"({"node":"n","mic":[{"op":"request","member":1,"who":{"user_id":"v","nick":"n","role":"viewer"}}]})",
+      R"({"node":"n","mic":[{"op":"request","to":"o","who":{"user_id":"v","nick":"n","role":"viewer"}}]})",
+      R"({"node":"n","mic":[{"op":"request","to":"o","member":-1,"who":{"user_id":"v","nick":"n","role":"viewer"}}]})",
+      R"({"node":"n","mic":[{"op":"request","to":"o","member":1}]})",
+      R"({"node":"n","mic":[{"op":"request","to":"o","member":1,"who":{"user_id":"v","nick":"n","role":"king"}}]})",
+      R"({"node":"n","mic":[{"op":"accept","to":"o","member":1,"who":{"user_id":"h","nick":"n","role":"host"}}]})",
+      R"({"node":"n","mic":[{"op":"accept","to":"o","member":1,"who":{"user_id":"h","nick":"n","role":"host"},"user":""}]})",
+      R"({"node":"n","mic":[{"op":"end","to":"o","member":1,"who":{"user_id":"h","nick":"n","role":"host"}}]})",
+      R"({"node":"n","mic":[{"op":"end","to":"o","member":1,"who":{"user_id":"h","nick":"n","role":"host"},"slot":1,"user":"v"}]})",
+      R"({"node":"n","mic":[{"op":"end","to":"o","member":1,"who":{"user_id":"h","nick":"n","role":"host"},"slot":9}]})",
+      R"({"node":"n","mic":[{"op":"gone","to":"o"}]})",
+      R"({"node":"n","mic":[{"op":"reply","to":"n2","member":1}]})",
+      R"({"node":"n","mic":[{"op":"reply","to":"n2","member":1,"frame":{}}]})",
+      R"({"node":"n","mic":[{"op":"guests"}]})",
+      R"({"node":"n","mic":[{"op":"queue","queue":[]}]})",
+      R"({"node":"n","mic":[{"op":"queue","queue":[{"who":{"user_id":"v","nick":"n","role":"viewer"},"member":1}],"guests":[]}]})",
+      R"({"node":"n","mic":[{"op":"queue","queue":[],"guests":[{"who":{"user_id":"v","nick":"n","role":"viewer"},"node":"x","member":1}]}]})",
+      R"({"node":"n","mic":[{"op":"queue","queue":[],"guests":[{"slot":0,"who":{"user_id":"v","nick":"n","role":"viewer"},"node":"x","member":1}]}]})",
   };
   for (const auto& payload : bad) {
     std::string node, error;

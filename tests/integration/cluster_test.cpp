@@ -1,8 +1,10 @@
 // Cluster mode end to end: two real livecart nodes and a real redis-server. A room made on one
 // node is open on the other, viewers on both chat and see each other, bans and deletions reach
 // both, online counts are the whole room's, a stream live on one node is live for every node's
-// viewers, a mute on one node holds on every node; Redis down: chat goes on within each node and
-// /healthz says so; garbage on the cluster's channels is counted and ignored.
+// viewers, a mute on one node holds on every node, a viewer on another node than the stream's
+// asks, is accepted and goes on camera (and off when it disconnects or the live node dies); Redis
+// down: chat goes on within each node and /healthz says so; garbage on the cluster's channels is
+// counted and ignored.
 #include <csignal>
 #include <filesystem>
 #include <map>
@@ -282,6 +284,107 @@ TEST_F(ClusterTest, AMuteOnOneNodeSilencesTheUserOnEveryNodeUntilUnmuted) {
   ASSERT_TRUE(bob->wait_for(is_chat("after the unmute")));
   ASSERT_TRUE(bob->send_json(chat_msg("thank you")));
   EXPECT_TRUE(host->wait_for(is_chat("thank you"))) << "unmuted on node B too";
+}
+
+TEST_F(ClusterLiveTest, AViewerOnTheOtherNodeGoesOnCameraAndOffWhenItDisconnects) {
+  auto host = join(*a_, "token=" + std::string(room_.at("host_key").as_string()));
+  auto ann = join(*a_, "nick=ann");
+  auto watcher = join(*b_, "nick=watcher");
+  ASSERT_TRUE(host && ann && watcher);
+  start_encoder(*a_);
+  ASSERT_TRUE(watcher->wait_for(stream_is(true), 60s));
+  auto bob = join(*b_, "nick=bob");  // after ffmpeg started: closing it here closes it
+  ASSERT_TRUE(bob);
+  std::string bob_id(bob->welcome().at("you").at("id").as_string());
+
+  ASSERT_TRUE(bob->send_json({{"type", "mic_request"}}));
+  auto queued = bob->wait_type("mic_queued");
+  ASSERT_TRUE(queued) << "node A answers through node B";
+  EXPECT_EQ(queued->at("position"), 1);
+  auto queue = host->wait_type("mic_queue");
+  ASSERT_TRUE(queue);
+  ASSERT_EQ(queue->at("queue").as_array().size(), 1u);
+  EXPECT_EQ(queue->at("queue").as_array()[0].at("nick"), "bob");
+
+  ASSERT_TRUE(host->send_json({{"type", "mic_accept"}, {"user", bob_id}}));
+  auto accepted = bob->wait_type("mic_accepted");
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->at("slot"), 1);
+  EXPECT_EQ(accepted->at("whip_url"), "/whip/r1");
+  std::string token(accepted->at("token").as_string());
+  EXPECT_EQ(http_request(b_->port(), "GET", "/api/rooms/r1/orders", "", token).status, 200)
+      << "the guest token of node A works on node B";
+  for (auto* c : {host.get(), ann.get(), watcher.get(), bob.get()}) {
+    auto on_camera = c->wait_type("mic_guests");
+    ASSERT_TRUE(on_camera) << "every member of both nodes sees who is on camera";
+    ASSERT_EQ(on_camera->at("guests").as_array().size(), 1u);
+    EXPECT_EQ(on_camera->at("started").at("nick"), "bob");
+  }
+  auto late = join(*b_, "nick=late");
+  EXPECT_EQ(late->welcome().at("mic_link").at("guests").as_array().size(), 1u);
+
+  bob.reset();
+  for (auto* c : {host.get(), watcher.get()}) {
+    auto off = c->wait_for(
+        [](const json::object& e) { return e.at("type") == "mic_guests" && e.contains("ended"); });
+    ASSERT_TRUE(off) << "node B told node A the guest's connection closed";
+    EXPECT_EQ(off->at("ended").at("reason"), "disconnected");
+    EXPECT_TRUE(off->at("guests").as_array().empty());
+  }
+}
+
+TEST_F(ClusterLiveTest, WhenTheLiveNodeDiesTheOtherNodesEndItsLinksAndRequests) {
+  auto watcher = join(*b_, "nick=watcher");
+  start_encoder(*a_);
+  ASSERT_TRUE(watcher->wait_for(stream_is(true), 60s));
+  auto host = join(*a_, "token=" + std::string(room_.at("host_key").as_string()));
+  auto bob = join(*b_, "nick=bob");
+  auto cat = join(*b_, "nick=cat");
+  ASSERT_TRUE(bob->send_json({{"type", "mic_request"}}));
+  ASSERT_TRUE(bob->wait_type("mic_queued"));
+  ASSERT_TRUE(cat->send_json({{"type", "mic_request"}}));
+  ASSERT_TRUE(cat->wait_type("mic_queued"));
+  ASSERT_TRUE(
+      host->send_json({{"type", "mic_accept"},
+                       {"user", std::string(bob->welcome().at("you").at("id").as_string())}}));
+  ASSERT_TRUE(bob->wait_type("mic_accepted"));
+  ASSERT_TRUE(watcher->wait_type("mic_guests"));
+
+  a_->signal(SIGKILL);
+  a_->wait_exit();
+  auto ended = bob->wait_type("mic_ended", 20s);
+  ASSERT_TRUE(ended) << "node B ends what node A can no longer end";
+  EXPECT_EQ(ended->at("reason"), "stream_ended");
+  auto declined = cat->wait_type("mic_declined", 20s);
+  ASSERT_TRUE(declined);
+  EXPECT_EQ(declined->at("reason"), "stream_ended");
+  auto off = watcher->wait_type("mic_guests", 20s);
+  ASSERT_TRUE(off);
+  EXPECT_TRUE(off->at("guests").as_array().empty());
+  EXPECT_EQ(off->at("ended").at("reason"), "stream_ended");
+  EXPECT_TRUE(watcher->wait_for(stream_is(false), 20s));
+}
+
+TEST_F(ClusterTest, GarbageMicLinkPartsAreCountedAndIgnored) {
+  auto amy = join(*a_);
+  auto bob = join(*b_);
+  ASSERT_TRUE(amy->wait_for(online_is(2)));
+  auto before = metric_value(a_->port(), "livecart_cluster_bad_messages_total").value_or(0);
+  for (
+      const char* junk : {
+          R"({"node":"x","online":5,"mic":{}})",
+          R"({"node":"x","online":5,"mic":[{"op":"dance"}]})",
+          R"({"node":"x","online":5,"mic":[{"op":"reply","to":"y","member":1}]})",
+          R"({"node":"x","online":5,"mic":[{"op":"end","to":"y","member":1,"who":{"user_id":"h","nick":"h","role":"host"},"slot":1,"user":"v"}]})",
+      })
+    EXPECT_EQ(redis_->cli({"PUBLISH", "lc:room:r1", junk}), "2\n");
+  ASSERT_TRUE(until([&] {
+    return metric_value(a_->port(), "livecart_cluster_bad_messages_total") >= before + 4;
+  }));
+  ASSERT_TRUE(amy->send_json(chat_msg("after the mic junk")));
+  EXPECT_TRUE(bob->wait_for(is_chat("after the mic junk")));
+  EXPECT_EQ(http_request(a_->port(), "GET", "/api/rooms/r1").json().at("online"), 2)
+      << "a refused batch is ignored whole: node x was never heard of";
 }
 
 // Commerce on Redis: the shop is the cluster's, whichever node a buyer reaches.
