@@ -23,11 +23,15 @@ struct MicLinkEntry {
   // Cluster mode: the node of that connection (the room's queue lives on one node); empty: this
   // node.
   std::string node;
+
+  friend bool operator==(const MicLinkEntry&, const MicLinkEntry&) = default;
 };
 
 struct MicLinkGuest {
   int slot = 0;  // 1..max_guests
   MicLinkEntry entry;
+
+  friend bool operator==(const MicLinkGuest&, const MicLinkGuest&) = default;
 };
 
 enum class MicLinkError {

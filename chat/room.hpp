@@ -148,6 +148,8 @@ class Room : public std::enable_shared_from_this<Room> {
   void mic_reply(const MicLinkEntry& to, std::string frame);
   void mic_queue_changed();                    // staff get the queue and the guests (every node's)
   void mic_guests_changed(std::string frame);  // every member (of every node) gets `frame`
+  // The queue and guests as the other nodes get them (this node's connections named).
+  [[nodiscard]] RelayMic mic_state() const;
 
   // Mic-link in cluster mode (room_mic_link.cpp). The other node that owns the room's mic-link:
   // the one the stream is live on; null when that is this node or no node is live.

@@ -119,7 +119,10 @@ void Room::relay_tick() {
       for (const auto& node : gone) self->mic_node_gone(node);
       self->update_live();  // a live node gone silent: its stream is as good as ended
     }
-    // The heartbeat: this node's count and live state, with whatever waits for the next batch.
+    // The heartbeat: this node's count and live state, with whatever waits for the next batch,
+    // and from the owner its mic-link state, so that a node started later knows who is on camera
+    // and one that missed a change (Redis dropped it) catches up.
+    if (self->live_here_) self->relay_out_.mic.push_back(self->mic_state());
     self->send_relay();
   });
 }

@@ -259,8 +259,11 @@ void Room::mic_reply(const MicLinkEntry& to, std::string frame) {
 void Room::mic_queue_changed() {
   send_now_to_staff(
       encode_mic_queue(mic_link_.max_guests(), mic_link_.queue(), mic_link_.guests()));
-  if (!relay_) return;
   // The other nodes' staff see it, and their welcomes say who is on camera.
+  if (relay_) relay_mic(mic_state());
+}
+
+RelayMic Room::mic_state() const {
   RelayMic state;
   state.op = RelayMic::Op::queue;
   state.queue = mic_link_.queue();
@@ -269,7 +272,7 @@ void Room::mic_queue_changed() {
     if (e.node.empty()) e.node = relay_->node_id();
   for (auto& g : state.guests)
     if (g.entry.node.empty()) g.entry.node = relay_->node_id();
-  relay_mic(std::move(state));
+  return state;
 }
 
 void Room::mic_guests_changed(std::string frame) {
@@ -306,15 +309,19 @@ void Room::receive_mic(const std::string& node, RelayMic& m) {
     case RelayMic::Op::guests:
       return send_now_to_all(std::move(m.frame));
     case RelayMic::Op::queue: {
+      for (auto& e : m.queue)
+        if (e.node == me) e.node.clear();
+      for (auto& g : m.guests)
+        if (g.entry.node == me) g.entry.node.clear();
+      // Heartbeats repeat the state: staff hear changes only.
+      bool changed = m.queue != mic_mirror_queue_ || m.guests != mic_mirror_guests_;
       mic_mirror_node_ = node;
       mic_mirror_queue_ = std::move(m.queue);
       mic_mirror_guests_ = std::move(m.guests);
-      for (auto& e : mic_mirror_queue_)
-        if (e.node == me) e.node.clear();
-      for (auto& g : mic_mirror_guests_)
-        if (g.entry.node == me) g.entry.node.clear();
-      return send_now_to_staff(
-          encode_mic_queue(mic_link_.max_guests(), mic_mirror_queue_, mic_mirror_guests_));
+      if (changed)
+        send_now_to_staff(
+            encode_mic_queue(mic_link_.max_guests(), mic_mirror_queue_, mic_mirror_guests_));
+      return;
     }
     default:
       if (m.to == me) on_mic_ask(MicLinkEntry{m.who, m.member, node}, m);

@@ -226,6 +226,25 @@ TEST_F(RoomMicOwnerTest, AnotherNodesStaffAcceptAndItsViewersErrorsAreAnsweredTh
   EXPECT_FALSE(relay_->sent.back().live);
 }
 
+TEST_F(RoomMicOwnerTest, EveryHeartbeatOfTheLiveNodeCarriesItsMicLinkState) {
+  ask_from_n2(RelayMic::Op::request, 7, viewer("v_far"));
+  room().handle(100, MicAcceptMsg{"v_far"});
+  drain();
+  relay_->sent.clear();
+  room().relay_tick();
+  drain();
+  auto mic = relay_->mic();
+  ASSERT_EQ(mic.size(), 1u) << "a node started later learns who is on camera";
+  EXPECT_EQ(mic[0].op, RelayMic::Op::queue);
+  ASSERT_EQ(mic[0].guests.size(), 1u);
+  EXPECT_EQ(mic[0].guests[0].entry.node, "n2");
+
+  room().set_live(false);
+  room().relay_tick();
+  drain();
+  EXPECT_EQ(relay_->sent.back().mic.size(), 0u) << "no longer the owner";
+}
+
 TEST_F(RoomMicOwnerTest, AsksAddressedToAnotherNodeAreNotAnswered) {
   RelayMic ask;
   ask.op = RelayMic::Op::request;
@@ -300,6 +319,18 @@ TEST_F(RoomMicForwardTest, AViewersAsksGoToTheOwnerAndItsAnswersComeBack) {
   auto gone = relay_->mic().back();
   EXPECT_EQ(gone.op, RelayMic::Op::gone) << "the owner hears the connection closed";
   EXPECT_EQ(gone.member, 1u);
+}
+
+TEST_F(RoomMicForwardTest, StaffHearTheOwnersStateOnlyWhenItChanges) {
+  RelayMic empty;
+  empty.op = RelayMic::Op::queue;
+  from_owner(empty);  // the owner's heartbeat with nobody waiting
+  EXPECT_TRUE(host_->frames_of_type("mic_queue").empty());
+  RelayMic state = empty;
+  state.queue.push_back(MicLinkEntry{viewer("v_far"), 7, "n2"});
+  from_owner(state);
+  from_owner(state);
+  EXPECT_EQ(host_->frames_of_type("mic_queue").size(), 1u);
 }
 
 TEST_F(RoomMicForwardTest, WhenTheOwnersStreamEndsItsMembersHereHearWhatItCouldNotTellThem) {

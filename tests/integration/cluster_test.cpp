@@ -333,7 +333,7 @@ TEST_F(ClusterLiveTest, AViewerOnTheOtherNodeGoesOnCameraAndOffWhenItDisconnects
   }
 }
 
-TEST_F(ClusterLiveTest, WhenTheLiveNodeDiesTheOtherNodesEndItsLinksAndRequests) {
+TEST_F(ClusterLiveTest, ALaterNodeLearnsWhoIsOnCameraAndWhenTheLiveNodeDiesTheOthersEndItsLinks) {
   auto watcher = join(*b_, "nick=watcher");
   start_encoder(*a_);
   ASSERT_TRUE(watcher->wait_for(stream_is(true), 60s));
@@ -349,6 +349,12 @@ TEST_F(ClusterLiveTest, WhenTheLiveNodeDiesTheOtherNodesEndItsLinksAndRequests) 
                        {"user", std::string(bob->welcome().at("you").at("id").as_string())}}));
   ASSERT_TRUE(bob->wait_type("mic_accepted"));
   ASSERT_TRUE(watcher->wait_type("mic_guests"));
+  // Started now (it keeps the test's sockets open, which no step below closes).
+  auto c = start_node();
+  ASSERT_TRUE(until([&] {
+    auto on_c = WsClient::connect(c->port(), "/ws/rooms/r1");
+    return on_c && on_c->welcome().at("mic_link").at("guests").as_array().size() == 1;
+  })) << "a node started later learns who is on camera from node A's heartbeat";
 
   a_->signal(SIGKILL);
   a_->wait_exit();
