@@ -18,6 +18,8 @@ struct Identity {
   std::string user_id;
   std::string nick;
   Role role = Role::viewer;
+
+  friend bool operator==(const Identity&, const Identity&) = default;
 };
 
 }  // namespace chat

@@ -52,11 +52,11 @@ MicLinkQueue::MicLinkQueue(int max_guests) {
   slots_.resize(static_cast<std::size_t>(max_guests));
 }
 
-MicLinkError MicLinkQueue::request(Identity who, std::uint64_t member_id) {
+MicLinkError MicLinkQueue::request(Identity who, std::uint64_t member_id, std::string node) {
   if (slot_of(who.user_id) != 0) return MicLinkError::already_guest;
   if (position(who.user_id) != 0) return MicLinkError::already_queued;
   if (queue_.size() >= kMaxMicLinkQueue) return MicLinkError::queue_full;
-  queue_.push_back({std::move(who), member_id});
+  queue_.push_back({std::move(who), member_id, std::move(node)});
   return MicLinkError::none;
 }
 
@@ -94,14 +94,22 @@ std::optional<MicLinkGuest> MicLinkQueue::end_user(const std::string& user_id) {
   return end_slot(slot);
 }
 
-MicLinkQueue::Gone MicLinkQueue::member_gone(std::uint64_t member_id) {
+MicLinkQueue::Gone MicLinkQueue::member_gone(std::uint64_t member_id, std::string_view node) {
   Gone gone;
-  gone.left_queue = std::erase_if(queue_, [member_id](const MicLinkEntry& e) {
-                      return e.member_id == member_id;
-                    }) > 0;
+  auto of_it = [&](const MicLinkEntry& e) { return e.member_id == member_id && e.node == node; };
+  gone.left_queue = std::erase_if(queue_, of_it) > 0;
   for (std::size_t i = 0; i < slots_.size(); ++i)
-    if (slots_[i] && slots_[i]->member_id == member_id)
-      gone.ended = end_slot(static_cast<int>(i) + 1);
+    if (slots_[i] && of_it(*slots_[i])) gone.ended = end_slot(static_cast<int>(i) + 1);
+  return gone;
+}
+
+MicLinkQueue::NodeGone MicLinkQueue::node_gone(std::string_view node) {
+  NodeGone gone;
+  gone.left_queue =
+      std::erase_if(queue_, [&](const MicLinkEntry& e) { return e.node == node; }) > 0;
+  for (std::size_t i = 0; i < slots_.size(); ++i)
+    if (slots_[i] && slots_[i]->node == node)
+      gone.ended.push_back(*end_slot(static_cast<int>(i) + 1));
   return gone;
 }
 

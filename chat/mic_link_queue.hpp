@@ -20,11 +20,18 @@ struct MicLinkEntry {
   Identity who;
   // The connection that asked: it hears the answers, and when it ends the request or link ends.
   std::uint64_t member_id = 0;
+  // Cluster mode: the node of that connection (the room's queue lives on one node); empty: this
+  // node.
+  std::string node;
+
+  friend bool operator==(const MicLinkEntry&, const MicLinkEntry&) = default;
 };
 
 struct MicLinkGuest {
   int slot = 0;  // 1..max_guests
   MicLinkEntry entry;
+
+  friend bool operator==(const MicLinkGuest&, const MicLinkGuest&) = default;
 };
 
 enum class MicLinkError {
@@ -43,7 +50,7 @@ class MicLinkQueue {
  public:
   explicit MicLinkQueue(int max_guests);
 
-  [[nodiscard]] MicLinkError request(Identity who, std::uint64_t member_id);
+  [[nodiscard]] MicLinkError request(Identity who, std::uint64_t member_id, std::string node = {});
   // The waiting request of `user_id`, taken out of the queue (nullopt: none waits).
   [[nodiscard]] std::optional<MicLinkEntry> cancel(const std::string& user_id);
 
@@ -62,7 +69,14 @@ class MicLinkQueue {
     bool left_queue = false;
     std::optional<MicLinkGuest> ended;
   };
-  [[nodiscard]] Gone member_gone(std::uint64_t member_id);
+  [[nodiscard]] Gone member_gone(std::uint64_t member_id, std::string_view node = {});
+  // Another node is gone (cluster mode): the requests of its connections leave the queue, their
+  // links end.
+  struct NodeGone {
+    bool left_queue = false;
+    std::vector<MicLinkGuest> ended;
+  };
+  [[nodiscard]] NodeGone node_gone(std::string_view node);
 
   // Empties the queue / every slot (the stream ended, the room closed), handing back what was
   // there.

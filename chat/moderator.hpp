@@ -38,6 +38,10 @@ class Moderator {
 
   // `duration` empty: muted until unmuted.
   void mute(const std::string& user_id, std::optional<std::chrono::seconds> duration, Clock::time_point now);
+  // A mute made on another node (cluster mode), ending at `until`.
+  void mute_until(const std::string& user_id, Clock::time_point until) {
+    muted_until_[user_id] = until;
+  }
   void unmute(const std::string& user_id);
   [[nodiscard]] bool is_muted(const std::string& user_id, Clock::time_point now) const;
 

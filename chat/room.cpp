@@ -1,18 +1,19 @@
 #include "chat/room.hpp"
 
 #include <boost/asio/post.hpp>
+#include <utility>
 
 #include "chat/events.hpp"
 
 namespace chat {
 namespace asio = boost::asio;
 
-namespace {
-
-std::int64_t unix_ms_now() {
+std::int64_t Room::unix_ms_now() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+namespace {
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -89,12 +90,12 @@ void Room::send_to_staff(std::string encoded_message) {
 
 void Room::set_live(bool live) {
   asio::post(strand_, [self = shared_from_this(), live] {
-    if (self->live_.exchange(live) == live) return;
+    if (std::exchange(self->live_here_, live) == live) return;
     if (self->closed_) return;
     if (!live) self->end_all_mic_links(MicLinkEnd::stream_ended, true);  // no guest without a host on air
-    auto frame = std::make_shared<const std::string>(encode_stream(live));
-    for (const auto& [id, entry] : self->members_)
-      if (auto member = entry.member.lock()) member->send(frame, false);
+    // The other nodes' members hear it now, not with the next heartbeat.
+    if (self->relay_) self->send_relay();
+    self->update_live();
   });
 }
 
@@ -171,7 +172,9 @@ void Room::do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identi
   std::vector<std::string> history;
   history.reserve(history_.size());
   for (const auto& h : history_) history.push_back(h.encoded);
-  std::vector<MicLinkGuest> guests = mic_link_.guests();
+  // Another node's mic-link: as it last told us.
+  const bool mirrored = remote_mic_owner() != nullptr;
+  std::vector<MicLinkGuest> guests = mirrored ? mic_mirror_guests_ : mic_link_.guests();
   m->send(std::make_shared<const std::string>(encode_welcome({
               .room_id = info_.id,
               .room_title = info_.title,
@@ -184,7 +187,9 @@ void Room::do_join(std::uint64_t member_id, std::weak_ptr<Member> member, Identi
               .history = history,
               .mic_max_guests = mic_link_.max_guests(),
               .mic_guests = &guests,
-              .mic_queue = is_staff(who.role) ? &mic_link_.queue() : nullptr,
+              .mic_queue = !is_staff(who.role) ? nullptr
+                           : mirrored          ? &mic_mirror_queue_
+                                               : &mic_link_.queue(),
           })),
           false);
 
@@ -278,10 +283,20 @@ void Room::on_moderation(MemberEntry& from, ClientMessage& message) {
             std::optional<std::chrono::seconds> duration;
             if (m.seconds > 0) duration = std::chrono::seconds(m.seconds);
             moderator_.mute(m.user_id, duration, now);
+            if (relay_) {
+              std::optional<std::int64_t> until;
+              if (duration) until = unix_ms_now() + m.seconds * std::int64_t{1000};
+              relay_out_.mutes.push_back({m.user_id, true, until});
+              schedule_flush();
+            }
             send_to(from, encode_ack("mute", "user", m.user_id));
           },
           [&](UnmuteMsg& m) {
             moderator_.unmute(m.user_id);
+            if (relay_) {
+              relay_out_.mutes.push_back({m.user_id, false, std::nullopt});
+              schedule_flush();
+            }
             send_to(from, encode_ack("unmute", "user", m.user_id));
           },
           [&](BanMsg& m) {
@@ -370,11 +385,7 @@ void Room::flush() {
     events.push_back(encode_joins(pending_joins_, pending_more_joins_));
   if (pending_likes_ > 0) events.push_back(encode_likes(pending_likes_, likes_.load(std::memory_order_relaxed)));
   if (online_changed_) events.push_back(encode_online(online_.load(std::memory_order_relaxed)));
-  if (relay_ && (online_changed_ || !relay_out_.empty())) {
-    relay_out_.online = members_.size();
-    relay_->send(info_.id, relay_out_);
-    relay_out_ = {};
-  }
+  if (relay_ && (online_changed_ || !relay_out_.empty())) send_relay();
   pending_joins_.clear();
   pending_more_joins_ = 0;
   pending_likes_ = 0;
@@ -385,87 +396,6 @@ void Room::flush() {
   for (auto& m : live) m->send(frame, true);
   stats_.batches.fetch_add(1, std::memory_order_relaxed);
   stats_.deliveries.fetch_add(live.size(), std::memory_order_relaxed);
-}
-
-}  // namespace chat
-
-namespace chat {
-
-void Room::update_online() {
-  std::size_t online = members_.size();
-  for (const auto& [node, remote] : remote_nodes_) online += remote.online;
-  online_ = online;
-  if (online > peak_online_) peak_online_ = online;
-}
-
-std::uint64_t Room::next_message_id() {
-  if (!relay_) return ++last_message_id_;
-  // Unique room-wide: a count above every id seen here, then this node's tag.
-  last_message_id_ = (((last_message_id_ >> kNodeTagBits) + 1) << kNodeTagBits) | relay_->node_tag();
-  return last_message_id_;
-}
-
-void Room::receive(std::string node, RelayBatch b) {
-  asio::post(strand_, [self = shared_from_this(), node = std::move(node), b = std::move(b)]() mutable {
-    if (self->closed_) return;
-    auto& remote = self->remote_nodes_[node];
-    bool online_changed = remote.online != b.online || remote.heard == std::chrono::steady_clock::time_point{};
-    remote = {b.online, std::chrono::steady_clock::now()};
-    for (auto& m : b.messages) {
-      self->last_message_id_ = std::max(self->last_message_id_, m.id);
-      self->history_.push_back({m.id, m.encoded});
-      while (self->history_.size() > self->config_.history_size) self->history_.pop_front();
-      self->pending_events_.push_back(std::move(m.encoded));
-      self->messages_.fetch_add(1, std::memory_order_relaxed);
-      if (self->observer_) self->observer_->on_comment(m.from, m.text);
-    }
-    for (auto id : b.deleted) {
-      std::erase_if(self->history_, [&](const HistoryEntry& h) { return h.id == id; });
-      self->pending_events_.push_back(encode_deleted(id));
-    }
-    if (b.slow_mode) {
-      self->moderator_.set_slow_mode(*b.slow_mode);
-      self->pending_events_.push_back(encode_slow_mode(*b.slow_mode));
-    }
-    for (const auto& user : b.banned) {
-      self->moderator_.ban(user);
-      self->kick_user(user, CloseReason::banned);
-    }
-    for (auto& who : b.joins) {
-      if (self->pending_joins_.size() < self->config_.max_join_notices_per_tick)
-        self->pending_joins_.push_back(std::move(who));
-      else
-        ++self->pending_more_joins_;
-    }
-    self->pending_more_joins_ += b.more_joins;
-    if (b.likes > 0) {
-      self->pending_likes_ += b.likes;
-      self->likes_.fetch_add(b.likes, std::memory_order_relaxed);
-      if (self->observer_) self->observer_->on_likes(b.likes);
-    }
-    if (online_changed) {
-      self->update_online();
-      self->online_changed_ = true;
-    }
-    if (!b.empty() || online_changed) self->schedule_flush();
-  });
-}
-
-void Room::relay_tick() {
-  asio::post(strand_, [self = shared_from_this()] {
-    if (self->closed_ || !self->relay_) return;
-    auto now = std::chrono::steady_clock::now();
-    auto gone = std::erase_if(self->remote_nodes_, [&](const auto& entry) { return now - entry.second.heard > kRelayNodeTimeout; });
-    if (gone > 0) {
-      self->update_online();
-      self->online_changed_ = true;
-      self->schedule_flush();
-    }
-    // The heartbeat: this node's count, with whatever is waiting for the next batch.
-    self->relay_out_.online = self->members_.size();
-    self->relay_->send(self->info_.id, self->relay_out_);
-    self->relay_out_ = {};
-  });
 }
 
 }  // namespace chat

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "chat/ban_store.hpp"
@@ -58,8 +59,10 @@ class Room : public std::enable_shared_from_this<Room> {
   // Sends a message at once, outside the batches, to the room's staff connections (host,
   // operators): what only they should see, such as suggestions.
   void send_to_staff(std::string encoded_message);
-  // The room's stream started or ended: every member is told at once, outside the batches
-  // ({"type":"stream","live":…}, never skipped), and later welcomes say so.
+  // The room's stream started or ended on this node (its encoder): every member is told at once,
+  // outside the batches ({"type":"stream","live":…}, never skipped), and later welcomes say so.
+  // In cluster mode the room is live for its members while it is live here or on any other node
+  // heard from; they are told each change of that.
   void set_live(bool live);
   // The room's own banned words (moderation adds them to the node's list).
   void set_banned_words(std::vector<std::string> words);
@@ -78,8 +81,9 @@ class Room : public std::enable_shared_from_this<Room> {
   // A batch from the same room on another node: its members' chat, likes, joins and staff
   // actions reach members here in the next batch; its online count joins this room's.
   void receive(std::string node, RelayBatch batch);
-  // About once a second in cluster mode: tells the other nodes this node's online count (they
-  // forget a node not heard of for kRelayNodeTimeout) and forgets nodes gone silent.
+  // About once a second in cluster mode: tells the other nodes this node's online count and
+  // whether it is live (they forget a node not heard of for kRelayNodeTimeout) and forgets nodes
+  // gone silent (a live one counts as ended).
   void relay_tick();
   static constexpr std::chrono::seconds kRelayNodeTimeout{5};
   // The media of the guest in `slot` ended by itself: the link ends (reason media_ended, `why`
@@ -88,6 +92,7 @@ class Room : public std::enable_shared_from_this<Room> {
 
   [[nodiscard]] const RoomInfo& info() const { return info_; }
   [[nodiscard]] bool is_closed() const { return closed_.load(std::memory_order_relaxed); }
+  // Live here or on another node (cluster mode): as the members were last told.
   [[nodiscard]] bool is_live() const { return live_.load(std::memory_order_relaxed); }
   [[nodiscard]] RoomCounters counters() const;
 
@@ -116,13 +121,22 @@ class Room : public std::enable_shared_from_this<Room> {
   void flush();
   // This node's members and the other nodes' (cluster mode): online_ and peak_online_.
   void update_online();
+  // Live here or on another node: live_, and the members told when that changed.
+  void update_live();
+  // What happened here since the last batch, with the online count and live state, to the other
+  // nodes now.
+  void send_relay();
   std::uint64_t next_message_id();
+  static std::int64_t unix_ms_now();
 
   // Mic-link, on the strand (room_mic_link.cpp). False: `message` is not a mic-link message.
   bool on_mic_link(std::uint64_t member_id, MemberEntry& from, ClientMessage& message);
-  void on_mic_request(std::uint64_t member_id, MemberEntry& from);
-  void on_mic_accept(MemberEntry& from, const std::string& user_id);
-  void mic_link_member_gone(std::uint64_t member_id);
+  // An ask of a connection here or (cluster mode) of another node's, to this node as the owner.
+  void on_mic_ask(const MicLinkEntry& asker, const RelayMic& ask);
+  void on_mic_request(const MicLinkEntry& asker);
+  void on_mic_accept(const MicLinkEntry& by, const std::string& user_id);
+  void mic_link_member_gone(std::uint64_t member_id);  // a connection here closed
+  void mic_connection_gone(std::uint64_t member_id, const std::string& node);
   // Takes `guest` off camera: the guest, staff, the room, the observer and the listener hear it.
   void end_mic_link(const MicLinkGuest& guest, MicLinkEnd reason, std::string_view detail = {});
   // Every guest off camera and every request turned down (stream ended, room closed).
@@ -130,7 +144,22 @@ class Room : public std::enable_shared_from_this<Room> {
   void send_to_member(std::uint64_t member_id, std::string frame);
   void send_now_to_all(std::string frame);
   void send_now_to_staff(std::string frame);
-  void mic_queue_changed();  // staff get the queue and the guests
+  // To the connection that asked, here or on its node.
+  void mic_reply(const MicLinkEntry& to, std::string frame);
+  void mic_queue_changed();                    // staff get the queue and the guests (every node's)
+  void mic_guests_changed(std::string frame);  // every member (of every node) gets `frame`
+  // The queue and guests as the other nodes get them (this node's connections named).
+  [[nodiscard]] RelayMic mic_state() const;
+
+  // Mic-link in cluster mode (room_mic_link.cpp). The other node that owns the room's mic-link:
+  // the one the stream is live on; null when that is this node or no node is live.
+  [[nodiscard]] const std::string* remote_mic_owner() const;
+  void relay_mic(RelayMic m);  // to the other nodes with the next batch
+  void receive_mic(const std::string& node, RelayMic& m);
+  // `node` was forgotten: its connections' requests and links end; if it owned the mic-link,
+  // this node's members hear that everything ended (mic_owner_gone).
+  void mic_node_gone(const std::string& node);
+  void mic_owner_gone();
 
   RoomInfo info_;
   const ChatConfig& config_;
@@ -159,14 +188,22 @@ class Room : public std::enable_shared_from_this<Room> {
   // Cluster mode.
   struct RemoteNode {
     std::size_t online = 0;
+    bool live = false;
     std::chrono::steady_clock::time_point heard;
   };
   std::shared_ptr<RoomRelay> relay_;
   RelayBatch relay_out_;  // what happened here since the last batch
   std::unordered_map<std::string, RemoteNode> remote_nodes_;
+  // The owner's mic-link queue and guests as it last told them (this node's connections with an
+  // empty node), for welcomes and for ending what it cannot end once it is gone.
+  std::string mic_mirror_node_;
+  std::vector<MicLinkEntry> mic_mirror_queue_;
+  std::vector<MicLinkGuest> mic_mirror_guests_;
+  std::unordered_set<std::uint64_t> mic_askers_;  // connections here that asked another node
 
   std::atomic<bool> closed_{false};
-  std::atomic<bool> live_{false};  // written on the strand only
+  bool live_here_ = false;          // this node's encoder
+  std::atomic<bool> live_{false};  // here or on another node; written on the strand only
   std::atomic<std::size_t> online_{0};
   std::atomic<std::size_t> peak_online_{0};
   std::atomic<std::uint64_t> messages_{0};

@@ -76,6 +76,7 @@ class Cluster::Relay final : public chat::RoomRelay {
     cluster_.publish(kRoomChannel + room, chat::encode_relay(cluster_.node_id_, batch));
   }
   [[nodiscard]] std::uint16_t node_tag() const override { return tag_; }
+  [[nodiscard]] const std::string& node_id() const override { return cluster_.node_id_; }
 
  private:
   Cluster& cluster_;

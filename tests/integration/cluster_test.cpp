@@ -1,13 +1,18 @@
 // Cluster mode end to end: two real livecart nodes and a real redis-server. A room made on one
 // node is open on the other, viewers on both chat and see each other, bans and deletions reach
-// both, online counts are the whole room's; Redis down: chat goes on within each node and
-// /healthz says so; garbage on the cluster's channels is counted and ignored.
+// both, online counts are the whole room's, a stream live on one node is live for every node's
+// viewers, a mute on one node holds on every node, a viewer on another node than the stream's
+// asks, is accepted and goes on camera (and off when it disconnects or the live node dies); Redis
+// down: chat goes on within each node and /healthz says so; garbage on the cluster's channels is
+// counted and ignored.
 #include <csignal>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
 
 #include "fixture.hpp"
+#include "support/child_process.hpp"
 #include "support/redis_server.hpp"
 
 namespace testing_support {
@@ -191,6 +196,201 @@ TEST_F(ClusterTest, AKilledNodesViewersLeaveTheCountAndGarbageIsIgnored) {
   b_->signal(SIGKILL);
   b_->wait_exit();
   EXPECT_TRUE(amy->wait_for(online_is(1), 20s)) << "a node not heard of for 5 s is forgotten";
+}
+
+// Live state, mutes and mic-link across nodes: the room's stream is live on node A (an ffmpeg
+// encoder publishing there, as operators route a room's media to one node).
+class ClusterLiveTest : public ClusterTest {
+ protected:
+  void SetUp() override {
+    ClusterTest::SetUp();
+    dir_ = make_temp_dir();
+  }
+  void TearDown() override {
+    encoder_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // ffmpeg inherits the test's open sockets: connections a test closes are opened after this.
+  void start_encoder(const ServerProcess& node) {
+    std::string url = "rtmp://127.0.0.1:" + std::to_string(node.rtmp_port()) +
+                      "/live/r1?key=" + std::string(room_.at("stream_key").as_string());
+    encoder_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f",
+                                 "lavfi", "-i", "testsrc2=size=320x180:rate=15", "-t", "120",
+                                 "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+                                 "-g", "15", "-pix_fmt", "yuv420p", "-f", "flv", url},
+        dir_ + "/ffmpeg.log");
+  }
+  static auto stream_is(bool live) {
+    return [live](const json::object& e) { return e.at("type") == "stream" && e.at("live") == live; };
+  }
+
+  std::string dir_;
+  std::unique_ptr<ChildProcess> encoder_;
+};
+
+TEST_F(ClusterLiveTest, AStreamLiveOnOneNodeIsLiveForViewersOfEveryNode) {
+  auto bob = join(*b_, "nick=bob");
+  ASSERT_TRUE(bob);
+  EXPECT_EQ(bob->welcome().at("room").at("live"), false);
+  start_encoder(*a_);
+  ASSERT_TRUE(bob->wait_for(stream_is(true), 60s)) << "node B's viewer hears node A went live";
+  auto late = join(*b_, "nick=late");
+  EXPECT_EQ(late->welcome().at("room").at("live"), true) << "and so does a later welcome";
+  EXPECT_EQ(http_request(b_->port(), "GET", "/api/rooms/r1").json().at("live"), true);
+
+  encoder_->kill(SIGKILL);
+  EXPECT_TRUE(bob->wait_for(stream_is(false), 30s)) << "the encoder stopped on node A";
+  EXPECT_TRUE(late->wait_for(stream_is(false), 30s));
+}
+
+TEST_F(ClusterLiveTest, ANodeStartedLaterLearnsTheStreamIsLiveAndALiveNodeThatDiesEndsIt) {
+  start_encoder(*a_);
+  auto amy = join(*a_);
+  ASSERT_TRUE(amy->wait_for(stream_is(true), 60s));
+  auto c = start_node();
+  std::unique_ptr<WsClient> carol;
+  ASSERT_TRUE(until([&] {
+    carol = WsClient::connect(c->port(), "/ws/rooms/r1");
+    return carol && carol->welcome().at("room").at("live") == true;
+  })) << "within a heartbeat of node A";
+
+  a_->signal(SIGKILL);
+  a_->wait_exit();
+  EXPECT_TRUE(carol->wait_for(stream_is(false), 20s)) << "a live node not heard of for 5 s ended";
+}
+
+TEST_F(ClusterTest, AMuteOnOneNodeSilencesTheUserOnEveryNodeUntilUnmuted) {
+  auto host = join(*a_, "token=" + std::string(room_.at("host_key").as_string()));
+  auto bob = join(*b_, "nick=bob");
+  ASSERT_TRUE(host && bob);
+  std::string bob_id(bob->welcome().at("you").at("id").as_string());
+  ASSERT_TRUE(host->send_json({{"type", "mute"}, {"user", bob_id}, {"seconds", 600}}));
+  ASSERT_TRUE(host->wait_type("ack"));
+  // The mute travels in node A's batch before this message: once bob has it, node B has the mute.
+  ASSERT_TRUE(host->send_json(chat_msg("after the mute")));
+  ASSERT_TRUE(bob->wait_for(is_chat("after the mute")));
+  ASSERT_TRUE(bob->send_json(chat_msg("let me speak")));
+  auto muted = bob->wait_for(is_error("muted"));
+  ASSERT_TRUE(muted) << "a mute on node A silences the user on node B";
+  auto retry = muted->at("retry_after_ms").to_number<std::int64_t>();
+  EXPECT_GT(retry, 590'000);
+  EXPECT_LE(retry, 600'000) << "the mute ends when node A's does";
+
+  ASSERT_TRUE(host->send_json({{"type", "unmute"}, {"user", bob_id}}));
+  ASSERT_TRUE(host->wait_type("ack"));
+  ASSERT_TRUE(host->send_json(chat_msg("after the unmute")));
+  ASSERT_TRUE(bob->wait_for(is_chat("after the unmute")));
+  ASSERT_TRUE(bob->send_json(chat_msg("thank you")));
+  EXPECT_TRUE(host->wait_for(is_chat("thank you"))) << "unmuted on node B too";
+}
+
+TEST_F(ClusterLiveTest, AViewerOnTheOtherNodeGoesOnCameraAndOffWhenItDisconnects) {
+  auto host = join(*a_, "token=" + std::string(room_.at("host_key").as_string()));
+  auto ann = join(*a_, "nick=ann");
+  auto watcher = join(*b_, "nick=watcher");
+  ASSERT_TRUE(host && ann && watcher);
+  start_encoder(*a_);
+  ASSERT_TRUE(watcher->wait_for(stream_is(true), 60s));
+  auto bob = join(*b_, "nick=bob");  // after ffmpeg started: closing it here closes it
+  ASSERT_TRUE(bob);
+  std::string bob_id(bob->welcome().at("you").at("id").as_string());
+
+  ASSERT_TRUE(bob->send_json({{"type", "mic_request"}}));
+  auto queued = bob->wait_type("mic_queued");
+  ASSERT_TRUE(queued) << "node A answers through node B";
+  EXPECT_EQ(queued->at("position"), 1);
+  auto queue = host->wait_type("mic_queue");
+  ASSERT_TRUE(queue);
+  ASSERT_EQ(queue->at("queue").as_array().size(), 1u);
+  EXPECT_EQ(queue->at("queue").as_array()[0].at("nick"), "bob");
+
+  ASSERT_TRUE(host->send_json({{"type", "mic_accept"}, {"user", bob_id}}));
+  auto accepted = bob->wait_type("mic_accepted");
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->at("slot"), 1);
+  EXPECT_EQ(accepted->at("whip_url"), "/whip/r1");
+  std::string token(accepted->at("token").as_string());
+  EXPECT_EQ(http_request(b_->port(), "GET", "/api/rooms/r1/orders", "", token).status, 200)
+      << "the guest token of node A works on node B";
+  for (auto* c : {host.get(), ann.get(), watcher.get(), bob.get()}) {
+    auto on_camera = c->wait_type("mic_guests");
+    ASSERT_TRUE(on_camera) << "every member of both nodes sees who is on camera";
+    ASSERT_EQ(on_camera->at("guests").as_array().size(), 1u);
+    EXPECT_EQ(on_camera->at("started").at("nick"), "bob");
+  }
+  auto late = join(*b_, "nick=late");
+  EXPECT_EQ(late->welcome().at("mic_link").at("guests").as_array().size(), 1u);
+
+  bob.reset();
+  for (auto* c : {host.get(), watcher.get()}) {
+    auto off = c->wait_for(
+        [](const json::object& e) { return e.at("type") == "mic_guests" && e.contains("ended"); });
+    ASSERT_TRUE(off) << "node B told node A the guest's connection closed";
+    EXPECT_EQ(off->at("ended").at("reason"), "disconnected");
+    EXPECT_TRUE(off->at("guests").as_array().empty());
+  }
+}
+
+TEST_F(ClusterLiveTest, ALaterNodeLearnsWhoIsOnCameraAndWhenTheLiveNodeDiesTheOthersEndItsLinks) {
+  auto watcher = join(*b_, "nick=watcher");
+  start_encoder(*a_);
+  ASSERT_TRUE(watcher->wait_for(stream_is(true), 60s));
+  auto host = join(*a_, "token=" + std::string(room_.at("host_key").as_string()));
+  auto bob = join(*b_, "nick=bob");
+  auto cat = join(*b_, "nick=cat");
+  ASSERT_TRUE(bob->send_json({{"type", "mic_request"}}));
+  ASSERT_TRUE(bob->wait_type("mic_queued"));
+  ASSERT_TRUE(cat->send_json({{"type", "mic_request"}}));
+  ASSERT_TRUE(cat->wait_type("mic_queued"));
+  ASSERT_TRUE(
+      host->send_json({{"type", "mic_accept"},
+                       {"user", std::string(bob->welcome().at("you").at("id").as_string())}}));
+  ASSERT_TRUE(bob->wait_type("mic_accepted"));
+  ASSERT_TRUE(watcher->wait_type("mic_guests"));
+  // Started now (it keeps the test's sockets open, which no step below closes).
+  auto c = start_node();
+  ASSERT_TRUE(until([&] {
+    auto on_c = WsClient::connect(c->port(), "/ws/rooms/r1");
+    return on_c && on_c->welcome().at("mic_link").at("guests").as_array().size() == 1;
+  })) << "a node started later learns who is on camera from node A's heartbeat";
+
+  a_->signal(SIGKILL);
+  a_->wait_exit();
+  auto ended = bob->wait_type("mic_ended", 20s);
+  ASSERT_TRUE(ended) << "node B ends what node A can no longer end";
+  EXPECT_EQ(ended->at("reason"), "stream_ended");
+  auto declined = cat->wait_type("mic_declined", 20s);
+  ASSERT_TRUE(declined);
+  EXPECT_EQ(declined->at("reason"), "stream_ended");
+  auto off = watcher->wait_type("mic_guests", 20s);
+  ASSERT_TRUE(off);
+  EXPECT_TRUE(off->at("guests").as_array().empty());
+  EXPECT_EQ(off->at("ended").at("reason"), "stream_ended");
+  EXPECT_TRUE(watcher->wait_for(stream_is(false), 20s));
+}
+
+TEST_F(ClusterTest, GarbageMicLinkPartsAreCountedAndIgnored) {
+  auto amy = join(*a_);
+  auto bob = join(*b_);
+  ASSERT_TRUE(amy->wait_for(online_is(2)));
+  auto before = metric_value(a_->port(), "livecart_cluster_bad_messages_total").value_or(0);
+  for (
+      const char* junk : {
+          R"({"node":"x","online":5,"mic":{}})",
+          R"({"node":"x","online":5,"mic":[{"op":"dance"}]})",
+          R"({"node":"x","online":5,"mic":[{"op":"reply","to":"y","member":1}]})",
+          R"({"node":"x","online":5,"mic":[{"op":"end","to":"y","member":1,"who":{"user_id":"h","nick":"h","role":"host"},"slot":1,"user":"v"}]})",
+      })
+    EXPECT_EQ(redis_->cli({"PUBLISH", "lc:room:r1", junk}), "2\n");
+  ASSERT_TRUE(until([&] {
+    return metric_value(a_->port(), "livecart_cluster_bad_messages_total") >= before + 4;
+  }));
+  ASSERT_TRUE(amy->send_json(chat_msg("after the mic junk")));
+  EXPECT_TRUE(bob->wait_for(is_chat("after the mic junk")));
+  EXPECT_EQ(http_request(a_->port(), "GET", "/api/rooms/r1").json().at("online"), 2)
+      << "a refused batch is ignored whole: node x was never heard of";
 }
 
 // Commerce on Redis: the shop is the cluster's, whichever node a buyer reaches.
