@@ -115,6 +115,7 @@ void stage_purchase(RoomSnapshot& s, RoomCommit& c, const Order& o, const std::s
   c.write("HSET", k("ostatus"), "#ID#", std::string(to_string(o.status)));
   c.write("HSET", k("keys"), user + '\n' + o.idempotency_key, "#ID#");
   c.write("RPUSH", k.user(user), "", "#ID#");
+  c.write("ZADD", k("order_ids"), "#ID#", "#ID#");
   if (!shop.webhook_url().empty()) {
     c.write("XADD", kOutbox, shop.room(), shop.webhook_url());
     c.write("HSETSID", kOutboxEntries, "");

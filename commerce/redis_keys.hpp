@@ -9,13 +9,16 @@
 //                       pinned, webhook
 //   lc:{room}:products / :sales / :coupons / :pickups / :orders / :claims
 //                       hashes of JSON records (by SKU, id, id, id, order id, coupon\nuser),
-//                       written by C++ only: Lua never decodes them, so integers stay exact
+//                       written by C++ only: Lua never re-encodes them (the orders page only
+//                       reads an order's sku and status), so integers stay exact
 //   lc:{room}:stock / :touched / :sold / :claimed / :used
 //                       the contended facts as plain integers that scripts change with HINCRBY
 //                       and reads lay over the records (product stock and last change, sale
 //                       units sold, coupon claims, the order that used a claim)
 //   lc:{room}:bought    units bought and not cancelled: p\nuser\nsku, s\nuser\nsale, t\nuser
 //   lc:{room}:ostatus   order id -> status (what a status change compares and sets)
+//   lc:{room}:order_ids sorted set of the room's order ids (score: the id), written with each
+//                       order: what a page of the room's orders walks, newest first
 //   lc:{room}:keys      user\nidempotency key -> order id
 //   lc:{room}:user:<u>  list of the viewer's order ids
 //   lc:order_id         the global order id counter (outside the room's slot: one Redis, not a

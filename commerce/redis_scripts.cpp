@@ -39,9 +39,7 @@ end
 out[9] = claims; out[10] = used
 if cached then out[11] = {} else out[11] = all(KEYS[11]) end
 local orders = {}
-if ARGV[1] == 'all' then
-  orders = redis.call('HVALS', KEYS[12])
-elseif ARGV[1] == 'ids' or ARGV[1] == 'user' then
+if ARGV[1] == 'ids' or ARGV[1] == 'user' then
   local ids = {}
   if ARGV[1] == 'user' then ids = redis.call('LRANGE', KEYS[13], 0, -1)
   else for id in string.gmatch(ARGV[2], '[^,]+') do ids[#ids + 1] = id end end
@@ -95,6 +93,7 @@ for i = 1, w do
   elseif op == 'HINCRBY' then results[#results + 1] = redis.call('HINCRBY', k, a, b)
   elseif op == 'HMAX' then if num(redis.call('HGET', k, a)) < tonumber(b) then redis.call('HSET', k, a, b) end
   elseif op == 'RPUSH' then redis.call('RPUSH', k, value(b))
+  elseif op == 'ZADD' then redis.call('ZADD', k, field(a), value(b))
   elseif op == 'XADD' then sid = redis.call('XADD', k, '*', 'order', id, 'room', a, 'url', b)
   elseif op == 'HSETSID' then if sid then redis.call('HSET', k, id, sid) end
   elseif op == 'PUB' then
@@ -164,6 +163,55 @@ if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return {} end
 return redis.call('LRANGE', KEYS[2], 0, -1)
 )lua";
 
+// KEYS: orders order_ids; ARGV: before id (0: from the newest), limit, sku, status ('': any).
+// A page of the room's orders as stored, newest first: up to `limit` orders with an id below
+// `before` that match, found by walking the id index down in chunks and stopping at `limit`
+// matches, so that a page reads about a page of orders rather than every order of the room.
+// Orders made before the index existed (or by a node that does not write it yet) are in the
+// hash only. Every order is in the hash and the index is written in the same step, so an index
+// shorter than the hash is missing some: it is filled from the hash (ZADD keeps what is there),
+// a pass over the room's order ids needed once after an upgrade (and again after each order an
+// older node makes); a complete index costs two O(1) counts. Chunks stay under Lua's unpack limit.
+constexpr const char* kOrdersLua = R"lua(
+local orders, index = KEYS[1], KEYS[2]
+local before, limit, sku, status = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
+if redis.call('ZCARD', index) < redis.call('HLEN', orders) then
+  local ids = redis.call('HKEYS', orders)
+  for i = 1, #ids, 1000 do
+    local members = {}
+    for j = i, math.min(i + 999, #ids) do
+      members[#members + 1] = ids[j]; members[#members + 1] = ids[j]
+    end
+    redis.call('ZADD', index, unpack(members))
+  end
+end
+local out = {}
+if limit <= 0 then return out end
+local filtered = sku ~= '' or status ~= ''
+local function matches(body)
+  if not filtered then return true end
+  local o = cjson.decode(body)
+  return (sku == '' or o.sku == sku) and (status == '' or o.status == status)
+end
+-- A filter may skip many orders: read more of them at a time.
+local chunk = math.min(filtered and math.max(limit, 200) or limit, 1000)
+local upper = before > 0 and ('(' .. before) or '+inf'
+while #out < limit do
+  local ids = redis.call('ZRANGE', index, upper, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, chunk)
+  if #ids == 0 then break end
+  local bodies = redis.call('HMGET', orders, unpack(ids))
+  for i = 1, #ids do
+    if bodies[i] and matches(bodies[i]) then
+      out[#out + 1] = bodies[i]
+      if #out == limit then break end
+    end
+  end
+  if #ids < chunk then break end
+  upper = '(' .. ids[#ids]
+end
+return out
+)lua";
+
 std::string sha1_hex(const std::string& text) {
   boost::uuids::detail::sha1 sha;
   sha.process_bytes(text.data(), text.size());
@@ -180,8 +228,8 @@ std::string sha1_hex(const std::string& text) {
 
 }  // namespace
 
-const std::array<const char*, kScriptCount> kScripts{kLoadLua, kCommitLua, kDueLua, kRecordLua,
-                                                     kDeliveriesLua};
+const std::array<const char*, kScriptCount> kScripts{kLoadLua,   kCommitLua,     kDueLua,
+                                                     kRecordLua, kDeliveriesLua, kOrdersLua};
 
 const std::array<std::string, kScriptCount>& script_shas() {
   static const auto shas = [] {

@@ -6,7 +6,7 @@
 
 namespace commerce::detail {
 
-enum Script { kLoad, kCommit, kDue, kRecord, kDeliveries, kScriptCount };
+enum Script { kLoad, kCommit, kDue, kRecord, kDeliveries, kOrders, kScriptCount };
 
 // What each script takes (KEYS, ARGV) and answers is said above its text in redis_scripts.cpp.
 extern const std::array<const char*, kScriptCount> kScripts;

@@ -14,7 +14,7 @@
 namespace commerce::detail {
 
 struct LoadSpec {
-  std::string orders = "none";  // none, all, ids (comma list), user
+  std::string orders = "none";  // none, ids (comma list), user
   std::string orders_arg;
   std::string claims = "none";  // none, all, user
   std::string claims_arg;

@@ -457,15 +457,40 @@ void RedisStore::product(const std::string& room, std::string sku, Done<Product>
 }
 
 void RedisStore::orders(const std::string& room, OrderQuery q, Done<std::vector<Order>> done) {
-  LoadSpec spec;
-  spec.orders = q.user_id.empty() ? "all" : "user";
-  spec.orders_arg = q.user_id;
-  read<std::vector<Order>>(
-      room, std::move(spec),
-      [q = std::move(q)](const Shop& s, std::int64_t) {
-        return Result<std::vector<Order>>{s.orders(q), {}};
-      },
-      std::move(done));
+  if (!q.user_id.empty()) {  // a viewer's orders: the few on the viewer's own list
+    LoadSpec spec{"user", q.user_id, "none", {}};
+    read<std::vector<Order>>(
+        room, std::move(spec),
+        [q = std::move(q)](const Shop& s, std::int64_t) {
+          return Result<std::vector<Order>>{s.orders(q), {}};
+        },
+        std::move(done));
+    return;
+  }
+  // The room's orders: paged inside Redis, so that a page moves a page, not every order.
+  RoomKeys k(room);
+  eval(
+      kOrders, {k("orders"), k("order_ids")},
+      {std::to_string(q.before_id), std::to_string(q.limit), q.sku,
+       q.status ? std::string(to_string(*q.status)) : std::string{}},
+      [room, done = std::move(done)](redis::Result r) {
+        using R = Result<std::vector<Order>>;
+        if (!r.ok)
+          return done(R::fail(Errc::unavailable, "the store is unavailable (" + r.error + ")"));
+        if (r.reply.is_error()) {
+          spdlog::error("commerce redis store: room {}: orders: {}", room, r.reply.str);
+          return done(R::fail(Errc::unavailable, "the store is unavailable (" + r.reply.str + ")"));
+        }
+        std::vector<Order> page;
+        try {
+          for (const auto& body : r.reply.elements) page.push_back(decode<Order>(body.str));
+        } catch (const std::exception& e) {
+          spdlog::error("commerce redis store: room {}: {}", room, e.what());
+          return done(
+              R::fail(Errc::unavailable, std::string("the store holds a bad record: ") + e.what()));
+        }
+        done(R{std::move(page), {}});
+      });
 }
 
 void RedisStore::order(const std::string& room, std::int64_t id, Done<Order> done) {
