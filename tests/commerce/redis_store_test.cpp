@@ -499,6 +499,75 @@ TEST_F(RedisStoreTest, AnotherNodeHearsEveryOrderOfABurst) {
   b->set_listener(nullptr);
 }
 
+std::vector<std::int64_t> ids_of(const std::vector<Order>& orders) {
+  std::vector<std::int64_t> ids;
+  for (const auto& o : orders) ids.push_back(o.id);
+  return ids;
+}
+
+// A page of the room's orders is read inside Redis: what Redis sends for it is about one page,
+// not every order of the room (counted by Redis itself, INFO's total_net_output_bytes).
+TEST_F(RedisStoreTest, APageOfTheRoomsOrdersMovesAboutAPageNotEveryOrder) {
+  constexpr int kOrders = 1000;
+  auto a = node();
+  ASSERT_TRUE(put(*a, rice("rice-5kg", kOrders)).ok());
+  Tally tally;
+  for (int i = 0; i < kOrders; ++i)
+    a->purchase(request("k", "u" + std::to_string(i)), true,
+                [&tally](PurchaseResult r) { tally.add(r.outcome); });
+  ASSERT_TRUE(tally.wait(kOrders));
+  ASSERT_EQ(tally.outcomes[PurchaseOutcome::ok], kOrders);
+  auto sent_by_redis = [&] {
+    const std::string info = server_.cli({"INFO", "stats"});
+    const std::string field = "total_net_output_bytes:";
+    auto at = info.find(field);
+    if (at == std::string::npos) throw std::runtime_error("no " + field + " in INFO");
+    return std::stoll(info.substr(at + field.size()));
+  };
+
+  const auto before_page = sent_by_redis();
+  OrderQuery fifty;
+  fifty.limit = 50;
+  auto page = call<Result<std::vector<Order>>>([&](auto done) { a->orders(kRoom, fifty, done); });
+  const auto page_bytes = sent_by_redis() - before_page;
+  const auto before_all = sent_by_redis();
+  auto all = all_orders(*a);
+  const auto all_bytes = sent_by_redis() - before_all;
+
+  ASSERT_TRUE(page.ok()) << page.error.message;
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kOrders));
+  all.resize(50);
+  EXPECT_EQ(ids_of(*page.value), ids_of(all)) << "the newest 50";
+  EXPECT_LT(page_bytes * 10, all_bytes)
+      << page_bytes << " bytes for 50 orders, " << all_bytes << " for " << kOrders;
+}
+
+// Orders made before the room's order index existed (data from an older version, or orders an
+// older node makes during a rolling upgrade) are listed too: a page fills the index from them.
+TEST_F(RedisStoreTest, OrdersMadeBeforeTheOrderIndexAreListedInTheirPlace) {
+  auto a = node();
+  ASSERT_TRUE(put(*a, rice()).ok());
+  std::vector<std::int64_t> made;
+  for (int i = 0; i < 5; ++i)
+    made.push_back(buy(*a, request("k" + std::to_string(i), "u" + std::to_string(i))).order->id);
+  ASSERT_EQ(server_.cli({"DEL", "lc:{r1}:order_ids"}), "1\n") << "as an older version left it";
+  made.push_back(buy(*a, request("k5", "u5")).order->id);
+  ASSERT_EQ(server_.cli({"ZCARD", "lc:{r1}:order_ids"}), "1\n") << "only the newest is indexed";
+
+  auto page = [&](std::int64_t before_id) {
+    OrderQuery q;
+    q.before_id = before_id;
+    q.limit = 4;
+    auto r = call<Result<std::vector<Order>>>([&](auto done) { a->orders(kRoom, q, done); });
+    if (!r.ok()) throw std::runtime_error(r.error.message);
+    return ids_of(*r.value);
+  };
+  auto first = page(0);
+  EXPECT_EQ(first, (std::vector<std::int64_t>{made[5], made[4], made[3], made[2]}));
+  EXPECT_EQ(page(first.back()), (std::vector<std::int64_t>{made[1], made[0]}));
+  EXPECT_EQ(server_.cli({"ZCARD", "lc:{r1}:order_ids"}), "6\n");
+}
+
 // Regression: a store stopped with purchases in flight sent their commits through a client
 // that was being destroyed.
 TEST_F(RedisStoreTest, StoppingWithPurchasesInFlightAnswersEachOfThem) {

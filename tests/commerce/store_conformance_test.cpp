@@ -643,6 +643,94 @@ TYPED_TEST(StoreTest, OrdersAreQueriedNewestFirstByViewerProductAndStatus) {
   EXPECT_EQ(page[0].id, all[1].id);
 }
 
+// Every backend pages the same way: a page is the next `limit` matches below `before_id`, newest
+// first, and walking page after page lists every match once.
+TYPED_TEST(StoreTest, OrderPagesWithFiltersWalkEveryMatchNewestFirst) {
+  ASSERT_TRUE(this->put(rice()).ok());
+  ASSERT_TRUE(this->put(rice("oil")).ok());
+  std::vector<Order> made;  // as the test made them, oldest first
+  for (int i = 0; i < 12; ++i) {
+    auto r = request("k" + std::to_string(i), "u" + std::to_string(i % 3));
+    if (i % 4 != 0) r.sku = "oil";
+    auto bought = this->buy(r);
+    ASSERT_EQ(bought.outcome, PurchaseOutcome::ok) << bought.message;
+    made.push_back(*bought.order);
+  }
+  for (int i : {1, 4, 5, 9}) {
+    ASSERT_TRUE(this->set_status(made[i].id, OrderStatus::cancelled).ok());
+    made[i].status = OrderStatus::cancelled;
+  }
+  ASSERT_TRUE(this->set_status(made[7].id, OrderStatus::packed).ok());
+  made[7].status = OrderStatus::packed;
+
+  auto query = [&](const OrderQuery& q) {
+    auto r = this->template op<std::vector<Order>>(
+        [&](auto done) { this->store_->orders(kRoom, q, done); });
+    EXPECT_TRUE(r.ok()) << r.error.message;
+    return r.value.value_or(std::vector<Order>{});
+  };
+  auto matches = [](const OrderQuery& q, const Order& o) {
+    return (q.sku.empty() || o.sku == q.sku) && (!q.status || o.status == *q.status) &&
+           (q.user_id.empty() || o.user_id == q.user_id);
+  };
+  auto expected = [&](const OrderQuery& q) {  // every match below before_id, newest first
+    std::vector<std::int64_t> ids;
+    for (auto it = made.rbegin(); it != made.rend(); ++it)
+      if ((q.before_id == 0 || it->id < q.before_id) && matches(q, *it)) ids.push_back(it->id);
+    return ids;
+  };
+  auto walk = [&](OrderQuery q) {
+    std::vector<std::int64_t> ids;
+    for (int pages = 0; pages <= 12; ++pages) {
+      auto page = query(q);
+      EXPECT_LE(page.size(), q.limit);
+      for (const auto& o : page) {
+        EXPECT_TRUE(matches(q, o)) << o.id;
+        ids.push_back(o.id);
+      }
+      if (page.size() < q.limit) break;
+      q.before_id = page.back().id;
+    }
+    return ids;
+  };
+
+  std::vector<OrderQuery> queries(7);
+  queries[1].sku = "oil";
+  queries[2].status = OrderStatus::cancelled;
+  queries[3].sku = "oil";
+  queries[3].status = OrderStatus::paid;
+  queries[4].sku = "rice-5kg";
+  queries[4].status = OrderStatus::packed;  // none
+  queries[5].user_id = "u1";
+  queries[5].sku = "oil";
+  queries[6].user_id = "u2";
+  queries[6].status = OrderStatus::cancelled;
+  for (std::size_t limit : {1, 2, 5, 50}) {
+    for (auto q : queries) {
+      q.limit = limit;
+      EXPECT_EQ(walk(q), expected(q))
+          << "limit " << limit << ", sku '" << q.sku << "', user '" << q.user_id << "'";
+    }
+  }
+
+  OrderQuery middle;  // a page that starts inside the list
+  middle.sku = "oil";
+  middle.before_id = made[8].id;
+  middle.limit = 3;
+  auto ids = expected(middle);
+  ids.resize(3);
+  auto page = query(middle);
+  std::vector<std::int64_t> got;
+  for (const auto& o : page) got.push_back(o.id);
+  EXPECT_EQ(got, ids);
+  OrderQuery none;
+  none.limit = 0;
+  EXPECT_TRUE(query(none).empty());
+  OrderQuery before_the_first;
+  before_the_first.before_id = made[0].id;
+  EXPECT_TRUE(query(before_the_first).empty());
+}
+
 TYPED_TEST(StoreTest, CatalogueListsWhatTheShelfHides) {
   ASSERT_TRUE(this->put(rice()).ok());
   ASSERT_TRUE(this->put(rice("oil")).ok());

@@ -1,0 +1,48 @@
+#pragma once
+// A room as one run of the load script saw it: what a load brings (LoadSpec), the catalogue's
+// records (parsed once per version and shared), and the snapshot a decision is taken on.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commerce/model.hpp"
+#include "commerce/shop.hpp"
+#include "redis/reply.hpp"
+
+namespace commerce::detail {
+
+struct LoadSpec {
+  std::string orders = "none";  // none, ids (comma list), user
+  std::string orders_arg;
+  std::string claims = "none";  // none, all, user
+  std::string claims_arg;
+};
+
+// The catalogue at one version: parsed once, shared by every snapshot of that version.
+struct CatalogueRecords {
+  std::int64_t version = 0;
+  std::vector<Product> products;
+  std::vector<FlashSale> sales;
+  std::vector<Coupon> coupons;
+  std::vector<PickupPoint> pickup_points;
+  std::vector<std::string> shelf_order;
+  std::string pinned, webhook;
+};
+
+// A room as one load saw it: the shop (records with the counters laid over) and the raw facts
+// a commit compares against.
+struct RoomSnapshot {
+  std::shared_ptr<const CatalogueRecords> catalogue;  // as of `version`
+  std::unique_ptr<Shop> shop;
+  std::int64_t version = 0;
+  std::map<std::string, std::int64_t> stock, sold, claimed;
+};
+
+// The load script's answer. `known`: the catalogue this node holds, used when the answer says
+// it is still current. Throws on a bad answer or record.
+std::shared_ptr<RoomSnapshot> parse_snapshot(const std::string& room, const redis::Reply& r,
+                                             std::shared_ptr<const CatalogueRecords> known);
+
+}  // namespace commerce::detail
