@@ -126,6 +126,8 @@ class Room : public std::enable_shared_from_this<Room> {
   // What happened here since the last batch, with the online count and live state, to the other
   // nodes now.
   void send_relay();
+  // A late node's history: the other nodes' answers merged in, by id, the newest kept.
+  void merge_history(std::vector<RelayBatch::Past> past);
   std::uint64_t next_message_id();
   static std::int64_t unix_ms_now();
 
@@ -194,6 +196,9 @@ class Room : public std::enable_shared_from_this<Room> {
   std::shared_ptr<RoomRelay> relay_;
   RelayBatch relay_out_;  // what happened here since the last batch
   std::unordered_map<std::string, RemoteNode> remote_nodes_;
+  // Asked the other nodes for their history, once; answers are merged until this moment (one
+  // from each node that holds the room: a node started with this one may answer first, empty).
+  std::optional<std::chrono::steady_clock::time_point> history_asked_until_;
   // The owner's mic-link queue and guests as it last told them (this node's connections with an
   // empty node), for welcomes and for ending what it cannot end once it is gone.
   std::string mic_mirror_node_;

@@ -32,6 +32,15 @@ void Room::send_relay() {
   relay_out_ = {};
 }
 
+void Room::merge_history(std::vector<RelayBatch::Past> past) {
+  for (auto& p : past)
+    if (std::none_of(history_.begin(), history_.end(), [&](const HistoryEntry& h) { return h.id == p.id; }))
+      history_.push_back({p.id, std::move(p.encoded)});
+  std::sort(history_.begin(), history_.end(), [](const HistoryEntry& a, const HistoryEntry& b) { return a.id < b.id; });
+  while (history_.size() > config_.history_size) history_.pop_front();
+  if (!history_.empty()) last_message_id_ = std::max(last_message_id_, history_.back().id);
+}
+
 std::uint64_t Room::next_message_id() {
   if (!relay_) return ++last_message_id_;
   // Unique room-wide: a count above every id seen here, then this node's tag.
@@ -43,6 +52,18 @@ void Room::receive(std::string node, RelayBatch b) {
   asio::post(strand_, [self = shared_from_this(), node = std::move(node), b = std::move(b)]() mutable {
     if (self->closed_) return;
     auto& remote = self->remote_nodes_[node];
+    auto now = std::chrono::steady_clock::now();
+    if (!self->history_asked_until_) {  // the first node heard: this one may have joined late
+      self->history_asked_until_ = now + kRelayNodeTimeout;
+      self->relay_out_.history_wanted = true;
+      self->schedule_flush();
+    }
+    if (b.history_wanted) {
+      auto& answer = self->relay_out_.history.emplace();
+      for (const auto& h : self->history_) answer.push_back({h.id, h.encoded});
+      self->schedule_flush();
+    }
+    if (b.history && now < *self->history_asked_until_) self->merge_history(std::move(*b.history));
     bool online_changed = remote.online != b.online || remote.heard == std::chrono::steady_clock::time_point{};
     remote = {b.online, b.live, std::chrono::steady_clock::now()};
     for (auto& m : b.messages) {

@@ -203,6 +203,12 @@ std::string encode_relay(std::string_view node, const RelayBatch& b) {
     for (const auto& m : b.mic) a.push_back(mic_json(m));
     o["mic"] = std::move(a);
   }
+  if (b.history_wanted) o["history_wanted"] = true;
+  if (b.history) {
+    json::array a;
+    for (const auto& p : *b.history) a.push_back(json::object{{"id", p.id}, {"encoded", p.encoded}});
+    o["history"] = std::move(a);
+  }
   return json::serialize(o);
 }
 
@@ -308,6 +314,21 @@ std::optional<RelayBatch> decode_relay(std::string_view payload, std::string& no
     if (!m->is_array()) return fail("mic");
     for (const auto& mv : m->as_array())
       if (!mic_from(mv, b.mic.emplace_back())) return fail("mic");
+  }
+  if (const auto* w = o->if_contains("history_wanted")) {
+    if (!w->is_bool()) return fail("history_wanted");
+    b.history_wanted = w->as_bool();
+  }
+  if (const auto* h = o->if_contains("history")) {
+    if (!h->is_array() || h->as_array().size() > kMaxRelayHistory) return fail("history");
+    auto& past = b.history.emplace();
+    for (const auto& pv : h->as_array()) {
+      const auto* po = pv.if_object();
+      auto id = po ? unsigned_of(po->if_contains("id")) : std::nullopt;
+      const auto* enc = po ? po->if_contains("encoded") : nullptr;
+      if (!id || *id == 0 || !enc || !enc->is_string()) return fail("history");
+      past.push_back({*id, std::string(enc->as_string())});
+    }
   }
   return b;
 }

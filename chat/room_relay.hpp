@@ -74,10 +74,18 @@ struct RelayBatch {
   bool live = false;
   std::optional<std::chrono::seconds> slow_mode;
   std::vector<RelayMic> mic;  // in the order they happened
+  // A room's chat history on a node that joined the room late (started after the others): it
+  // asks once, when it first hears the other nodes, and each answers with the messages it keeps.
+  bool history_wanted = false;
+  struct Past {
+    std::uint64_t id = 0;
+    std::string encoded;
+  };
+  std::optional<std::vector<Past>> history;  // the answer (empty: the node keeps none)
 
   [[nodiscard]] bool empty() const {
     return messages.empty() && deleted.empty() && joins.empty() && more_joins == 0 && likes == 0 &&
-           banned.empty() && mutes.empty() && !slow_mode && mic.empty();
+           banned.empty() && mutes.empty() && !slow_mode && mic.empty() && !history_wanted && !history;
   }
 };
 
@@ -94,6 +102,8 @@ class RoomRelay {
 };
 
 inline constexpr unsigned kNodeTagBits = 10;
+// The most messages a history answer may carry (--chat-history allows up to 1,000).
+inline constexpr std::size_t kMaxRelayHistory = 1'000;
 
 [[nodiscard]] std::string encode_relay(std::string_view node, const RelayBatch& batch);
 // nullopt and `error` set when `payload` is not a relay batch (a bad or foreign message).

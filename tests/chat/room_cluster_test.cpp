@@ -92,6 +92,49 @@ TEST_F(RoomClusterTest, GoingLiveOrEndingHereIsRelayedAtOnceAndInEveryHeartbeat)
   EXPECT_FALSE(relay_->sent.back().live);
 }
 
+TEST_F(RoomClusterTest, ANodeThatJoinedLateAsksOnceForTheHistoryAndKeepsItInOrder) {
+  heard("n2", false);  // the first node heard: ask
+  heard("n3", false);  // not again
+  int asks = 0;
+  for (const auto& b : relay_->sent) asks += b.history_wanted;
+  EXPECT_EQ(asks, 1);
+
+  auto event = [](std::uint64_t id) { return R"({"type":"chat","id":)" + std::to_string(id) + "}"; };
+  const std::uint64_t first = (5u << kNodeTagBits) | 2, second = (6u << kNodeTagBits) | 3;
+  RelayBatch from_n3;
+  from_n3.history = std::vector<RelayBatch::Past>{{second, event(second)}};
+  room().receive("n3", std::move(from_n3));
+  RelayBatch from_n2;  // n2 also holds the newer one: kept once
+  from_n2.history = std::vector<RelayBatch::Past>{{second, event(second)}, {first, event(first)}};
+  room().receive("n2", std::move(from_n2));
+  drain();
+
+  auto late = join(1, viewer("v_late"));
+  drain();
+  const json::array history = late->objects().front().at("history").as_array();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].at("id").to_number<std::uint64_t>(), first) << "oldest first";
+  EXPECT_EQ(history[1].at("id").to_number<std::uint64_t>(), second);
+
+  // A message sent here now comes after every one heard of.
+  chat(1, "我也来了");
+  drain();
+  auto mine = late->events_of_type("chat");
+  ASSERT_FALSE(mine.empty());
+  EXPECT_GT(mine.back().at("id").to_number<std::uint64_t>(), second);
+
+  // Another node's ask is answered with what this node keeps.
+  RelayBatch ask;
+  ask.history_wanted = true;
+  room().receive("n4", std::move(ask));
+  drain();
+  std::optional<std::vector<RelayBatch::Past>> answer;
+  for (const auto& b : relay_->sent)
+    if (b.history) answer = b.history;
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->size(), 3u);
+}
+
 std::int64_t unix_ms_now() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();

@@ -95,6 +95,28 @@ TEST(RoomRelay, MicLinkPartsSurviveTheRoundTrip) {
   EXPECT_EQ(encode_relay("n1", back), encode_relay("n1", b));
 }
 
+TEST(RoomRelay, HistoryAsksAndAnswersSurviveTheRoundTrip) {
+  RelayBatch b;
+  b.history_wanted = true;
+  b.history = std::vector<RelayBatch::Past>{{1025, R"({"type":"chat","id":1025})"}};
+  std::string node, error;
+  auto back = decode_relay(encode_relay("n1", b), node, error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_TRUE(back->history_wanted);
+  ASSERT_TRUE(back->history);
+  ASSERT_EQ(back->history->size(), 1u);
+  EXPECT_EQ(back->history->front().id, 1025u);
+  EXPECT_FALSE(back->empty());
+  RelayBatch none;  // an empty answer is still an answer
+  none.history.emplace();
+  back = decode_relay(encode_relay("n1", none), node, error);
+  ASSERT_TRUE(back && back->history);
+  EXPECT_TRUE(back->history->empty());
+  std::string too_many = R"({"node":"n","history":[)";
+  for (std::size_t i = 0; i <= kMaxRelayHistory; ++i) too_many += (i ? "," : "") + std::string(R"({"id":1,"encoded":"x"})");
+  EXPECT_FALSE(decode_relay(too_many + "]}", node, error));
+}
+
 TEST(RoomRelay, AHeartbeatLeavesEmptyPartsOut) {
   RelayBatch b;
   b.online = 2;
@@ -118,6 +140,11 @@ TEST(RoomRelay, MalformedBatchesAreRefused) {
       R"({"node":"n","messages":[{"id":1}]})",
       R"({"node":"n","slow_mode":"fast"})",
       R"({"node":"n","live":1})",
+      R"({"node":"n","history_wanted":"yes"})",
+      R"({"node":"n","history":{}})",
+      R"({"node":"n","history":[{"encoded":"{}"}]})",
+      R"({"node":"n","history":[{"id":0,"encoded":"{}"}]})",
+      R"({"node":"n","history":[{"id":3,"encoded":{}}]})",
       R"({"node":"n","live":"yes"})",
       R"({"node":"n","mutes":{}})",
       R"({"node":"n","mutes":[{"user_id":1,"muted":true}]})",

@@ -107,6 +107,25 @@ TEST_F(ClusterTest, ViewersOnTwoNodesChatAndSeeEachOtherAndTheWholeRoomsCount) {
   EXPECT_TRUE(amy->wait_for(online_is(1)));
 }
 
+TEST_F(ClusterTest, ANodeStartedLaterWelcomesItsViewersWithTheRoomsHistory) {
+  auto amy = join(*a_, "nick=amy");
+  auto bob = join(*b_, "nick=bob");
+  ASSERT_TRUE(amy->send_json(chat_msg("第一条")));
+  ASSERT_TRUE(amy->wait_for(is_chat("第一条")));
+  ASSERT_TRUE(bob->send_json(chat_msg("second")));
+  ASSERT_TRUE(amy->wait_for(is_chat("second")));
+
+  auto c = start_node();
+  ASSERT_TRUE(until([&] {
+    auto late = WsClient::connect(c->port(), "/ws/rooms/r1");
+    if (!late) return false;
+    std::vector<std::string> texts;
+    for (const auto& h : late->welcome().at("history").as_array())
+      texts.emplace_back(h.at("text").as_string());
+    return texts == std::vector<std::string>{"第一条", "second"};
+  })) << "node C asked the others for the history, oldest first";
+}
+
 TEST_F(ClusterTest, KeysWorkOnEveryNodeAndModerationReachesBoth) {
   std::string host_key(room_.at("host_key").as_string());
   auto host = join(*b_, "token=" + host_key);  // made on A, used on B: the nodes share the secret
