@@ -96,6 +96,8 @@ test('a guest accepted on the mic-link is composited into the HLS program and le
     }
   })().catch(() => { flvEnded = true; });
   try {
+    // The playlist is there once the first segment is complete, a moment after the host is live.
+    await until('the HLS playlist', async () => (await fetch(`${server.base}/live/${room.id}/index.m3u8`)).ok, SLOW);
     await until('the host-only program in HLS', async () => blue(await guestCorner(room)), SLOW);
 
     await guest.page.evaluate(() => window.room.send({ type: 'mic_request' }));
