@@ -172,6 +172,16 @@ struct Tally {
   }
 };
 
+// Viewers u0 … u(n-1) each buy one on `node`, all at once; every purchase must succeed.
+void each_buys_one(RedisStore& node, int n) {
+  Tally tally;
+  for (int i = 0; i < n; ++i)
+    node.purchase(request("k", "u" + std::to_string(i)), true,
+                  [&tally](PurchaseResult r) { tally.add(r.outcome); });
+  ASSERT_TRUE(tally.wait(n));
+  ASSERT_EQ(tally.outcomes[PurchaseOutcome::ok], n);
+}
+
 // 8 threads buy from two nodes at once, each request answered asynchronously.
 void buy_concurrently(RedisStore& a, RedisStore& b, int threads, int per_thread,
                       const std::function<PurchaseRequest(int t, int i)>& make, Tally& tally) {
@@ -480,12 +490,7 @@ TEST_F(RedisStoreTest, AnotherNodeHearsEveryOrderOfABurst) {
   b->set_listener(&heard_b);
   ASSERT_TRUE(eventually([&] { return b->hears_other_nodes(); }));
   ASSERT_TRUE(put(*a, rice()).ok());
-  Tally tally;
-  for (int i = 0; i < kOrders; ++i)
-    a->purchase(request("k", "u" + std::to_string(i)), true,
-                [&tally](PurchaseResult r) { tally.add(r.outcome); });
-  ASSERT_TRUE(tally.wait(kOrders));
-  ASSERT_EQ(tally.outcomes[PurchaseOutcome::ok], kOrders);
+  ASSERT_NO_FATAL_FAILURE(each_buys_one(*a, kOrders));
   std::set<std::int64_t> heard;
   ASSERT_TRUE(eventually([&] {
     heard.clear();
@@ -511,12 +516,7 @@ TEST_F(RedisStoreTest, APageOfTheRoomsOrdersMovesAboutAPageNotEveryOrder) {
   constexpr int kOrders = 1000;
   auto a = node();
   ASSERT_TRUE(put(*a, rice("rice-5kg", kOrders)).ok());
-  Tally tally;
-  for (int i = 0; i < kOrders; ++i)
-    a->purchase(request("k", "u" + std::to_string(i)), true,
-                [&tally](PurchaseResult r) { tally.add(r.outcome); });
-  ASSERT_TRUE(tally.wait(kOrders));
-  ASSERT_EQ(tally.outcomes[PurchaseOutcome::ok], kOrders);
+  ASSERT_NO_FATAL_FAILURE(each_buys_one(*a, kOrders));
   auto sent_by_redis = [&] {
     const std::string info = server_.cli({"INFO", "stats"});
     const std::string field = "total_net_output_bytes:";
