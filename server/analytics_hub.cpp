@@ -50,13 +50,13 @@ class HubObserver : public chat::RoomObserver {
  public:
   HubObserver(AnalyticsHub& hub, std::shared_ptr<AnalyticsHub::RoomState> room) : hub_(hub), room_(std::move(room)) {}
   void on_enter(const chat::Identity& who) override {
-    if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Enter{who.user_id}, true);
+    if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Enter{who.user_id});
   }
   void on_leave(const chat::Identity& who) override {
-    if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Leave{who.user_id}, true);
+    if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Leave{who.user_id});
   }
-  // Comments and likes of the other nodes' members come through here too (the chat relay):
-  // not shared again.
+  // Comments and likes of the other nodes' members come through here too (the chat relay);
+  // the audience relay leaves comments and likes out, so they are not shared twice.
   void on_comment(const chat::Identity& who, const std::string& text) override {
     if (!chat::is_staff(who.role)) hub_.record(room_, analytics::Comment{who.user_id, text});
   }
@@ -64,10 +64,10 @@ class HubObserver : public chat::RoomObserver {
     hub_.record(room_, analytics::Like{static_cast<std::int64_t>(count)});
   }
   void on_mic_link_start(const chat::Identity& guest) override {
-    hub_.record(room_, analytics::MicLinkStart{guest.user_id}, true);
+    hub_.record(room_, analytics::MicLinkStart{guest.user_id});
   }
   void on_mic_link_end(const chat::Identity& guest) override {
-    hub_.record(room_, analytics::MicLinkEnd{guest.user_id}, true);
+    hub_.record(room_, analytics::MicLinkEnd{guest.user_id});
   }
 
  private:
@@ -128,9 +128,9 @@ analytics::Drop AnalyticsHub::take(RoomState& r, const analytics::Event& e, std:
   return d;
 }
 
-void AnalyticsHub::record(const std::shared_ptr<RoomState>& r, analytics::Event e, bool share) {
-  asio::post(r->strand, [this, r, e = std::move(e), share] {
-    if (take(*r, e, unix_ms()) == analytics::Drop::none && share && r->relay) r->relay->local(e);
+void AnalyticsHub::record(const std::shared_ptr<RoomState>& r, analytics::Event e) {
+  asio::post(r->strand, [this, r, e = std::move(e)] {
+    if (take(*r, e, unix_ms()) == analytics::Drop::none && r->relay) r->relay->local(e);
   });
 }
 

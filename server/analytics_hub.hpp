@@ -104,8 +104,8 @@ class AnalyticsHub : public commerce::StoreListener {
  private:
   friend class HubObserver;
   std::shared_ptr<RoomState> find(const std::string& room) const;
-  // `share`: it happened here and the other nodes' analytics should count it too.
-  void record(const std::shared_ptr<RoomState>& r, analytics::Event e, bool share = false);
+  // Something that happened here; in cluster mode the audience relay tells the other nodes of it.
+  void record(const std::shared_ptr<RoomState>& r, analytics::Event e);
   // Records `e` in the room's analytics (on its strand) and counts it for /metrics.
   analytics::Drop take(RoomState& r, const analytics::Event& e, std::int64_t now);
   void load_catalog(const std::shared_ptr<RoomState>& r);
