@@ -196,9 +196,11 @@ class Room : public std::enable_shared_from_this<Room> {
   std::shared_ptr<RoomRelay> relay_;
   RelayBatch relay_out_;  // what happened here since the last batch
   std::unordered_map<std::string, RemoteNode> remote_nodes_;
-  // Asked the other nodes for their history, once; answers are merged until this moment (one
-  // from each node that holds the room: a node started with this one may answer first, empty).
+  // Asked the other nodes for their history when it first heard one; answers are merged until
+  // this moment (one from each node that holds the room: a node started with this one may answer
+  // first, empty). Until one is heard the ask goes again with each heartbeat: pub/sub may lose it.
   std::optional<std::chrono::steady_clock::time_point> history_asked_until_;
+  bool history_answered_ = false;
   // The owner's mic-link queue and guests as it last told them (this node's connections with an
   // empty node), for welcomes and for ending what it cannot end once it is gone.
   std::string mic_mirror_node_;

@@ -63,7 +63,10 @@ void Room::receive(std::string node, RelayBatch b) {
       for (const auto& h : self->history_) answer.push_back({h.id, h.encoded});
       self->schedule_flush();
     }
-    if (b.history && now < *self->history_asked_until_) self->merge_history(std::move(*b.history));
+    if (b.history && now < *self->history_asked_until_) {
+      self->history_answered_ = true;
+      self->merge_history(std::move(*b.history));
+    }
     bool online_changed = remote.online != b.online || remote.heard == std::chrono::steady_clock::time_point{};
     remote = {b.online, b.live, std::chrono::steady_clock::now()};
     for (auto& m : b.messages) {
@@ -144,6 +147,8 @@ void Room::relay_tick() {
     // and from the owner its mic-link state, so that a node started later knows who is on camera
     // and one that missed a change (Redis dropped it) catches up.
     if (self->live_here_) self->relay_out_.mic.push_back(self->mic_state());
+    if (self->history_asked_until_ && !self->history_answered_ && now < *self->history_asked_until_)
+      self->relay_out_.history_wanted = true;  // not answered yet: the ask or the answers were lost
     self->send_relay();
   });
 }

@@ -75,7 +75,8 @@ struct RelayBatch {
   std::optional<std::chrono::seconds> slow_mode;
   std::vector<RelayMic> mic;  // in the order they happened
   // A room's chat history on a node that joined the room late (started after the others): it
-  // asks once, when it first hears the other nodes, and each answers with the messages it keeps.
+  // asks when it first hears the other nodes (and again with each heartbeat until an answer comes,
+  // for 5 s), and each answers with the messages it keeps.
   bool history_wanted = false;
   struct Past {
     std::uint64_t id = 0;

@@ -135,6 +135,29 @@ TEST_F(RoomClusterTest, ANodeThatJoinedLateAsksOnceForTheHistoryAndKeepsItInOrde
   EXPECT_EQ(answer->size(), 3u);
 }
 
+TEST_F(RoomClusterTest, AnUnansweredAskForTheHistoryGoesAgainWithEachHeartbeatUntilAnswered) {
+  auto asks = [&] {
+    int n = 0;
+    for (const auto& b : relay_->sent) n += b.history_wanted;
+    return n;
+  };
+  heard("n2", false);
+  ASSERT_EQ(asks(), 1);
+  room().relay_tick();  // the ask or the answers were lost (pub/sub keeps nothing)
+  drain();
+  EXPECT_EQ(asks(), 2);
+  EXPECT_TRUE(relay_->sent.back().history_wanted) << "the heartbeat carries the ask again";
+
+  RelayBatch answer;  // an empty history is an answer too
+  answer.history = std::vector<RelayBatch::Past>{};
+  room().receive("n2", std::move(answer));
+  drain();
+  room().relay_tick();
+  drain();
+  EXPECT_EQ(asks(), 2) << "answered: not asked again";
+  EXPECT_FALSE(relay_->sent.back().history_wanted);
+}
+
 std::int64_t unix_ms_now() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
