@@ -34,7 +34,7 @@ void stage_catalogue(RoomSnapshot& s, RoomCommit& c, bool absolute_stock, const 
   RoomChanges& out = c.changes;
   out.room = shop.room();
   c.guard("NUM", k("meta"), "version", s.version);
-  c.write("HINCRBY", k("meta"), "version", "1");
+  c.incr(k("meta"), "version", 1);
   for (const auto& sku : ch.products) {
     const Product& p = *shop.product(sku);
     c.write("HSET", k("products"), sku, encode(p));
@@ -203,7 +203,16 @@ Outcome read_commit(const redis::Result& r, RoomCommit& commit, std::string& err
     spdlog::error("commerce redis store: {}", error);
     return Outcome::failed;
   }
-  if (e[0].integer == 0) return Outcome::retry;
+  if (e[0].integer == 0) {
+    commit.refused_guard = static_cast<std::size_t>(e[1].integer);
+    if (commit.refused_guard < 1 || commit.refused_guard > commit.guard_count()) {
+      error = "the commit script named no guard of this commit";
+      spdlog::error("commerce redis store: {}", error);
+      return Outcome::failed;
+    }
+    if (e.size() > 2 && e[2].type == redis::Reply::Type::string) commit.refused_value = e[2].str;
+    return Outcome::retry;
+  }
   commit.order_id = e[1].str;
   if (e.size() > 2)
     for (const auto& v : e[2].elements) commit.results.push_back(v.integer);

@@ -25,13 +25,16 @@ class RoomCommit {
     guard(std::move(op), key, std::move(field), std::to_string(value));
   }
   void write(std::string op, const std::string& key, std::string field, std::string value = {}) {
+    if (op == "HINCRBY") ++incrs_;  // each answers a result, in order
     add(writes_, std::move(op), key, std::move(field), std::move(value));
   }
+  // An HINCRBY whose result counter() gives once committed.
   void incr(const std::string& key, const std::string& field, std::int64_t by) {
-    incr_index_[{key, field}] = incrs_++;
+    incr_index_[{key, field}] = incrs_;
     write("HINCRBY", key, field, std::to_string(by));
   }
   [[nodiscard]] bool empty() const { return writes_.empty(); }
+  [[nodiscard]] std::size_t guard_count() const { return guards_.size() / 4; }
   [[nodiscard]] const std::vector<std::string>& keys() const { return keys_; }
   [[nodiscard]] std::vector<std::string> args() const {
     std::vector<std::string> out{std::to_string(guards_.size() / 4),
@@ -39,6 +42,11 @@ class RoomCommit {
     out.insert(out.end(), guards_.begin(), guards_.end());
     out.insert(out.end(), writes_.begin(), writes_.end());
     return out;
+  }
+  // The hash key and field guard `i` (1-based, as the script counts them) looks at.
+  [[nodiscard]] std::pair<std::string, std::string> guard_target(std::size_t i) const {
+    const std::size_t at = (i - 1) * 4;
+    return {keys_.at(std::stoul(guards_.at(at + 1)) - 1), guards_.at(at + 2)};
   }
   // What an HINCRBY left, once committed.
   [[nodiscard]] std::optional<std::int64_t> counter(const std::string& key,
@@ -51,6 +59,9 @@ class RoomCommit {
   RoomChanges changes;                // for the listener, counters patched once committed
   std::string order_id;               // from the script, when it made an order
   std::vector<std::int64_t> results;  // of the HINCRBYs, in order
+  // When refused: the guard that failed (1-based) and what its field held then (absent: nil).
+  std::size_t refused_guard = 0;
+  std::optional<std::string> refused_value;
 
  private:
   int key_index(const std::string& key) {

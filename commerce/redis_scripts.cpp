@@ -56,8 +56,8 @@ return out
 )lua";
 
 // ARGV: guard count, write count, then (op, key index, field, value) for each. Every guard is
-// checked before anything is written: {0, n} when guard n fails, else {1, order id or '',
-// {HINCRBY results}}. '#ID#' (a whole field or value, or a JSON record's leading id) is the
+// checked before anything is written: {0, n, what its field holds (nil: nothing)} when guard n
+// fails, else {1, order id or '', {HINCRBY results}}. '#ID#' (a whole field or value, or a JSON record's leading id) is the
 // order id the ID write took.
 constexpr const char* kCommitLua = R"lua(
 local g, w = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -74,7 +74,7 @@ for i = 1, g do
   elseif op == 'GE' then ok = num(cur) >= tonumber(v)
   elseif op == 'ABSENT' then ok = not cur
   else return redis.error_reply('unknown guard ' .. op) end
-  if not ok then return {0, i} end
+  if not ok then return {0, i, cur} end
 end
 local id, sid, results = '', false, {}
 local function field(s) if s == '#ID#' then return id end return s end

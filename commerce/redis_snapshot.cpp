@@ -31,31 +31,15 @@ std::shared_ptr<const CatalogueRecords> parse_catalogue(const std::vector<redis:
 
 }  // namespace
 
-std::shared_ptr<RoomSnapshot> parse_snapshot(const std::string& room, const redis::Reply& r,
-                                             std::shared_ptr<const CatalogueRecords> known) {
-  if (r.type != redis::Reply::Type::array || r.elements.size() != 12)
-    throw std::runtime_error("unexpected answer to the load script");
-  const auto& e = r.elements;
+std::shared_ptr<RoomSnapshot> snapshot_of(const std::string& room, RoomCounters counters) {
   auto snap = std::make_shared<RoomSnapshot>();
+  static_cast<RoomCounters&>(*snap) = std::move(counters);
   snap->shop = std::make_unique<Shop>(room);
   Shop& shop = *snap->shop;
-  auto meta = hash_of(e[0]);
-  snap->version = to_int(meta["version"]);
-  if (meta.contains("cached")) {
-    if (!known || known->version != snap->version)
-      throw std::runtime_error("the catalogue this node holds is not the one Redis has");
-    snap->catalogue = std::move(known);
-  } else {
-    snap->catalogue = parse_catalogue(e, meta);
-  }
   const CatalogueRecords& cat = *snap->catalogue;
-  snap->stock = counters_of(e[2]);
-  auto touched = counters_of(e[3]);
-  snap->sold = counters_of(e[5]);
-  snap->claimed = counters_of(e[7]);
   for (Product p : cat.products) {
     if (auto it = snap->stock.find(p.sku); it != snap->stock.end()) p.stock = it->second;
-    if (auto it = touched.find(p.sku); it != touched.end())
+    if (auto it = snap->touched.find(p.sku); it != snap->touched.end())
       p.updated_at_ms = std::max(p.updated_at_ms, it->second);
     shop.load(std::move(p));
   }
@@ -67,6 +51,33 @@ std::shared_ptr<RoomSnapshot> parse_snapshot(const std::string& room, const redi
     if (auto it = snap->claimed.find(c.id); it != snap->claimed.end()) c.claimed = it->second;
     shop.load(std::move(c));
   }
+  for (const auto& p : cat.pickup_points) shop.load(p);
+  shop.load_settings(cat.shelf_order, cat.pinned, cat.webhook);
+  (void)shop.take_changes();
+  return snap;
+}
+
+std::shared_ptr<RoomSnapshot> parse_snapshot(const std::string& room, const redis::Reply& r,
+                                             std::shared_ptr<const CatalogueRecords> known) {
+  if (r.type != redis::Reply::Type::array || r.elements.size() != 12)
+    throw std::runtime_error("unexpected answer to the load script");
+  const auto& e = r.elements;
+  RoomCounters counters;
+  auto meta = hash_of(e[0]);
+  counters.version = to_int(meta["version"]);
+  if (meta.contains("cached")) {
+    if (!known || known->version != counters.version)
+      throw std::runtime_error("the catalogue this node holds is not the one Redis has");
+    counters.catalogue = std::move(known);
+  } else {
+    counters.catalogue = parse_catalogue(e, meta);
+  }
+  counters.stock = counters_of(e[2]);
+  counters.touched = counters_of(e[3]);
+  counters.sold = counters_of(e[5]);
+  counters.claimed = counters_of(e[7]);
+  auto snap = snapshot_of(room, std::move(counters));
+  Shop& shop = *snap->shop;
   auto used = counters_of(e[9]);
   for (const auto& [field, body] : hash_of(e[8])) {
     auto c = decode<CouponClaim>(body);
@@ -74,9 +85,7 @@ std::shared_ptr<RoomSnapshot> parse_snapshot(const std::string& room, const redi
     c.used_by_order = it == used.end() ? 0 : it->second;
     shop.load(std::move(c));
   }
-  for (const auto& p : cat.pickup_points) shop.load(p);
   for (const auto& body : e[11].elements) shop.load(decode<Order>(body.str));
-  shop.load_settings(cat.shelf_order, cat.pinned, cat.webhook);
   (void)shop.take_changes();
   return snap;
 }

@@ -31,14 +31,22 @@ struct CatalogueRecords {
   std::string pinned, webhook;
 };
 
+// A room's catalogue with its counters, without any viewer's orders or claims: what a load
+// brings for every viewer, and what a node keeps of a room between loads.
+struct RoomCounters {
+  std::shared_ptr<const CatalogueRecords> catalogue;  // as of `version`
+  std::int64_t version = 0;
+  std::map<std::string, std::int64_t> stock, sold, claimed, touched;
+};
+
 // A room as one load saw it: the shop (records with the counters laid over) and the raw facts
 // a commit compares against.
-struct RoomSnapshot {
-  std::shared_ptr<const CatalogueRecords> catalogue;  // as of `version`
+struct RoomSnapshot : RoomCounters {
   std::unique_ptr<Shop> shop;
-  std::int64_t version = 0;
-  std::map<std::string, std::int64_t> stock, sold, claimed;
 };
+
+// A snapshot of the counters alone: its shop knows no viewer's orders or claims.
+std::shared_ptr<RoomSnapshot> snapshot_of(const std::string& room, RoomCounters counters);
 
 // The load script's answer. `known`: the catalogue this node holds, used when the answer says
 // it is still current. Throws on a bad answer or record.

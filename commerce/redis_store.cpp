@@ -34,7 +34,7 @@ using namespace detail;
 namespace {
 
 constexpr std::size_t kMaxDueScan = 10'000;    // pending entries one due_deliveries looks at
-constexpr std::size_t kMaxCachedRooms = 1000;  // rooms whose catalogue a node keeps parsed
+constexpr std::size_t kMaxCachedRooms = 1000;  // rooms whose catalogue and counters a node keeps
 
 std::int64_t system_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -140,10 +140,7 @@ void RedisStore::load(const std::string& room, const LoadSpec& spec,
                                 k("orders"),
                                 k.user(spec.orders == "user" ? spec.orders_arg : "")};
   std::shared_ptr<const CatalogueRecords> known;
-  {
-    std::lock_guard lock(catalogues_mutex_);
-    if (auto it = catalogues_.find(room); it != catalogues_.end()) known = it->second;
-  }
+  if (auto counters = seen(room)) known = counters->catalogue;
   std::string known_version = known ? std::to_string(known->version) : "-1";
   eval(kLoad, std::move(keys),
        {spec.orders, spec.orders_arg, spec.claims, spec.claims_arg, std::move(known_version)},
@@ -160,14 +157,45 @@ void RedisStore::load(const std::string& room, const LoadSpec& spec,
            spdlog::error("commerce redis store: room {}: {}", room, e.what());
            return done(nullptr, std::string("the store holds a bad record: ") + e.what());
          }
-         if (snap->catalogue != known) {
-           std::lock_guard lock(catalogues_mutex_);
-           auto& held = catalogues_[room];
-           if (!held || held->version < snap->catalogue->version) held = snap->catalogue;
-           if (catalogues_.size() > kMaxCachedRooms) catalogues_.clear();  // many rooms: start over
-         }
+         remember(room, *snap);
          done(std::move(snap), {});
        });
+}
+
+std::shared_ptr<const RoomCounters> RedisStore::seen(const std::string& room) {
+  std::lock_guard lock(rooms_mutex_);
+  auto it = rooms_.find(room);
+  return it == rooms_.end() ? nullptr : it->second;
+}
+
+void RedisStore::remember(const std::string& room, const RoomCounters& counters) {
+  auto kept = std::make_shared<const RoomCounters>(counters);
+  std::lock_guard lock(rooms_mutex_);
+  auto& held = rooms_[room];
+  if (held && held->version > counters.version) return;  // a load that started before a change
+  held = std::move(kept);
+  if (rooms_.size() > kMaxCachedRooms) rooms_.clear();  // many rooms: start over
+}
+
+void RedisStore::forget(const std::string& room) {
+  std::lock_guard lock(rooms_mutex_);
+  rooms_.erase(room);
+}
+
+void RedisStore::remember_counters(const std::string& room, std::int64_t version,
+                                   const RoomCommit& commit) {
+  std::lock_guard lock(rooms_mutex_);
+  auto it = rooms_.find(room);
+  if (it == rooms_.end() || it->second->version != version) return;
+  auto kept = std::make_shared<RoomCounters>(*it->second);
+  for (const auto& p : commit.changes.products) {
+    kept->stock[p.sku] = p.stock;
+    auto& touched = kept->touched[p.sku];
+    touched = std::max(touched, p.updated_at_ms);
+  }
+  for (const auto& sale : commit.changes.sales) kept->sold[sale.id] = sale.sold;
+  for (const auto& coupon : commit.changes.coupons) kept->claimed[coupon.id] = coupon.claimed;
+  it->second = std::move(kept);
 }
 
 template <class T>
@@ -186,6 +214,8 @@ void RedisStore::mutate(const std::string& room, LoadSpec spec, Decide<T> decide
            std::string why;
            switch (read_commit(r, *commit, why)) {
              case Outcome::committed:
+               // A new catalogue: what this node saw of the room is behind it.
+               if (commit->counter(RoomKeys(room)("meta"), "version")) forget(room);
                done(std::move(*result));
                return notify(commit->changes);
              case Outcome::failed:
@@ -364,60 +394,100 @@ void RedisStore::set_webhook(const std::string& room, std::string url, Done<std:
       std::move(done));
 }
 
-void RedisStore::purchase(PurchaseRequest r, bool room_open,
-                          std::function<void(PurchaseResult)> done) {
+void RedisStore::purchase(PurchaseRequest r, bool room_open, PurchaseDone done) {
   // Bad fields need nothing from Redis (and are answered while it is down).
   std::string bad = r.room.empty() ? "a room is required" : validate(r);
   if (!bad.empty()) {
     purchases_.fetch_add(1, std::memory_order_relaxed);
     return done(PurchaseResult{PurchaseOutcome::invalid, std::move(bad), std::nullopt, false});
   }
-  purchase_try(std::make_shared<PurchaseRequest>(std::move(r)), room_open, std::move(done), 0);
+  auto req = std::make_shared<PurchaseRequest>(std::move(r));
+  // Decided ahead, on the room as this node last saw it: an acceptance goes straight to the
+  // commit, whose guards (the catalogue's version, the key, stock, the sale's quota, the
+  // viewer's units, the claim) stand in for a read. A refusal is not final on what may be
+  // behind: that purchase reads first, as one never seen does.
+  if (auto counters = seen(req->room)) {
+    auto snap = snapshot_of(req->room, *counters);
+    PurchaseResult decided = snap->shop->purchase(*req, 0, now_ms(), room_open);
+    if (decided.outcome == PurchaseOutcome::ok && !decided.replayed)
+      return purchase_commit(std::move(req), room_open, std::move(done), 0, std::move(snap),
+                             std::move(*decided.order));
+  }
+  purchase_try(std::move(req), room_open, std::move(done), 0);
 }
 
 void RedisStore::purchase_try(std::shared_ptr<PurchaseRequest> r, bool room_open,
-                              std::function<void(PurchaseResult)> done, int tries) {
-  auto finish = [this](std::function<void(PurchaseResult)>& done, PurchaseResult result) {
-    purchases_.fetch_add(1, std::memory_order_relaxed);
-    done(std::move(result));
-  };
-  auto unavailable = [](std::string why) {
-    return PurchaseResult{PurchaseOutcome::unavailable, std::move(why), std::nullopt, false};
-  };
+                              PurchaseDone done, int tries) {
   purchase_round_trips_.fetch_add(1, std::memory_order_relaxed);
   LoadSpec spec{"user", r->user_id, "user", r->user_id};
   load(r->room, spec,
-       [this, r, room_open, done = std::move(done), tries, finish, unavailable](
-           std::shared_ptr<RoomSnapshot> snap, std::string error) mutable {
-         if (!snap) return finish(done, unavailable(error + "; nothing was bought"));
-         const std::int64_t now = now_ms();
-         PurchaseResult decided = snap->shop->purchase(*r, 0, now, room_open);
-         if (decided.outcome != PurchaseOutcome::ok || decided.replayed)
-           return finish(done, std::move(decided));
-         auto commit = std::make_shared<RoomCommit>();
-         stage_purchase(*snap, *commit, *decided.order, node_, now);
-         auto order = std::make_shared<Order>(std::move(*decided.order));
-         purchase_round_trips_.fetch_add(1, std::memory_order_relaxed);
-         send_commit(*commit, [this, r, room_open, done = std::move(done), tries, finish,
-                               unavailable, commit, order](redis::Result res) mutable {
-           std::string why;
-           switch (read_commit(res, *commit, why)) {
-             case Outcome::committed:
-               order->id = to_int(commit->order_id);
-               finish(done, PurchaseResult{PurchaseOutcome::ok, {}, *order, false});
-               return notify(commit->changes);
-             case Outcome::failed:
-               // Maybe bought, maybe not: the same key again answers which.
-               return finish(done, unavailable("the order could not be confirmed (" + why +
-                                               "); try again with the same key"));
-             case Outcome::retry:
-               if (tries + 1 >= options_.max_tries)
-                 return finish(done, unavailable("too many buyers at once; nothing was bought"));
-               retries_.fetch_add(1, std::memory_order_relaxed);
-               return purchase_try(r, room_open, std::move(done), tries + 1);
-           }
-         });
+       [this, r, room_open, done = std::move(done), tries](std::shared_ptr<RoomSnapshot> snap,
+                                                          std::string error) mutable {
+         if (!snap) {
+           purchases_.fetch_add(1, std::memory_order_relaxed);
+           return done(PurchaseResult{PurchaseOutcome::unavailable,
+                                      error + "; nothing was bought", std::nullopt, false});
+         }
+         PurchaseResult decided = snap->shop->purchase(*r, 0, now_ms(), room_open);
+         if (decided.outcome != PurchaseOutcome::ok || decided.replayed) {
+           purchases_.fetch_add(1, std::memory_order_relaxed);
+           return done(std::move(decided));
+         }
+         purchase_commit(r, room_open, std::move(done), tries, std::move(snap),
+                         std::move(*decided.order));
        });
+}
+
+void RedisStore::purchase_commit(std::shared_ptr<PurchaseRequest> r, bool room_open,
+                                 PurchaseDone done, int tries, std::shared_ptr<RoomSnapshot> snap,
+                                 Order order) {
+  auto finish = [this](PurchaseDone& done, PurchaseResult result) {
+    purchases_.fetch_add(1, std::memory_order_relaxed);
+    done(std::move(result));
+  };
+  auto commit = std::make_shared<RoomCommit>();
+  const std::int64_t now = now_ms();
+  stage_purchase(*snap, *commit, order, node_, now);
+  purchase_round_trips_.fetch_add(1, std::memory_order_relaxed);
+  send_commit(*commit, [this, r, room_open, done = std::move(done), tries, finish, snap, commit,
+                        order = std::move(order)](redis::Result res) mutable {
+    std::string why;
+    switch (read_commit(res, *commit, why)) {
+      case Outcome::committed:
+        remember_counters(r->room, snap->version, *commit);
+        order.id = to_int(commit->order_id);
+        finish(done, PurchaseResult{PurchaseOutcome::ok, {}, std::move(order), false});
+        return notify(commit->changes);
+      case Outcome::failed:
+        // Maybe bought, maybe not: the same key again answers which.
+        return finish(done, PurchaseResult{PurchaseOutcome::unavailable,
+                                           "the order could not be confirmed (" + why +
+                                               "); try again with the same key",
+                                           std::nullopt, false});
+      case Outcome::retry:
+        break;
+    }
+    if (tries + 1 >= options_.max_tries)
+      return finish(done, PurchaseResult{PurchaseOutcome::unavailable,
+                                         "too many buyers at once; nothing was bought",
+                                         std::nullopt, false});
+    retries_.fetch_add(1, std::memory_order_relaxed);
+    // Refused on the stock or the sale's quota: fewer units are left than asked for, as the
+    // script saw them, after the catalogue's version and the key were found unchanged. Decided
+    // again with that value laid over, the refusal is the answer; anything else reads first.
+    auto [key, field] = commit->guard_target(commit->refused_guard);
+    RoomKeys k(r->room);
+    if (key == k("stock") || key == k("sold")) {
+      RoomCounters now_seen = *snap;
+      (key == k("stock") ? now_seen.stock : now_seen.sold)[field] =
+          commit->refused_value ? to_int(*commit->refused_value) : 0;
+      remember(r->room, now_seen);
+      auto again = snapshot_of(r->room, std::move(now_seen));
+      PurchaseResult decided = again->shop->purchase(*r, 0, now_ms(), room_open);
+      if (decided.outcome == PurchaseOutcome::sold_out) return finish(done, std::move(decided));
+    }
+    purchase_try(r, room_open, std::move(done), tries + 1);
+  });
 }
 
 void RedisStore::set_order_status(const std::string& room, std::int64_t order_id,

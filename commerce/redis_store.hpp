@@ -25,7 +25,7 @@
 
 namespace commerce {
 namespace detail {
-struct CatalogueRecords;
+struct RoomCounters;
 struct RemoteCommits;
 struct LoadSpec;
 struct RoomSnapshot;
@@ -118,8 +118,15 @@ class RedisStore final : public Store {
   template <class T>
   void read(const std::string& room, LoadSpec spec,
             std::function<Result<T>(const Shop&, std::int64_t now_ms)> fn, Done<T> done);
-  void purchase_try(std::shared_ptr<PurchaseRequest> r, bool room_open,
-                    std::function<void(PurchaseResult)> done, int tries);
+  using PurchaseDone = std::function<void(PurchaseResult)>;
+  void purchase_try(std::shared_ptr<PurchaseRequest> r, bool room_open, PurchaseDone done,
+                    int tries);
+  void purchase_commit(std::shared_ptr<PurchaseRequest> r, bool room_open, PurchaseDone done,
+                       int tries, std::shared_ptr<Snapshot> snap, Order order);
+  [[nodiscard]] std::shared_ptr<const detail::RoomCounters> seen(const std::string& room);
+  void remember(const std::string& room, const detail::RoomCounters& counters);
+  void forget(const std::string& room);
+  void remember_counters(const std::string& room, std::int64_t version, const Commit& commit);
   void load(const std::string& room, const LoadSpec& spec,
             std::function<void(std::shared_ptr<Snapshot>, std::string error)> done);
   void send(std::vector<std::string> argv, redis::Client::Callback done);
@@ -138,10 +145,11 @@ class RedisStore final : public Store {
   std::atomic<std::uint64_t> purchases_{0};
   std::atomic<std::uint64_t> purchase_round_trips_{0};
   std::atomic<std::uint64_t> retries_{0};
-  // Each room's catalogue as last loaded, by version: a load whose version is unchanged brings
-  // only the counters, the viewer's orders and claims.
-  std::mutex catalogues_mutex_;
-  std::map<std::string, std::shared_ptr<const detail::CatalogueRecords>> catalogues_;
+  // Each room's catalogue and counters as this node last saw them (a load, a commit's counters, a
+  // refused guard's value). A load whose version is unchanged brings only the counters, the
+  // viewer's orders and claims; a purchase is decided on them before anything is read.
+  std::mutex rooms_mutex_;
+  std::map<std::string, std::shared_ptr<const detail::RoomCounters>> rooms_;
   std::mutex remote_mutex_;
   std::map<std::string, detail::RemoteCommits> remote_;  // by room, waiting for the next read
   std::set<std::string> remote_loading_;                 // rooms being read
