@@ -7,10 +7,11 @@ namespace commerce::detail {
 namespace {
 
 // KEYS: meta products stock touched sales sold coupons claimed claims used pickups orders userlist
-// ARGV: orders mode, its argument, claims mode, its argument, the catalogue version the caller
-// holds. One atomic snapshot of a room; the catalogue's records (meta, products, sales, coupons,
-// pickup points) only when their version is not the caller's (then meta is {version, v, cached,
-// 1}).
+// keys; ARGV: orders mode, its argument, claims mode, its argument, the catalogue version the
+// caller holds, then any idempotency-key fields ("user\nkey") to look up. One atomic snapshot of
+// a room; the catalogue's records (meta, products, sales, coupons, pickup points) only when their
+// version is not the caller's (then meta is {version, v, cached, 1}); last, the order ids those
+// keys made (nil: unused).
 constexpr const char* kLoadLua = R"lua(
 local function all(k) return redis.call('HGETALL', k) end
 local out = {}
@@ -52,6 +53,13 @@ if ARGV[1] == 'ids' or ARGV[1] == 'user' then
   end
 end
 out[12] = orders
+local made = {}
+for i = 6, #ARGV, 1000 do
+  local part = {}
+  for j = i, math.min(i + 999, #ARGV) do part[#part + 1] = ARGV[j] end
+  for _, v in ipairs(redis.call('HMGET', KEYS[14], unpack(part))) do made[#made + 1] = v end
+end
+out[13] = made
 return out
 )lua";
 

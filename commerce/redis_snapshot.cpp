@@ -59,7 +59,7 @@ std::shared_ptr<RoomSnapshot> snapshot_of(const std::string& room, RoomCounters 
 
 std::shared_ptr<RoomSnapshot> parse_snapshot(const std::string& room, const redis::Reply& r,
                                              std::shared_ptr<const CatalogueRecords> known) {
-  if (r.type != redis::Reply::Type::array || r.elements.size() != 12)
+  if (r.type != redis::Reply::Type::array || r.elements.size() != 13)
     throw std::runtime_error("unexpected answer to the load script");
   const auto& e = r.elements;
   RoomCounters counters;
@@ -87,6 +87,7 @@ std::shared_ptr<RoomSnapshot> parse_snapshot(const std::string& room, const redi
   }
   for (const auto& body : e[11].elements) shop.load(decode<Order>(body.str));
   (void)shop.take_changes();
+  for (const auto& made : e[12].elements) snap->keys_used.push_back(made.type != redis::Reply::Type::nil);
   return snap;
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "commerce/model.hpp"
@@ -14,10 +15,17 @@
 namespace commerce::detail {
 
 struct LoadSpec {
+  LoadSpec() = default;
+  LoadSpec(std::string orders, std::string orders_arg, std::string claims, std::string claims_arg)
+      : orders(std::move(orders)),
+        orders_arg(std::move(orders_arg)),
+        claims(std::move(claims)),
+        claims_arg(std::move(claims_arg)) {}
   std::string orders = "none";  // none, ids (comma list), user
   std::string orders_arg;
   std::string claims = "none";  // none, all, user
   std::string claims_arg;
+  std::vector<std::string> keys;  // idempotency keys to look up, as "user\nkey"
 };
 
 // The catalogue at one version: parsed once, shared by every snapshot of that version.
@@ -43,6 +51,7 @@ struct RoomCounters {
 // a commit compares against.
 struct RoomSnapshot : RoomCounters {
   std::unique_ptr<Shop> shop;
+  std::vector<bool> keys_used;  // LoadSpec::keys, in order: made an order
 };
 
 // A snapshot of the counters alone: its shop knows no viewer's orders or claims.

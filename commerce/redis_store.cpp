@@ -138,13 +138,16 @@ void RedisStore::load(const std::string& room, const LoadSpec& spec,
                                 k("used"),
                                 k("pickups"),
                                 k("orders"),
-                                k.user(spec.orders == "user" ? spec.orders_arg : "")};
+                                k.user(spec.orders == "user" ? spec.orders_arg : ""),
+                                k("keys")};
   std::shared_ptr<const CatalogueRecords> known;
   if (auto counters = seen(room)) known = counters->catalogue;
   std::string known_version = known ? std::to_string(known->version) : "-1";
-  eval(kLoad, std::move(keys),
-       {spec.orders, spec.orders_arg, spec.claims, spec.claims_arg, std::move(known_version)},
-       [this, room, known, done = std::move(done)](redis::Result r) {
+  std::vector<std::string> args{spec.orders, spec.orders_arg, spec.claims, spec.claims_arg,
+                                std::move(known_version)};
+  args.insert(args.end(), spec.keys.begin(), spec.keys.end());
+  eval(kLoad, std::move(keys), std::move(args),
+       [this, room, known, asked = spec.keys.size(), done = std::move(done)](redis::Result r) {
          if (!r.ok) return done(nullptr, "the store is unavailable (" + r.error + ")");
          if (r.reply.is_error()) {
            spdlog::error("commerce redis store: room {}: load: {}", room, r.reply.str);
@@ -157,6 +160,8 @@ void RedisStore::load(const std::string& room, const LoadSpec& spec,
            spdlog::error("commerce redis store: room {}: {}", room, e.what());
            return done(nullptr, std::string("the store holds a bad record: ") + e.what());
          }
+         if (snap->keys_used.size() != asked)
+           return done(nullptr, "the store is unavailable (a load answered the wrong keys)");
          remember(room, *snap);
          done(std::move(snap), {});
        });
@@ -412,8 +417,60 @@ void RedisStore::purchase(PurchaseRequest r, bool room_open, PurchaseDone done) 
     if (decided.outcome == PurchaseOutcome::ok && !decided.replayed)
       return purchase_commit(std::move(req), room_open, std::move(done), 0, std::move(snap),
                              std::move(*decided.order));
+    if (req->coupon_id.empty())
+      return recheck(std::move(req), room_open, std::move(done));
   }
   purchase_try(std::move(req), room_open, std::move(done), 0);
+}
+
+void RedisStore::recheck(std::shared_ptr<PurchaseRequest> r, bool room_open, PurchaseDone done) {
+  const std::string room = r->room;
+  {
+    std::lock_guard lock(rechecks_mutex_);
+    rechecks_[room].push_back({std::move(r), room_open, std::move(done)});
+    if (!rechecking_.insert(room).second) return;  // waits for the next read of the room
+  }
+  recheck_room(room);
+}
+
+void RedisStore::recheck_room(const std::string& room) {
+  auto waiting = std::make_shared<std::vector<Recheck>>();
+  {
+    std::lock_guard lock(rechecks_mutex_);
+    auto it = rechecks_.find(room);
+    if (it == rechecks_.end() || it->second.empty()) {
+      rechecking_.erase(room);
+      return;
+    }
+    *waiting = std::move(it->second);
+    rechecks_.erase(it);
+  }
+  LoadSpec spec{"none", {}, "none", {}};
+  for (const auto& w : *waiting) spec.keys.push_back(w.r->user_id + '\n' + w.r->idempotency_key);
+  purchase_round_trips_.fetch_add(1, std::memory_order_relaxed);
+  load(room, spec, [this, room, waiting](std::shared_ptr<RoomSnapshot> snap, std::string error) {
+    const std::int64_t now = now_ms();
+    for (std::size_t i = 0; i < waiting->size(); ++i) {
+      auto& w = (*waiting)[i];
+      if (!snap) {
+        purchases_.fetch_add(1, std::memory_order_relaxed);
+        w.done(PurchaseResult{PurchaseOutcome::unavailable, error + "; nothing was bought",
+                              std::nullopt, false});
+        continue;
+      }
+      // The room as it is now refuses it before anything about the viewer counts (their units
+      // and claims come after stock and the sale in a decision), and its key made no order.
+      if (!snap->keys_used[i]) {
+        if (auto refused = snap->shop->refusal(*w.r, now, w.room_open)) {
+          purchases_.fetch_add(1, std::memory_order_relaxed);
+          w.done(std::move(*refused));
+          continue;
+        }
+      }
+      purchase_try(std::move(w.r), w.room_open, std::move(w.done), 0);  // a replay, or buyable
+    }
+    recheck_room(room);  // those that came meanwhile
+  });
 }
 
 void RedisStore::purchase_try(std::shared_ptr<PurchaseRequest> r, bool room_open,
@@ -451,6 +508,9 @@ void RedisStore::purchase_commit(std::shared_ptr<PurchaseRequest> r, bool room_o
   purchase_round_trips_.fetch_add(1, std::memory_order_relaxed);
   send_commit(*commit, [this, r, room_open, done = std::move(done), tries, finish, snap, commit,
                         order = std::move(order)](redis::Result res) mutable {
+    if (!res.ok && !res.sent)  // refused before it reached Redis (down): it did not run
+      return finish(done, PurchaseResult{PurchaseOutcome::unavailable,
+                                         res.error + "; nothing was bought", std::nullopt, false});
     std::string why;
     switch (read_commit(res, *commit, why)) {
       case Outcome::committed:

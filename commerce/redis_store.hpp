@@ -123,6 +123,8 @@ class RedisStore final : public Store {
                     int tries);
   void purchase_commit(std::shared_ptr<PurchaseRequest> r, bool room_open, PurchaseDone done,
                        int tries, std::shared_ptr<Snapshot> snap, Order order);
+  void recheck(std::shared_ptr<PurchaseRequest> r, bool room_open, PurchaseDone done);
+  void recheck_room(const std::string& room);
   [[nodiscard]] std::shared_ptr<const detail::RoomCounters> seen(const std::string& room);
   void remember(const std::string& room, const detail::RoomCounters& counters);
   void forget(const std::string& room);
@@ -150,6 +152,16 @@ class RedisStore final : public Store {
   // viewer's orders and claims; a purchase is decided on them before anything is read.
   std::mutex rooms_mutex_;
   std::map<std::string, std::shared_ptr<const detail::RoomCounters>> rooms_;
+  // Purchases refused on what this node saw, waiting for a read of the room that starts after
+  // they came; one read answers all that wait for it.
+  struct Recheck {
+    std::shared_ptr<PurchaseRequest> r;
+    bool room_open;
+    PurchaseDone done;
+  };
+  std::mutex rechecks_mutex_;
+  std::map<std::string, std::vector<Recheck>> rechecks_;  // by room, waiting for the next read
+  std::set<std::string> rechecking_;                      // rooms being read
   std::mutex remote_mutex_;
   std::map<std::string, detail::RemoteCommits> remote_;  // by room, waiting for the next read
   std::set<std::string> remote_loading_;                 // rooms being read

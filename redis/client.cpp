@@ -132,7 +132,7 @@ Client::~Client() {
     std::lock_guard lock(mutex_);
     left.swap(queue_);
   }
-  fail_all(left, "redis client stopped");
+  fail_all(left, "redis client stopped", false);
 }
 
 std::string Client::error() const {
@@ -180,10 +180,10 @@ void Client::set_state(State s, std::string why) {
   if (on_state_ && (s == State::up || before == State::up)) on_state_(s == State::up);
 }
 
-void Client::fail_all(std::deque<Pending>& batch, const std::string& why) {
+void Client::fail_all(std::deque<Pending>& batch, const std::string& why, bool sent) {
   for (auto& p : batch) {
     stats_.failed.fetch_add(1, std::memory_order_relaxed);
-    p.done(Result{false, {}, why});
+    p.done(Result{false, {}, why, sent});
   }
   batch.clear();
 }
@@ -211,7 +211,7 @@ void Client::run() {
         std::unique_lock lock(mutex_);
         waiting.swap(queue_);
         lock.unlock();
-        fail_all(waiting, "redis unavailable: " + error);
+        fail_all(waiting, "redis unavailable: " + error, false);
         lock.lock();
         wake_.wait_for(lock, backoff, [this] { return stopping_; });
         backoff = std::min(backoff * 2, options_.backoff_max);
@@ -258,7 +258,7 @@ void Client::run() {
       redisFree(ctx);
       ctx = nullptr;
       set_state(State::down, lost);
-      fail_all(batch, "redis unavailable: " + lost);
+      fail_all(batch, "redis unavailable: " + lost, true);
     }
   }
   if (ctx) redisFree(ctx);

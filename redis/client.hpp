@@ -74,7 +74,8 @@ class Client {
   };
   void run();
   void set_state(State s, std::string why);
-  void fail_all(std::deque<Pending>& batch, const std::string& why);
+  // Answers each with an error; `sent`: they had been written to Redis (they may have run).
+  void fail_all(std::deque<Pending>& batch, const std::string& why, bool sent);
 
   const Url url_;
   const Options options_;

@@ -23,6 +23,9 @@ struct Result {
   bool ok = false;
   Reply reply;
   std::string error;
+  // When !ok: the command had been written to Redis when the connection was lost, so it may have
+  // run (false: refused before it was sent, it did not run).
+  bool sent = false;
 };
 
 }  // namespace redis

@@ -52,6 +52,11 @@ class LossyRelay {
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
   void lose_next_purchase_answer() { lose_ = true; }
+  // While held, what the store sends waits (in the kernel's buffers) instead of reaching Redis.
+  void hold(bool on) {
+    std::lock_guard lock(hold_mutex_);
+    hold_ = on;
+  }
   [[nodiscard]] bool lost() const { return lost_; }
 
  private:
@@ -88,16 +93,21 @@ class LossyRelay {
     bool losing = false;
     pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
     while (!stop_) {
+      fds[0].events = hold_ ? 0 : POLLIN;
+      fds[0].revents = 0;
       if (::poll(fds, 2, 20) < 0) break;
       if (fds[0].revents) {
-        ssize_t n = ::read(client, buf.data(), buf.size());
-        if (n <= 0) break;
-        if (lose_ && std::string_view(buf.data(), static_cast<std::size_t>(n)).find("#ID#") !=
-                         std::string_view::npos) {
-          lose_ = false;
-          losing = true;
+        std::lock_guard lock(hold_mutex_);  // hold() returns once no read is under way
+        if (!hold_) {
+          ssize_t n = ::read(client, buf.data(), buf.size());
+          if (n <= 0) break;
+          if (lose_ && std::string_view(buf.data(), static_cast<std::size_t>(n)).find("#ID#") !=
+                           std::string_view::npos) {
+            lose_ = false;
+            losing = true;
+          }
+          if (!send_all(upstream, buf.data(), static_cast<std::size_t>(n))) break;
         }
-        if (!send_all(upstream, buf.data(), static_cast<std::size_t>(n))) break;
       }
       if (fds[1].revents) {
         ssize_t n = ::read(upstream, buf.data(), buf.size());
@@ -116,7 +126,8 @@ class LossyRelay {
   std::uint16_t upstream_port_;
   std::uint16_t port_ = 0;
   int listener_ = -1;
-  std::atomic<bool> stop_{false}, lose_{false}, lost_{false};
+  std::atomic<bool> stop_{false}, lose_{false}, lost_{false}, hold_{false};
+  std::mutex hold_mutex_;
   std::thread acceptor_;
   std::vector<std::thread> relays_;  // touched by the acceptor only, joined after it
 };
@@ -324,7 +335,8 @@ TEST_F(RedisStoreTest, CancelsOfOneOrderOnTwoNodesGiveItsStockBackOnce) {
 TEST_F(RedisStoreTest, APurchaseTakesOneRoundTripOnceTheNodeKnowsTheRoom) {
   auto a = node();
   ASSERT_TRUE(put(*a, rice("rice-5kg", 2)).ok());
-  ASSERT_EQ(buy(*a, request("k1", "u1")).outcome, PurchaseOutcome::ok);
+  auto first = buy(*a, request("k1", "u1"));
+  ASSERT_EQ(first.outcome, PurchaseOutcome::ok);
   EXPECT_EQ(a->purchases(), 1u);
   EXPECT_EQ(a->purchase_round_trips(), 2u) << "a new catalogue: read, then commit";
   auto second = buy(*a, request("k2", "u2"));
@@ -333,10 +345,11 @@ TEST_F(RedisStoreTest, APurchaseTakesOneRoundTripOnceTheNodeKnowsTheRoom) {
   EXPECT_EQ(second.order->unit_price_cents, 5990);
   ASSERT_EQ(buy(*a, request("k3", "u3")).outcome, PurchaseOutcome::sold_out);
   EXPECT_EQ(a->purchase_round_trips(), 4u) << "a refusal reads before it is answered";
-  auto replay = buy(*a, request("k1", "u1"));
+  auto replay = buy(*a, request("k1", "u1"));  // seen as sold out here, but its key is used
   ASSERT_EQ(replay.outcome, PurchaseOutcome::ok);
   EXPECT_TRUE(replay.replayed);
-  EXPECT_EQ(a->purchase_round_trips(), 5u);
+  EXPECT_EQ(replay.order->id, first.order->id);
+  EXPECT_EQ(a->purchase_round_trips(), 6u) << "the room's read finds the key, the viewer's read the order";
   EXPECT_EQ(a->retries(), 0u);
   // Each round trip is one command: the scripts run by their SHA1 once Redis has them.
   ASSERT_TRUE(
@@ -463,6 +476,11 @@ TEST_F(RedisStoreTest, RedisKilledMidRunAnswersUnavailableAtOnceAndKeepsAcknowle
   for (auto& w : workers) w.join();
   EXPECT_LT(slowest_unavailable, 2500ms) << "in flight: the command timeout; after: at once";
   EXPECT_FALSE(a->available());
+  // Decided on what the node saw, the commit never reached Redis: it says nothing was bought.
+  auto while_down = buy(*a, request("while-down", "u-down"));
+  EXPECT_EQ(while_down.outcome, PurchaseOutcome::unavailable);
+  EXPECT_NE(while_down.message.find("nothing was bought"), std::string::npos)
+      << while_down.message;
   auto down = call<Result<ShelfView>>([&](auto done) { a->shelf(kRoom, done); });
   EXPECT_EQ(down.error.code, Errc::unavailable);
   auto write = call<Result<Product>>([&](auto done) { a->set_stock(kRoom, "rice-5kg", 1, done); });
@@ -513,6 +531,47 @@ TEST_F(RedisStoreTest, ALostAnswerIsUnavailableAndTheSameKeyThenReplaysTheOrder)
   EXPECT_EQ(again.order->id, stored[0].id);
   EXPECT_EQ(stock(*direct), 99);
   EXPECT_EQ(all_orders(*direct).size(), 1u);
+}
+
+// Purchases refused on what the node saw wait for a read of the room that starts after they
+// came: the one in flight when they come is not theirs; the next answers all of them. A key that
+// made an order is answered with that order, not the refusal.
+TEST_F(RedisStoreTest, RefusalsWaitingTogetherShareOneReadOfTheRoom) {
+  constexpr int kBuyers = 200;
+  LossyRelay relay(server_.port());
+  redis::Url through_relay;
+  through_relay.port = relay.port();
+  RedisStore a(through_relay, [this] { return now_.load(); });
+  ASSERT_TRUE(put(a, rice("rice-5kg", 1)).ok());
+  auto first = buy(a, request("k0", "u0"));
+  ASSERT_EQ(first.outcome, PurchaseOutcome::ok);  // the node saw the room: sold out
+
+  relay.hold(true);
+  const auto trips = a.purchase_round_trips();
+  Tally tally;
+  std::mutex replay_mutex;
+  std::optional<PurchaseResult> replay;
+  for (int i = 1; i <= kBuyers; ++i)
+    a.purchase(request("k" + std::to_string(i), "u" + std::to_string(i)), true,
+               [&](PurchaseResult r) { tally.add(r.outcome); });
+  a.purchase(request("k0", "u0"), true, [&](PurchaseResult r) {  // u0's retry
+    {
+      std::lock_guard lock(replay_mutex);
+      replay = r;
+    }
+    tally.add(r.outcome);
+  });
+  relay.hold(false);
+  ASSERT_TRUE(tally.wait(kBuyers + 1)) << tally.answered;
+  EXPECT_EQ(tally.outcomes[PurchaseOutcome::sold_out], kBuyers);
+  std::lock_guard lock(replay_mutex);
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->outcome, PurchaseOutcome::ok);
+  EXPECT_TRUE(replay->replayed);
+  EXPECT_EQ(replay->order->id, first.order->id);
+  EXPECT_EQ(a.purchase_round_trips() - trips, 3u)
+      << "the first buyer's read, one read for the 199 others and u0's retry, u0's read of its order";
+  EXPECT_EQ(stock(a), 0);
 }
 
 TEST_F(RedisStoreTest, ACommitOnOneNodeIsHeardByAnother) {

@@ -111,12 +111,14 @@ TEST(RedisClientTest, FailsFastWhileRedisIsDownAndComesBackAfterARestart) {
   EXPECT_TRUE(client.up());
 
   server.stop();
-  // The first command after the kill finds the connection gone; later ones fail at once.
+  // The first command after the kill finds the connection gone (it was written: it may have
+  // run, as far as the client knows); later ones fail at once, unsent.
   auto r = client.command_sync({"GET", "kept"});
   EXPECT_FALSE(r.ok);
   ASSERT_TRUE(eventually([&] { return !client.up(); }));
   r = client.command_sync({"GET", "kept"});
   EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(r.sent) << "refused before it reached Redis: it did not run";
   EXPECT_NE(r.error.find("redis unavailable"), std::string::npos) << r.error;
   EXPECT_EQ(downs.load(), 1);
 
