@@ -410,7 +410,7 @@ void RedisStore::purchase(PurchaseRequest r, bool room_open, PurchaseDone done) 
   // Decided ahead, on the room as this node last saw it: an acceptance goes straight to the
   // commit, whose guards (the catalogue's version, the key, stock, the sale's quota, the
   // viewer's units, the claim) stand in for a read. A refusal is not final on what may be
-  // behind: that purchase reads first, as one never seen does.
+  // behind: it waits for a read of the room (recheck). A room never seen is read first.
   if (auto counters = seen(req->room)) {
     auto snap = snapshot_of(req->room, *counters);
     PurchaseResult decided = snap->shop->purchase(*req, 0, now_ms(), room_open);

@@ -4,6 +4,8 @@
 // there, and commits the changed records with one Lua script that first re-checks, inside
 // Redis, every fact the decision rests on (the room's version for its catalogue, stock, sale
 // quota, per-viewer units, idempotency key, coupon claim): a stale view retries, never oversells.
+// A purchase is decided on the room as this node last saw it and committed at once (one round
+// trip); a refusal waits for a read of the room shared by the refusals waiting with it.
 // Callbacks (`done`, the listener) run on the Redis client's or subscriber's thread; no caller
 // ever waits on Redis. Durability is Redis's own (appendonly, appendfsync always). The listener
 // hears this node's commits with the values as committed, and other nodes' commits (from their

@@ -392,6 +392,47 @@ TEST_F(ClusterLiveTest, ALaterNodeLearnsWhoIsOnCameraAndWhenTheLiveNodeDiesTheOt
   EXPECT_TRUE(watcher->wait_for(stream_is(false), 20s));
 }
 
+TEST_F(ClusterLiveTest, WhenANodeWithAGuestAndAnAskerDiesTheLiveNodeEndsBoth) {
+  auto host = join(*a_, "token=" + std::string(room_.at("host_key").as_string()));
+  auto ann = join(*a_, "nick=ann");
+  start_encoder(*a_);
+  ASSERT_TRUE(ann->wait_for(stream_is(true), 60s));
+  auto bob = join(*b_, "nick=bob");  // after ffmpeg started: node B's death closes them
+  auto cat = join(*b_, "nick=cat");
+  ASSERT_TRUE(bob->send_json({{"type", "mic_request"}}));
+  ASSERT_TRUE(bob->wait_type("mic_queued"));
+  ASSERT_TRUE(cat->send_json({{"type", "mic_request"}}));
+  ASSERT_TRUE(cat->wait_type("mic_queued"));
+  ASSERT_TRUE(
+      host->send_json({{"type", "mic_accept"},
+                       {"user", std::string(bob->welcome().at("you").at("id").as_string())}}));
+  ASSERT_TRUE(bob->wait_type("mic_accepted"));
+  ASSERT_TRUE(ann->wait_type("mic_guests"));
+  ASSERT_TRUE(host->wait_for([](const json::object& e) {
+    return e.at("type") == "mic_queue" && e.at("queue").as_array().size() == 1 &&
+           e.at("guests").as_array().size() == 1;
+  })) << "the host sees cat waiting and bob on camera";
+
+  b_->signal(SIGKILL);
+  b_->wait_exit();
+  // Not heard of for 5 s, node B is forgotten: its guest's link ends as a closed connection's
+  // would, and its member's request leaves the queue.
+  auto off = ann->wait_for(
+      [](const json::object& e) { return e.at("type") == "mic_guests" && e.contains("ended"); },
+      20s);
+  ASSERT_TRUE(off) << "node A ends the link of node B's guest";
+  EXPECT_EQ(off->at("ended").at("reason"), "disconnected");
+  EXPECT_TRUE(off->at("guests").as_array().empty());
+  EXPECT_TRUE(host->wait_for(
+      [](const json::object& e) {
+        return e.at("type") == "mic_queue" && e.at("queue").as_array().empty() &&
+               e.at("guests").as_array().empty();
+      },
+      20s))
+      << "and cat's request leaves the host's queue";
+  EXPECT_TRUE(ann->wait_for(online_is(2), 20s)) << "the host and ann";
+}
+
 TEST_F(ClusterTest, GarbageMicLinkPartsAreCountedAndIgnored) {
   auto amy = join(*a_);
   auto bob = join(*b_);
