@@ -243,6 +243,16 @@ class ClusterLiveTest : public ClusterTest {
                                  "-g", "15", "-pix_fmt", "yuv420p", "-f", "flv", url},
         dir_ + "/ffmpeg.log");
   }
+  // bob and cat ask for mic-link, and the host accepts bob: bob on camera, cat waiting.
+  static void bob_on_camera_cat_waiting(WsClient& host, WsClient& bob, WsClient& cat) {
+    ASSERT_TRUE(bob.send_json({{"type", "mic_request"}}));
+    ASSERT_TRUE(bob.wait_type("mic_queued"));
+    ASSERT_TRUE(cat.send_json({{"type", "mic_request"}}));
+    ASSERT_TRUE(cat.wait_type("mic_queued"));
+    ASSERT_TRUE(host.send_json(
+        {{"type", "mic_accept"}, {"user", std::string(bob.welcome().at("you").at("id").as_string())}}));
+    ASSERT_TRUE(bob.wait_type("mic_accepted"));
+  }
   static auto stream_is(bool live) {
     return [live](const json::object& e) { return e.at("type") == "stream" && e.at("live") == live; };
   }
@@ -361,14 +371,7 @@ TEST_F(ClusterLiveTest, ALaterNodeLearnsWhoIsOnCameraAndWhenTheLiveNodeDiesTheOt
   auto host = join(*a_, "token=" + std::string(room_.at("host_key").as_string()));
   auto bob = join(*b_, "nick=bob");
   auto cat = join(*b_, "nick=cat");
-  ASSERT_TRUE(bob->send_json({{"type", "mic_request"}}));
-  ASSERT_TRUE(bob->wait_type("mic_queued"));
-  ASSERT_TRUE(cat->send_json({{"type", "mic_request"}}));
-  ASSERT_TRUE(cat->wait_type("mic_queued"));
-  ASSERT_TRUE(
-      host->send_json({{"type", "mic_accept"},
-                       {"user", std::string(bob->welcome().at("you").at("id").as_string())}}));
-  ASSERT_TRUE(bob->wait_type("mic_accepted"));
+  ASSERT_NO_FATAL_FAILURE(bob_on_camera_cat_waiting(*host, *bob, *cat));
   ASSERT_TRUE(watcher->wait_type("mic_guests"));
   // Started now (it keeps the test's sockets open, which no step below closes).
   auto c = start_node();
@@ -399,14 +402,7 @@ TEST_F(ClusterLiveTest, WhenANodeWithAGuestAndAnAskerDiesTheLiveNodeEndsBoth) {
   ASSERT_TRUE(ann->wait_for(stream_is(true), 60s));
   auto bob = join(*b_, "nick=bob");  // after ffmpeg started: node B's death closes them
   auto cat = join(*b_, "nick=cat");
-  ASSERT_TRUE(bob->send_json({{"type", "mic_request"}}));
-  ASSERT_TRUE(bob->wait_type("mic_queued"));
-  ASSERT_TRUE(cat->send_json({{"type", "mic_request"}}));
-  ASSERT_TRUE(cat->wait_type("mic_queued"));
-  ASSERT_TRUE(
-      host->send_json({{"type", "mic_accept"},
-                       {"user", std::string(bob->welcome().at("you").at("id").as_string())}}));
-  ASSERT_TRUE(bob->wait_type("mic_accepted"));
+  ASSERT_NO_FATAL_FAILURE(bob_on_camera_cat_waiting(*host, *bob, *cat));
   ASSERT_TRUE(ann->wait_type("mic_guests"));
   ASSERT_TRUE(host->wait_for([](const json::object& e) {
     return e.at("type") == "mic_queue" && e.at("queue").as_array().size() == 1 &&
