@@ -410,40 +410,44 @@ void RedisStore::purchase(PurchaseRequest r, bool room_open, PurchaseDone done) 
   // Decided ahead, on the room as this node last saw it: an acceptance goes straight to the
   // commit, whose guards (the catalogue's version, the key, stock, the sale's quota, the
   // viewer's units, the claim) stand in for a read. A refusal is not final on what may be
-  // behind: it waits for a read of the room (recheck). A room never seen is read first.
-  if (auto counters = seen(req->room)) {
-    auto snap = snapshot_of(req->room, *counters);
-    PurchaseResult decided = snap->shop->purchase(*req, 0, now_ms(), room_open);
-    if (decided.outcome == PurchaseOutcome::ok && !decided.replayed)
-      return purchase_commit(std::move(req), room_open, std::move(done), 0, std::move(snap),
-                             std::move(*decided.order));
-    if (req->coupon_id.empty())
-      return recheck(std::move(req), room_open, std::move(done));
+  // behind, and a room not seen yet has nothing to decide on: both wait for a read of the room
+  // that starts after they came, one for all that wait together. With a coupon the decision
+  // needs the viewer's claims: that purchase reads them.
+  if (req->coupon_id.empty()) {
+    if (auto counters = seen(req->room)) {
+      auto snap = snapshot_of(req->room, *counters);
+      PurchaseResult decided = snap->shop->purchase(*req, 0, now_ms(), room_open);
+      if (decided.outcome == PurchaseOutcome::ok && !decided.replayed)
+        return purchase_commit(std::move(req), room_open, std::move(done), 0, std::move(snap),
+                               std::move(*decided.order));
+    }
+    return read_together(std::move(req), room_open, std::move(done));
   }
   purchase_try(std::move(req), room_open, std::move(done), 0);
 }
 
-void RedisStore::recheck(std::shared_ptr<PurchaseRequest> r, bool room_open, PurchaseDone done) {
+void RedisStore::read_together(std::shared_ptr<PurchaseRequest> r, bool room_open,
+                               PurchaseDone done) {
   const std::string room = r->room;
   {
-    std::lock_guard lock(rechecks_mutex_);
-    rechecks_[room].push_back({std::move(r), room_open, std::move(done)});
-    if (!rechecking_.insert(room).second) return;  // waits for the next read of the room
+    std::lock_guard lock(readers_mutex_);
+    readers_[room].push_back({std::move(r), room_open, std::move(done)});
+    if (!reading_.insert(room).second) return;  // waits for the next read of the room
   }
-  recheck_room(room);
+  read_for_readers(room);
 }
 
-void RedisStore::recheck_room(const std::string& room) {
-  auto waiting = std::make_shared<std::vector<Recheck>>();
+void RedisStore::read_for_readers(const std::string& room) {
+  auto waiting = std::make_shared<std::vector<Reader>>();
   {
-    std::lock_guard lock(rechecks_mutex_);
-    auto it = rechecks_.find(room);
-    if (it == rechecks_.end() || it->second.empty()) {
-      rechecking_.erase(room);
+    std::lock_guard lock(readers_mutex_);
+    auto it = readers_.find(room);
+    if (it == readers_.end() || it->second.empty()) {
+      reading_.erase(room);
       return;
     }
     *waiting = std::move(it->second);
-    rechecks_.erase(it);
+    readers_.erase(it);
   }
   LoadSpec spec{"none", {}, "none", {}};
   for (const auto& w : *waiting) spec.keys.push_back(w.r->user_id + '\n' + w.r->idempotency_key);
@@ -458,18 +462,28 @@ void RedisStore::recheck_room(const std::string& room) {
                               std::nullopt, false});
         continue;
       }
-      // The room as it is now refuses it before anything about the viewer counts (their units
-      // and claims come after stock and the sale in a decision), and its key made no order.
-      if (!snap->keys_used[i]) {
-        if (auto refused = snap->shop->refusal(*w.r, now, w.room_open)) {
-          purchases_.fetch_add(1, std::memory_order_relaxed);
-          w.done(std::move(*refused));
-          continue;
-        }
+      if (snap->keys_used[i]) {  // a replay (or a conflict): answered from the viewer's orders
+        purchase_try(std::move(w.r), w.room_open, std::move(w.done), 0);
+        continue;
       }
-      purchase_try(std::move(w.r), w.room_open, std::move(w.done), 0);  // a replay, or buyable
+      // Decided on the room as it is now (the viewer's units count after stock and the sale in a
+      // decision, and the commit's guards re-check them): a refusal is the answer. Each one
+      // accepted is decided again on a shop of its own, which its decision changes.
+      if (auto refused = snap->shop->refusal(*w.r, now, w.room_open)) {
+        purchases_.fetch_add(1, std::memory_order_relaxed);
+        w.done(std::move(*refused));
+        continue;
+      }
+      auto mine = snapshot_of(room, *snap);
+      PurchaseResult decided = mine->shop->purchase(*w.r, 0, now, w.room_open);
+      if (decided.outcome != PurchaseOutcome::ok || decided.replayed) {  // cannot differ; to be sure
+        purchase_try(std::move(w.r), w.room_open, std::move(w.done), 0);
+        continue;
+      }
+      purchase_commit(std::move(w.r), w.room_open, std::move(w.done), 0, std::move(mine),
+                      std::move(*decided.order));
     }
-    recheck_room(room);  // those that came meanwhile
+    read_for_readers(room);  // those that came meanwhile
   });
 }
 

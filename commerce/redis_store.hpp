@@ -5,7 +5,8 @@
 // Redis, every fact the decision rests on (the room's version for its catalogue, stock, sale
 // quota, per-viewer units, idempotency key, coupon claim): a stale view retries, never oversells.
 // A purchase is decided on the room as this node last saw it and committed at once (one round
-// trip); a refusal waits for a read of the room shared by the refusals waiting with it.
+// trip); a refusal, or a purchase in a room not seen yet, waits for a read of the room shared
+// by all that wait with it.
 // Callbacks (`done`, the listener) run on the Redis client's or subscriber's thread; no caller
 // ever waits on Redis. Durability is Redis's own (appendonly, appendfsync always). The listener
 // hears this node's commits with the values as committed, and other nodes' commits (from their
@@ -125,8 +126,8 @@ class RedisStore final : public Store {
                     int tries);
   void purchase_commit(std::shared_ptr<PurchaseRequest> r, bool room_open, PurchaseDone done,
                        int tries, std::shared_ptr<Snapshot> snap, Order order);
-  void recheck(std::shared_ptr<PurchaseRequest> r, bool room_open, PurchaseDone done);
-  void recheck_room(const std::string& room);
+  void read_together(std::shared_ptr<PurchaseRequest> r, bool room_open, PurchaseDone done);
+  void read_for_readers(const std::string& room);
   [[nodiscard]] std::shared_ptr<const detail::RoomCounters> seen(const std::string& room);
   void remember(const std::string& room, const detail::RoomCounters& counters);
   void forget(const std::string& room);
@@ -154,16 +155,16 @@ class RedisStore final : public Store {
   // viewer's orders and claims; a purchase is decided on them before anything is read.
   std::mutex rooms_mutex_;
   std::map<std::string, std::shared_ptr<const detail::RoomCounters>> rooms_;
-  // Purchases refused on what this node saw, waiting for a read of the room that starts after
-  // they came; one read answers all that wait for it.
-  struct Recheck {
+  // Purchases waiting for a read of their room that starts after they came (refused on what
+  // this node saw, or of a room it has not seen); one read answers all that wait for it.
+  struct Reader {
     std::shared_ptr<PurchaseRequest> r;
     bool room_open;
     PurchaseDone done;
   };
-  std::mutex rechecks_mutex_;
-  std::map<std::string, std::vector<Recheck>> rechecks_;  // by room, waiting for the next read
-  std::set<std::string> rechecking_;                      // rooms being read
+  std::mutex readers_mutex_;
+  std::map<std::string, std::vector<Reader>> readers_;  // by room, waiting for the next read
+  std::set<std::string> reading_;                       // rooms being read
   std::mutex remote_mutex_;
   std::map<std::string, detail::RemoteCommits> remote_;  // by room, waiting for the next read
   std::set<std::string> remote_loading_;                 // rooms being read

@@ -574,6 +574,32 @@ TEST_F(RedisStoreTest, RefusalsWaitingTogetherShareOneReadOfTheRoom) {
   EXPECT_EQ(stock(a), 0);
 }
 
+// A node that has not seen the room (here: it just changed the catalogue) reads it once for all
+// the buyers who came meanwhile; each then commits, and those the stock ran out for are answered
+// from the script's count.
+TEST_F(RedisStoreTest, BuyersOfARoomTheNodeHasNotSeenShareOneReadThenCommitEach) {
+  constexpr int kBuyers = 100, kStock = 60;
+  LossyRelay relay(server_.port());
+  redis::Url through_relay;
+  through_relay.port = relay.port();
+  RedisStore a(through_relay, [this] { return now_.load(); });
+  ASSERT_TRUE(put(a, rice("rice-5kg", kStock)).ok());
+  relay.hold(true);
+  Tally tally;
+  for (int i = 0; i < kBuyers; ++i)
+    a.purchase(request("k" + std::to_string(i), "u" + std::to_string(i)), true,
+               [&](PurchaseResult r) { tally.add(r.outcome); });
+  relay.hold(false);
+  ASSERT_TRUE(tally.wait(kBuyers)) << tally.answered;
+  EXPECT_EQ(tally.outcomes[PurchaseOutcome::ok], kStock);
+  EXPECT_EQ(tally.outcomes[PurchaseOutcome::sold_out], kBuyers - kStock);
+  EXPECT_EQ(a.purchase_round_trips(), 2u + kBuyers)
+      << "the first buyer's read, one read for the other 99, a commit each";
+  EXPECT_EQ(a.retries(), static_cast<std::uint64_t>(kBuyers - kStock));
+  EXPECT_EQ(stock(a), 0);
+  EXPECT_EQ(all_orders(a).size(), static_cast<std::size_t>(kStock));
+}
+
 TEST_F(RedisStoreTest, ACommitOnOneNodeIsHeardByAnother) {
   auto a = node(), b = node();
   RecordingListener heard_a, heard_b;
