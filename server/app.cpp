@@ -452,7 +452,7 @@ int run_app(const Config& config) {
     return access.stream_key("demo", demo ? demo->record.stream_key_generation : 0);
   };
   if (config.demo) {
-    spdlog::info("demo room: http://127.0.0.1:{}/?room=demo", port);
+    spdlog::info("demo room: http://127.0.0.1:{}/r/demo", port);
     spdlog::info("demo host key: {}", access.host_key("demo"));
     spdlog::info("demo stream: rtmp://127.0.0.1:{}/live/demo?key={}", rtmp->port(), demo_stream_key());
   }
