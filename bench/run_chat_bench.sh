@@ -9,6 +9,7 @@
 # chats at RATE/50 messages/s, far above a viewer's normal limit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/nodes.sh
 viewers=${1:-5000}
 rate=${2:-200}
 duration=${3:-20}
@@ -32,13 +33,7 @@ if [[ "${PEER:-}" == node-ws ]]; then
 else
   redis_args=()
   if [[ "${NODES:-1}" == 2 ]]; then
-    redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    mkdir -p "$data/redis"
-    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$data/redis" --save "" --appendonly no \
-      --daemonize no >"$data/redis.log" 2>&1 &
-    redis=$!
-    for _ in $(seq 1 100); do redis-cli -p "$redis_port" PING >/dev/null 2>&1 && break; sleep 0.1; done
-    redis_args=(--redis "redis://127.0.0.1:$redis_port")
+    start_redis "$data/redis" --appendonly no
   fi
   servers=()
   for n in $(seq 1 "${NODES:-1}"); do
@@ -50,19 +45,10 @@ else
   done
 fi
 trap 'kill ${servers[*]} ${redis:-} 2>/dev/null || true; rm -rf "$data" "$out"*' EXIT
-ports=()
-for i in "${!servers[@]}"; do
-  file="$out.$((i + 1))"
-  [[ -n "${PEER:-}" ]] && file="$out"
-  for _ in $(seq 1 300); do  # up to 30 s for the port line
-    grep -q '^http_port=' "$file" && break
-    kill -0 "${servers[$i]}" 2>/dev/null || { cat "$data"/*.log >&2; exit 1; }
-    sleep 0.1
-  done
-  port=$(sed -n 's/^http_port=//p' "$file")
-  [[ -n "$port" ]] || { echo "server did not start" >&2; exit 1; }
-  ports+=("$port")
-done
+port_files=()
+for i in "${!servers[@]}"; do port_files+=("$out.$((i + 1))"); done
+[[ -n "${PEER:-}" ]] && port_files=("$out")
+wait_ports "$data/*.log" "${port_files[@]}"
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 status=0

@@ -18,6 +18,7 @@
 # counters are read in the pause, so PAUSE must leave time for it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/nodes.sh
 buyers=${1:-10000}
 stock=${2:-1000}
 shift $(( $# < 2 ? $# : 2 ))
@@ -43,13 +44,7 @@ redis=
 trap 'kill ${servers[*]} $redis 2>/dev/null || true; rm -rf "$data" "$out"*' EXIT
 redis_args=()
 if (( use_redis )); then
-  redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  mkdir -p "$data/redis"
-  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$data/redis" --save "" --appendonly yes \
-    --appendfsync always --daemonize no >"$data/redis.log" 2>&1 &
-  redis=$!
-  for _ in $(seq 1 100); do redis-cli -p "$redis_port" PING >/dev/null 2>&1 && break; sleep 0.1; done
-  redis_args=(--redis "redis://127.0.0.1:$redis_port")
+  start_redis "$data/redis" --appendonly yes --appendfsync always
 fi
 if [[ "${PEER:-}" == ws-floor ]]; then
   build/release/bench/ws_floor 0 "$stock" "$(nproc)" >"$out.1" 2>"$data/server.log" &
@@ -65,18 +60,9 @@ else
     servers+=($!)
   done
 fi
-ports=()
-for i in "${!servers[@]}"; do
-  file="$out.$((i + 1))"
-  for _ in $(seq 1 300); do  # up to 30 s for the port line
-    grep -q '^http_port=' "$file" && break
-    kill -0 "${servers[$i]}" 2>/dev/null || { cat "$data"/*.log >&2; exit 1; }
-    sleep 0.1
-  done
-  port=$(sed -n 's/^http_port=//p' "$file")
-  [[ -n "$port" ]] || { echo "server did not start" >&2; exit 1; }
-  ports+=("$port")
-done
+port_files=()
+for i in "${!servers[@]}"; do port_files+=("$out.$((i + 1))"); done
+wait_ports "$data/*.log" "${port_files[@]}"
 port=${ports[0]}
 api() { curl -sf -X "$1" -H "Authorization: Bearer $admin" -d "$3" "http://127.0.0.1:${4:-$port}$2"; }
 sale=
