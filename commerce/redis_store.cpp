@@ -399,13 +399,22 @@ void RedisStore::set_webhook(const std::string& room, std::string url, Done<std:
       std::move(done));
 }
 
+void RedisStore::answer(PurchaseDone& done, PurchaseResult result) {
+  purchases_.fetch_add(1, std::memory_order_relaxed);
+  done(std::move(result));
+}
+
+PurchaseResult RedisStore::not_bought(const std::string& why) {
+  return PurchaseResult{PurchaseOutcome::unavailable, why + "; nothing was bought", std::nullopt,
+                        false};
+}
+
 void RedisStore::purchase(PurchaseRequest r, bool room_open, PurchaseDone done) {
   // Bad fields need nothing from Redis (and are answered while it is down).
   std::string bad = r.room.empty() ? "a room is required" : validate(r);
-  if (!bad.empty()) {
-    purchases_.fetch_add(1, std::memory_order_relaxed);
-    return done(PurchaseResult{PurchaseOutcome::invalid, std::move(bad), std::nullopt, false});
-  }
+  if (!bad.empty())
+    return answer(done,
+                  PurchaseResult{PurchaseOutcome::invalid, std::move(bad), std::nullopt, false});
   auto req = std::make_shared<PurchaseRequest>(std::move(r));
   // Decided ahead, on the room as this node last saw it: an acceptance goes straight to the
   // commit, whose guards (the catalogue's version, the key, stock, the sale's quota, the
@@ -457,9 +466,7 @@ void RedisStore::read_for_readers(const std::string& room) {
     for (std::size_t i = 0; i < waiting->size(); ++i) {
       auto& w = (*waiting)[i];
       if (!snap) {
-        purchases_.fetch_add(1, std::memory_order_relaxed);
-        w.done(PurchaseResult{PurchaseOutcome::unavailable, error + "; nothing was bought",
-                              std::nullopt, false});
+        answer(w.done, not_bought(error));
         continue;
       }
       if (snap->keys_used[i]) {  // a replay (or a conflict): answered from the viewer's orders
@@ -470,13 +477,13 @@ void RedisStore::read_for_readers(const std::string& room) {
       // decision, and the commit's guards re-check them): a refusal is the answer. Each one
       // accepted is decided again on a shop of its own, which its decision changes.
       if (auto refused = snap->shop->refusal(*w.r, now, w.room_open)) {
-        purchases_.fetch_add(1, std::memory_order_relaxed);
-        w.done(std::move(*refused));
+        answer(w.done, std::move(*refused));
         continue;
       }
       auto mine = snapshot_of(room, *snap);
       PurchaseResult decided = mine->shop->purchase(*w.r, 0, now, w.room_open);
-      if (decided.outcome != PurchaseOutcome::ok || decided.replayed) {  // cannot differ; to be sure
+      // refusal() found none, so this is an order; were it not, the viewer's own read decides.
+      if (decided.outcome != PurchaseOutcome::ok || decided.replayed) {
         purchase_try(std::move(w.r), w.room_open, std::move(w.done), 0);
         continue;
       }
@@ -494,16 +501,10 @@ void RedisStore::purchase_try(std::shared_ptr<PurchaseRequest> r, bool room_open
   load(r->room, spec,
        [this, r, room_open, done = std::move(done), tries](std::shared_ptr<RoomSnapshot> snap,
                                                           std::string error) mutable {
-         if (!snap) {
-           purchases_.fetch_add(1, std::memory_order_relaxed);
-           return done(PurchaseResult{PurchaseOutcome::unavailable,
-                                      error + "; nothing was bought", std::nullopt, false});
-         }
+         if (!snap) return answer(done, not_bought(error));
          PurchaseResult decided = snap->shop->purchase(*r, 0, now_ms(), room_open);
-         if (decided.outcome != PurchaseOutcome::ok || decided.replayed) {
-           purchases_.fetch_add(1, std::memory_order_relaxed);
-           return done(std::move(decided));
-         }
+         if (decided.outcome != PurchaseOutcome::ok || decided.replayed)
+           return answer(done, std::move(decided));
          purchase_commit(r, room_open, std::move(done), tries, std::move(snap),
                          std::move(*decided.order));
        });
@@ -512,29 +513,24 @@ void RedisStore::purchase_try(std::shared_ptr<PurchaseRequest> r, bool room_open
 void RedisStore::purchase_commit(std::shared_ptr<PurchaseRequest> r, bool room_open,
                                  PurchaseDone done, int tries, std::shared_ptr<RoomSnapshot> snap,
                                  Order order) {
-  auto finish = [this](PurchaseDone& done, PurchaseResult result) {
-    purchases_.fetch_add(1, std::memory_order_relaxed);
-    done(std::move(result));
-  };
   auto commit = std::make_shared<RoomCommit>();
   const std::int64_t now = now_ms();
   stage_purchase(*snap, *commit, order, node_, now);
   purchase_round_trips_.fetch_add(1, std::memory_order_relaxed);
-  send_commit(*commit, [this, r, room_open, done = std::move(done), tries, finish, snap, commit,
+  send_commit(*commit, [this, r, room_open, done = std::move(done), tries, snap, commit,
                         order = std::move(order)](redis::Result res) mutable {
     if (!res.ok && !res.sent)  // refused before it reached Redis (down): it did not run
-      return finish(done, PurchaseResult{PurchaseOutcome::unavailable,
-                                         res.error + "; nothing was bought", std::nullopt, false});
+      return answer(done, not_bought(res.error));
     std::string why;
     switch (read_commit(res, *commit, why)) {
       case Outcome::committed:
         remember_counters(r->room, snap->version, *commit);
         order.id = to_int(commit->order_id);
-        finish(done, PurchaseResult{PurchaseOutcome::ok, {}, std::move(order), false});
+        answer(done, PurchaseResult{PurchaseOutcome::ok, {}, std::move(order), false});
         return notify(commit->changes);
       case Outcome::failed:
         // Maybe bought, maybe not: the same key again answers which.
-        return finish(done, PurchaseResult{PurchaseOutcome::unavailable,
+        return answer(done, PurchaseResult{PurchaseOutcome::unavailable,
                                            "the order could not be confirmed (" + why +
                                                "); try again with the same key",
                                            std::nullopt, false});
@@ -542,9 +538,7 @@ void RedisStore::purchase_commit(std::shared_ptr<PurchaseRequest> r, bool room_o
         break;
     }
     if (tries + 1 >= options_.max_tries)
-      return finish(done, PurchaseResult{PurchaseOutcome::unavailable,
-                                         "too many buyers at once; nothing was bought",
-                                         std::nullopt, false});
+      return answer(done, not_bought("too many buyers at once"));
     retries_.fetch_add(1, std::memory_order_relaxed);
     // Refused on the stock or the sale's quota: fewer units are left than asked for, as the
     // script saw them, after the catalogue's version and the key were found unchanged. Decided
@@ -558,7 +552,7 @@ void RedisStore::purchase_commit(std::shared_ptr<PurchaseRequest> r, bool room_o
       remember(r->room, now_seen);
       auto again = snapshot_of(r->room, std::move(now_seen));
       PurchaseResult decided = again->shop->purchase(*r, 0, now_ms(), room_open);
-      if (decided.outcome == PurchaseOutcome::sold_out) return finish(done, std::move(decided));
+      if (decided.outcome == PurchaseOutcome::sold_out) return answer(done, std::move(decided));
     }
     purchase_try(r, room_open, std::move(done), tries + 1);
   });

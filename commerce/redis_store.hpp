@@ -122,6 +122,9 @@ class RedisStore final : public Store {
   void read(const std::string& room, LoadSpec spec,
             std::function<Result<T>(const Shop&, std::int64_t now_ms)> fn, Done<T> done);
   using PurchaseDone = std::function<void(PurchaseResult)>;
+  // Every purchase ends here, counted once.
+  void answer(PurchaseDone& done, PurchaseResult result);
+  static PurchaseResult not_bought(const std::string& why);  // unavailable, before any write
   void purchase_try(std::shared_ptr<PurchaseRequest> r, bool room_open, PurchaseDone done,
                     int tries);
   void purchase_commit(std::shared_ptr<PurchaseRequest> r, bool room_open, PurchaseDone done,

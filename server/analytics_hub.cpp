@@ -129,9 +129,13 @@ analytics::Drop AnalyticsHub::take(RoomState& r, const analytics::Event& e, std:
 }
 
 void AnalyticsHub::record(const std::shared_ptr<RoomState>& r, analytics::Event e) {
-  asio::post(r->strand, [this, r, e = std::move(e)] {
-    if (take(*r, e, unix_ms()) == analytics::Drop::none && r->relay) r->relay->local(e);
-  });
+  asio::post(r->strand, [this, r, e = std::move(e)] { take_here(*r, e, unix_ms()); });
+}
+
+analytics::Drop AnalyticsHub::take_here(RoomState& r, const analytics::Event& e, std::int64_t now) {
+  auto d = take(r, e, now);
+  if (d == analytics::Drop::none && r.relay) r.relay->local(e);
+  return d;
 }
 
 void AnalyticsHub::set_relay(std::string node, Send send) {
@@ -173,12 +177,9 @@ bool AnalyticsHub::handle_ws(const WsMessage& m, const chat::Identity& who, cons
   std::string id = who.user_id, product(sku->get_string());
   asio::post(r->strand, [this, r, click, id = std::move(id), product = std::move(product), ref = std::move(ref),
                          reply = std::move(reply)] {
-    auto e = click ? analytics::Event(analytics::Click{id, product}) : analytics::Event(analytics::Impression{id, product});
-    auto d = take(*r, e, unix_ms());
-    if (d == analytics::Drop::none) {
-      if (r->relay) r->relay->local(e);
-      return;
-    }
+    auto d = take_here(*r, click ? analytics::Event(analytics::Click{id, product}) : analytics::Event(analytics::Impression{id, product}),
+                       unix_ms());
+    if (d == analytics::Drop::none) return;
     reply(chat::encode_error({std::string(analytics::to_string(d)),
                               d == analytics::Drop::unknown_product ? "this room does not sell that product"
                                                                     : "this event could not have happened",

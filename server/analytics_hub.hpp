@@ -108,6 +108,9 @@ class AnalyticsHub : public commerce::StoreListener {
   void record(const std::shared_ptr<RoomState>& r, analytics::Event e);
   // Records `e` in the room's analytics (on its strand) and counts it for /metrics.
   analytics::Drop take(RoomState& r, const analytics::Event& e, std::int64_t now);
+  // take() for what happened on this node: in cluster mode, once taken, the audience relay
+  // tells the other nodes of it.
+  analytics::Drop take_here(RoomState& r, const analytics::Event& e, std::int64_t now);
   void load_catalog(const std::shared_ptr<RoomState>& r);
   void schedule();
   void tick(const std::shared_ptr<RoomState>& r);
